@@ -1,0 +1,48 @@
+/**
+ * The in-memory dataset every part shares: the coordinator builds it, encodes
+ * it once into an immutable binary file (`/data/<hash>`), and tabs and node
+ * peers decode the same bytes. Samples are stored split-contiguous: indices
+ * [0, train) are the training split, then validation, then test.
+ */
+export type DatasetTask = 'classification' | 'regression';
+
+export interface DatasetMeta {
+  /** Shown to people: "mnist", "spiral", "csv:iris.csv". */
+  name: string;
+  task: DatasetTask;
+  /** Shape of one input, e.g. [28, 28, 1] for MNIST, [2] for the 2-D sets. */
+  inputShape: number[];
+  /** classification: number of classes; regression: number of targets. */
+  numClasses: number;
+  /** 'u8' features are bytes to be scaled by 1/255 (images); 'f32' are used as stored. */
+  featureType: 'u8' | 'f32';
+  splits: { train: number; val: number; test: number };
+  /** Optional class names for reports and the dashboard. */
+  classNames?: string[];
+}
+
+export interface Dataset {
+  meta: DatasetMeta;
+  /** count * prod(inputShape) values, row-major, sample after sample. */
+  features: Uint8Array | Float32Array;
+  /** classification: class index per sample (Uint16Array); regression: count * numClasses targets (Float32Array). */
+  labels: Uint16Array | Float32Array;
+}
+
+export function sampleSize(meta: DatasetMeta): number {
+  return meta.inputShape.reduce((a, b) => a * b, 1);
+}
+
+export function sampleCount(meta: DatasetMeta): number {
+  return meta.splits.train + meta.splits.val + meta.splits.test;
+}
+
+export type SplitName = 'train' | 'val' | 'test';
+
+/** The global index range [start, end) of a split. */
+export function splitRange(meta: DatasetMeta, split: SplitName): { start: number; end: number } {
+  const { train, val, test } = meta.splits;
+  if (split === 'train') return { start: 0, end: train };
+  if (split === 'val') return { start: train, end: train + val };
+  return { start: train + val, end: train + val + test };
+}
