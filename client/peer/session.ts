@@ -1,0 +1,234 @@
+import { decodeTensor, encodeFp32 } from '../../shared/compress';
+import { CloseStatus } from '../../shared/errors';
+import {
+  MessageCode,
+  TaskKind,
+  decodeMessage,
+  encodeEvalResult,
+  encodeGrad,
+  encodeHello,
+  encodeReady,
+  type HelloBody,
+  type StatusBody,
+  type TaskFrame,
+  type WelcomeBody,
+} from '../../shared/protocol';
+import { Trainer, now } from '../trainer/trainer';
+import { loadDataset } from './datasetCache';
+import { OPEN, frameBytes, type SocketFactory, type PeerSocket } from './socket';
+
+/**
+ * A peer's side of the protocol, the same in a tab and under Node: connect,
+ * HELLO, build the model from WELCOME, download the dataset once, warm up,
+ * READY, then compute every TASK in order and answer it. A lost connection is
+ * retried with backoff under the same identity (reconnect token); a refusal
+ * (bad token, wrong version) or the end of training stops it.
+ */
+export type PeerState = 'connecting' | 'downloading' | 'warming-up' | 'idle' | 'computing' | 'reconnecting' | 'refused' | 'done';
+
+export interface PeerStats {
+  state: PeerState;
+  /** Why we are refused, or the last connection problem. */
+  reason: string;
+  steps: number;
+  samples: number;
+  evalSamples: number;
+  computeMs: number;
+  samplesPerSec: number;
+  peerId: string;
+  status: StatusBody | null;
+}
+
+export interface SessionOptions {
+  url: string;
+  hello: Omit<HelloBody, 'reconnectToken'>;
+  socket: SocketFactory;
+  /** Resolves a dataset URL from WELCOME against the page or the coordinator's origin. */
+  resolveUrl: (path: string) => string;
+  onChange?: (s: PeerStats) => void;
+  onWeights?: (trainer: Trainer) => void;
+  maxBackoffMs?: number;
+}
+
+const FINAL_CLOSES = new Set<number>([CloseStatus.BAD_TOKEN, CloseStatus.VERSION_MISMATCH, CloseStatus.TRAINING_DONE]);
+
+export class PeerSession {
+  readonly stats: PeerStats = { state: 'connecting', reason: '', steps: 0, samples: 0, evalSamples: 0, computeMs: 0, samplesPerSec: 0, peerId: '', status: null };
+  private ws: PeerSocket | null = null;
+  private trainer: Trainer | null = null;
+  private runKey = '';
+  private reconnectToken = '';
+  private queue: TaskFrame[] = [];
+  private working = false;
+  private stopped = false;
+  private backoffMs = 250;
+  private warmupMs = 0;
+  private retry: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(private readonly o: SessionOptions) {}
+
+  start(): void {
+    this.stopped = false;
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.ws?.close(CloseStatus.NORMAL, 'peer stopped');
+    this.ws = null;
+  }
+
+  get currentTrainer(): Trainer | null {
+    return this.trainer;
+  }
+
+  private set(state: PeerState, reason = this.stats.reason): void {
+    this.stats.state = state;
+    this.stats.reason = reason;
+    this.o.onChange?.(this.stats);
+  }
+
+  private connect(): void {
+    const ws = this.o.socket(this.o.url);
+    this.ws = ws;
+    ws.binaryType = 'arraybuffer';
+    ws.onopen = () => ws.send(encodeHello({ ...this.o.hello, reconnectToken: this.reconnectToken }));
+    ws.onmessage = (ev) => this.onFrame(ws, ev.data);
+    ws.onerror = () => undefined; // onclose follows with the reason
+    ws.onclose = (ev) => this.onClose(ws, ev.code, ev.reason);
+  }
+
+  private onClose(ws: PeerSocket, code: number, reason: string): void {
+    if (ws !== this.ws) return;
+    this.ws = null;
+    this.queue = [];
+    if (this.stopped) return;
+    if (FINAL_CLOSES.has(code)) {
+      this.set(code === CloseStatus.TRAINING_DONE ? 'done' : 'refused', reason || `closed (${code})`);
+      return;
+    }
+    this.set('reconnecting', reason || `connection lost (${code})`);
+    this.retry = setTimeout(() => this.connect(), this.backoffMs);
+    this.backoffMs = Math.min(this.o.maxBackoffMs ?? 10_000, this.backoffMs * 2);
+  }
+
+  private onFrame(ws: PeerSocket, data: unknown): void {
+    const bytes = frameBytes(data);
+    if (!bytes) return;
+    const m = decodeMessage(bytes);
+    switch (m.code) {
+      case MessageCode.WELCOME:
+        this.backoffMs = 250;
+        void this.welcome(ws, m.body).catch((e: unknown) => {
+          this.set('refused', `could not start: ${e instanceof Error ? e.message : String(e)}`);
+          ws.close(CloseStatus.INTERNAL_ERROR, 'peer could not start');
+        });
+        return;
+      case MessageCode.TASK:
+        this.enqueue(m.task);
+        return;
+      case MessageCode.STATUS:
+        this.stats.status = m.body;
+        this.o.onChange?.(this.stats);
+        return;
+      case MessageCode.ERROR:
+        this.stats.reason = `${m.body.code}: ${m.body.message}`;
+        this.o.onChange?.(this.stats);
+        return;
+      case MessageCode.DONE:
+        this.set('done', m.body.reason);
+        return;
+      case MessageCode.WEIGHTS:
+        if (this.trainer && !this.working) {
+          this.trainer.setWeights(m.weights.weightsVersion, decodeTensor(m.weights.weights));
+          this.o.onWeights?.(this.trainer);
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  private async welcome(ws: PeerSocket, w: WelcomeBody): Promise<void> {
+    this.reconnectToken = w.reconnectToken;
+    this.stats.peerId = w.peerId;
+    const key = `${w.runId}/${w.dataset.hash}`;
+    if (!this.trainer || this.runKey !== key) {
+      this.set('downloading');
+      const ds = await loadDataset(this.o.resolveUrl(w.dataset.url), w.dataset.hash);
+      this.trainer?.dispose();
+      this.trainer = await Trainer.create(w.model.topology, w.model.weights, ds, w.loss);
+      this.runKey = key;
+      this.set('warming-up');
+      const speed = await this.trainer.warmup();
+      this.stats.samplesPerSec = speed.samplesPerSec;
+      this.warmupMs = speed.warmupMs;
+    }
+    if (ws !== this.ws || ws.readyState !== OPEN) return;
+    ws.send(encodeReady({ samplesPerSec: Math.max(1e-3, this.stats.samplesPerSec), warmupMs: this.warmupMs }));
+    this.set('idle');
+    this.pump();
+  }
+
+  private enqueue(t: TaskFrame): void {
+    this.queue.push(t);
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.working || !this.trainer || this.stats.state === 'warming-up' || this.stats.state === 'downloading') return;
+    const t = this.queue.shift();
+    if (!t) return;
+    // A newer training step makes an older one pointless (the coordinator has
+    // moved on); its weights are still installed, since later tasks build on them.
+    const obsolete = t.kind === TaskKind.TRAIN && this.queue.some((q) => q.kind === TaskKind.TRAIN && q.step > t.step);
+    this.working = true;
+    this.set('computing');
+    this.run(t, obsolete)
+      .catch((e: unknown) => {
+        this.stats.reason = `task ${t.taskId} failed: ${e instanceof Error ? e.message : String(e)}`;
+        this.ws?.close(CloseStatus.INTERNAL_ERROR, 'peer failed a task');
+      })
+      .finally(() => {
+        this.working = false;
+        if (this.stats.state === 'computing') this.set('idle');
+        this.pump();
+      });
+  }
+
+  private async run(t: TaskFrame, obsolete: boolean): Promise<void> {
+    const trainer = this.trainer!;
+    if (t.weights.length > 0) trainer.setWeights(t.weightsVersion, decodeTensor(t.weights));
+    if (obsolete) return;
+    if (trainer.weightsVersion !== t.weightsVersion) return; // weights we never got: the deadline reassigns the shard
+    const ws = this.ws;
+    const t0 = now();
+    if (t.kind === TaskKind.TRAIN) {
+      const g = await trainer.gradient(t.indices);
+      const computeMs = now() - t0;
+      this.account(computeMs, g.count, true);
+      ws?.readyState === OPEN &&
+        ws.send(encodeGrad({ taskId: t.taskId, step: t.step, weightsVersion: t.weightsVersion, count: g.count, computeMs, lossSum: g.lossSum, grad: encodeFp32(g.grad), state: g.stateSum }));
+    } else {
+      const e = await trainer.evaluate(t.indices);
+      const computeMs = now() - t0;
+      this.account(computeMs, e.count, false);
+      ws?.readyState === OPEN && ws.send(encodeEvalResult({ taskId: t.taskId, evalId: t.step, computeMs, ...e }));
+    }
+    this.o.onWeights?.(trainer);
+  }
+
+  private account(ms: number, count: number, train: boolean): void {
+    this.stats.computeMs += ms;
+    if (train) {
+      this.stats.steps++;
+      this.stats.samples += count;
+      // Exponential moving average of our own speed, for the page.
+      const s = (1000 * count) / Math.max(1e-3, ms);
+      this.stats.samplesPerSec = this.stats.samplesPerSec > 0 ? 0.8 * this.stats.samplesPerSec + 0.2 * s : s;
+    } else {
+      this.stats.evalSamples += count;
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Dataset } from '../../shared/data/dataset';
+import { makeBatch } from './batch';
+import { lossSum, type LossName } from './loss';
+import { readFlat, type BoundModel } from './model';
+
+/**
+ * One shard's contribution to a step: the gradient of the loss SUM over the
+ * shard's samples, flattened in the coordinator's layout, and the loss sum.
+ * Summing (not averaging) makes the coordinator's weighted average exact for
+ * any split of the global batch.
+ */
+export interface ShardGradient {
+  grad: Float32Array;
+  lossSum: number;
+  count: number;
+  /** Non-trainable weights after the shard (batch-norm moving stats), times count. */
+  stateSum: Float32Array;
+}
+
+export async function shardGradient(
+  bound: BoundModel,
+  ds: Dataset,
+  loss: LossName,
+  indices: Uint32Array,
+  outputUnits: number,
+): Promise<ShardGradient> {
+  const count = indices.length;
+  const { x, y } = makeBatch(ds, indices, outputUnits);
+  let value: tf.Scalar | null = null;
+  let grads: tf.NamedTensorMap | null = null;
+  let flat: tf.Tensor | null = null;
+  try {
+    const r = tf.variableGrads(() => lossSum(loss, y, bound.model.apply(x, { training: true }) as tf.Tensor), bound.trainable);
+    value = r.value;
+    grads = r.grads;
+    const g = grads;
+    flat = tf.tidy(() => tf.concat(bound.trainable.map((v) => tensorFor(g, v).reshape([-1]))));
+    const [gradData, lossData] = await Promise.all([flat.data(), value.data()]);
+    const stateSum = await readFlat(bound.state);
+    for (let i = 0; i < stateSum.length; i++) stateSum[i]! *= count;
+    return { grad: gradData as Float32Array, lossSum: lossData[0]!, count, stateSum };
+  } finally {
+    x.dispose();
+    y.dispose();
+    value?.dispose();
+    if (grads) for (const t of Object.values(grads)) t.dispose();
+    flat?.dispose();
+  }
+}
+
+function tensorFor(grads: tf.NamedTensorMap, v: tf.Variable): tf.Tensor {
+  const g = grads[v.name];
+  // A variable the loss does not reach (it cannot happen for a connected model) gets a zero gradient.
+  return g ?? tf.zerosLike(v);
+}

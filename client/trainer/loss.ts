@@ -1,0 +1,32 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Loss SUMS over a batch (not means): each peer returns the sum over its
+ * shard, so the coordinator's count-weighted average is exact. Per-sample
+ * formulas follow tfjs-layers / Keras, including the 1e-7 clipping.
+ */
+export type LossName = 'categorical_crossentropy' | 'binary_crossentropy' | 'mse' | 'mae';
+
+const EPSILON = 1e-7;
+
+export function lossSum(name: LossName, yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
+  return tf.tidy((): tf.Scalar => {
+    switch (name) {
+      case 'categorical_crossentropy': {
+        // -sum_k y_k log p_k, p clipped to [eps, 1 - eps].
+        const p = tf.clipByValue(yPred, EPSILON, 1 - EPSILON);
+        return tf.neg(tf.sum(tf.mul(yTrue, tf.log(p)))) as tf.Scalar;
+      }
+      case 'binary_crossentropy': {
+        // -(y log p + (1 - y) log(1 - p)), averaged over outputs per sample.
+        const p = tf.clipByValue(yPred, EPSILON, 1 - EPSILON);
+        const perUnit = tf.neg(tf.add(tf.mul(yTrue, tf.log(p)), tf.mul(tf.sub(1, yTrue), tf.log(tf.sub(1, p)))));
+        return tf.sum(tf.mean(perUnit, -1)) as tf.Scalar;
+      }
+      case 'mse':
+        return tf.sum(tf.mean(tf.square(tf.sub(yTrue, yPred)), -1)) as tf.Scalar;
+      case 'mae':
+        return tf.sum(tf.mean(tf.abs(tf.sub(yTrue, yPred)), -1)) as tf.Scalar;
+    }
+  });
+}

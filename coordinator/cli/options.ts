@@ -1,0 +1,87 @@
+/**
+ * Every command-line option: its flag, the config key it sets, its kind and
+ * what it is for. `--help` is printed from this table, and the parser
+ * refuses anything not in it.
+ */
+export type OptionKind = 'string' | 'int' | 'number' | 'bool' | 'ints' | 'numbers';
+
+export interface OptionSpec {
+  flag: string;
+  key: string;
+  kind: OptionKind;
+  help: string;
+  values?: readonly string[];
+  group: 'data' | 'model' | 'optimizer' | 'run' | 'fleet' | 'output';
+}
+
+export const OPTIONS: readonly OptionSpec[] = [
+  { flag: 'config', key: 'config', kind: 'string', group: 'run', help: 'JSON file with any of these options (camelCase keys); flags override it' },
+  { flag: 'dataset', key: 'dataset', kind: 'string', group: 'data', help: 'mnist (embedded 10k digits) | xor | circles | spiral | gauss | regression | idx:DIR | csv:FILE' },
+  { flag: 'split', key: 'split', kind: 'numbers', group: 'data', help: 'train,val,test fractions (default 0.8,0.1,0.1)' },
+  { flag: 'label', key: 'label', kind: 'string', group: 'data', help: 'CSV: the label column (name or index)' },
+  { flag: 'samples', key: 'samples', kind: 'int', group: 'data', help: 'synthetic sets: number of samples (default 1000)' },
+  { flag: 'noise', key: 'noise', kind: 'number', group: 'data', help: 'synthetic sets: noise level (default 0.1)' },
+  { flag: 'normalize', key: 'normalize', kind: 'string', group: 'data', values: ['none', 'zscore', 'minmax'], help: 'feature normalisation from training statistics' },
+  { flag: 'augment', key: 'augment', kind: 'bool', group: 'data', help: 'random shift and small rotation of images on the tabs' },
+  { flag: 'model', key: 'model', kind: 'string', group: 'model', help: 'logreg | mlp | cnn | path/to/model.json (tfjs layers topology)' },
+  { flag: 'hidden', key: 'hidden', kind: 'ints', group: 'model', help: 'hidden layer widths, e.g. 128,64' },
+  { flag: 'activation', key: 'activation', kind: 'string', group: 'model', values: ['relu', 'leaky_relu', 'tanh', 'sigmoid', 'elu'], help: 'hidden activation' },
+  { flag: 'initializer', key: 'initializer', kind: 'string', group: 'model', values: ['glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_normal', 'uniform', 'constant'], help: 'weight initialiser' },
+  { flag: 'dropout', key: 'dropout', kind: 'number', group: 'model', help: 'dropout rate after each hidden layer (0 = off)' },
+  { flag: 'batch-norm', key: 'batchNorm', kind: 'bool', group: 'model', help: 'batch normalisation after each hidden dense layer' },
+  { flag: 'loss', key: 'loss', kind: 'string', group: 'model', values: ['categorical_crossentropy', 'binary_crossentropy', 'mse', 'mae'], help: 'loss (default from the task)' },
+  { flag: 'optimizer', key: 'optimizer', kind: 'string', group: 'optimizer', values: ['sgd', 'momentum', 'nesterov', 'rmsprop', 'adagrad', 'adam', 'adamw'], help: 'applied centrally on the coordinator (default adam)' },
+  { flag: 'lr', key: 'lr', kind: 'number', group: 'optimizer', help: 'learning rate (default per optimizer: adam 0.001, sgd 0.1, momentum 0.01)' },
+  { flag: 'momentum', key: 'momentum', kind: 'number', group: 'optimizer', help: 'momentum / nesterov coefficient (default 0.9)' },
+  { flag: 'beta1', key: 'beta1', kind: 'number', group: 'optimizer', help: 'adam first-moment decay (default 0.9)' },
+  { flag: 'beta2', key: 'beta2', kind: 'number', group: 'optimizer', help: 'adam second-moment decay (default 0.999)' },
+  { flag: 'epsilon', key: 'epsilon', kind: 'number', group: 'optimizer', help: 'denominator epsilon (default 1e-7)' },
+  { flag: 'weight-decay', key: 'weightDecay', kind: 'number', group: 'optimizer', help: 'adamw decoupled weight decay' },
+  { flag: 'schedule', key: 'schedule', kind: 'string', group: 'optimizer', values: ['constant', 'step', 'exponential', 'inverse-time', 'cosine'], help: 'learning-rate schedule' },
+  { flag: 'gamma', key: 'gamma', kind: 'number', group: 'optimizer', help: 'decay factor for step / exponential / inverse-time schedules' },
+  { flag: 'decay-every', key: 'decayEvery', kind: 'int', group: 'optimizer', help: 'step schedule: epochs between decays' },
+  { flag: 'warmup-steps', key: 'warmupSteps', kind: 'int', group: 'optimizer', help: 'linear learning-rate warm-up steps' },
+  { flag: 'l1', key: 'l1', kind: 'number', group: 'optimizer', help: 'L1 penalty on kernels' },
+  { flag: 'l2', key: 'l2', kind: 'number', group: 'optimizer', help: 'L2 penalty on kernels' },
+  { flag: 'clip-norm', key: 'clipNorm', kind: 'number', group: 'optimizer', help: 'global-norm gradient clipping (0 = off)' },
+  { flag: 'batch-size', key: 'batchSize', kind: 'int', group: 'run', help: 'global mini-batch per step, whatever the number of peers (default 128)' },
+  { flag: 'epochs', key: 'epochs', kind: 'int', group: 'run', help: 'epochs to train (default 3)' },
+  { flag: 'steps', key: 'steps', kind: 'int', group: 'run', help: 'train this many steps instead of whole epochs' },
+  { flag: 'patience', key: 'patience', kind: 'int', group: 'run', help: 'early stopping: epochs without validation improvement (0 = off)' },
+  { flag: 'seed', key: 'seed', kind: 'int', group: 'run', help: 'seed for the split, the shuffles and the initial weights (default 1)' },
+  { flag: 'mode', key: 'mode', kind: 'string', group: 'run', values: ['sync', 'async'], help: 'sync steps, or async with bounded staleness' },
+  { flag: 'max-staleness', key: 'maxStaleness', kind: 'int', group: 'run', help: 'async: drop gradients older than this many versions' },
+  { flag: 'compress', key: 'compress', kind: 'string', group: 'run', help: 'gradient codec: none' },
+  { flag: 'peers', key: 'peers', kind: 'int', group: 'fleet', help: 'run: headless Chromium tabs to start (default 2)' },
+  { flag: 'node-peers', key: 'nodePeers', kind: 'int', group: 'fleet', help: 'Node peers (tfjs cpu) to start in this process (default 0)' },
+  { flag: 'min-peers', key: 'minPeers', kind: 'int', group: 'fleet', help: 'start training once this many peers are ready (default 1)' },
+  { flag: 'chromium', key: 'chromium', kind: 'string', group: 'fleet', help: 'Chromium executable (default $CHROMIUM_PATH, then /usr/bin/chromium)' },
+  { flag: 'host', key: 'host', kind: 'string', group: 'output', help: 'address to listen on (default 0.0.0.0: reachable on the LAN)' },
+  { flag: 'port', key: 'port', kind: 'int', group: 'output', help: 'port (0 = any free port; serve defaults to 8475)' },
+  { flag: 'report', key: 'report', kind: 'string', group: 'output', help: 'write the JSON report here (default runs/<run id>/report.json)' },
+  { flag: 'export', key: 'export', kind: 'string', group: 'output', help: 'write the final model here (model.json + weights.bin, tfjs layers format)' },
+  { flag: 'exit-when-done', key: 'exitWhenDone', kind: 'bool', group: 'output', help: 'serve: exit when training ends' },
+  { flag: 'progress-seconds', key: 'progressSeconds', kind: 'number', group: 'output', help: 'seconds between progress lines (default 5)' },
+];
+
+export function helpText(): string {
+  const groups: Record<OptionSpec['group'], string> = { data: 'Data', model: 'Model', optimizer: 'Optimisation', run: 'Training', fleet: 'Peers', output: 'Server and output' };
+  const lines = [
+    'tabtrain: train a neural network data-parallel across browser tabs',
+    '',
+    'Usage:',
+    '  tabtrain run [options]     start a coordinator, launch headless tabs (--peers) and node peers, train, report, exit',
+    '  tabtrain serve [options]   start a coordinator and wait for volunteers to open the join link',
+    '  tabtrain build             build the browser bundles (done automatically when stale)',
+    '  tabtrain --help',
+  ];
+  for (const [g, title] of Object.entries(groups)) {
+    lines.push('', `${title}:`);
+    for (const o of OPTIONS.filter((x) => x.group === g)) {
+      const arg = o.kind === 'bool' ? '' : o.values ? ` ${o.values.join('|')}` : o.kind === 'string' ? ' VALUE' : o.kind === 'ints' || o.kind === 'numbers' ? ' A,B,..' : ' N';
+      lines.push(`  --${o.flag}${arg}`.padEnd(40) + ` ${o.help}`);
+    }
+  }
+  lines.push('', 'Exit codes: 0 done, 1 failure, 2 bad options or data.');
+  return lines.join('\n');
+}

@@ -1,0 +1,74 @@
+import type { Config } from '../../shared/config/schema';
+import { startNodePeer } from '../../client/node/nodePeer';
+import type { PeerSession } from '../../client/peer/session';
+import { exportModel } from '../model/export';
+import { findChromium, launchTabs, type TabFleet } from '../peers/chromium';
+import { buildReport, writeReport } from '../report';
+import { ensureClientBundle } from '../server/bundle';
+import { startCoordinator } from '../server/server';
+import { describeRun, prepareRun } from '../setup';
+
+/**
+ * One training run from the command line: prepare, serve, start the peers
+ * asked for, wait for the end (or a signal), then report and export.
+ */
+export async function runTraining(config: Config, command: 'run' | 'serve'): Promise<number> {
+  const log = (l: string): void => console.log(l);
+  const t0 = performance.now();
+  const chromiumPath = command === 'run' && config.peers > 0 ? findChromium(config.chromium) : null;
+  const prepared = await prepareRun(config);
+  const bundle = await ensureClientBundle();
+  if (bundle.built) log(`built the browser bundle in ${(bundle.ms / 1000).toFixed(1)} s`);
+  const c = await startCoordinator(prepared.setup, { datasetBytes: prepared.datasetBytes, log });
+  for (const line of describeRun(prepared.setup, c.run.sampler.stepsPerEpoch, c.run.totalSteps)) log(line);
+  log(`join: ${c.joinUrl}`);
+  log(`dashboard: ${c.dashboardUrl}`);
+  const sessions: PeerSession[] = [];
+  let tabs: TabFleet | null = null;
+  let interrupted = false;
+  const onSignal = (sig: string): void => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    log(`${sig}: stopping (press again to quit at once)`);
+    c.run.stop('interrupted');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    for (let i = 0; i < config.nodePeers; i++) sessions.push(startNodePeer({ joinUrl: c.localJoinUrl, nickname: `node-${i + 1}` }));
+    if (chromiumPath) {
+      const urls = Array.from({ length: config.peers }, (_, i) => `${c.localJoinUrl}&name=tab-${i + 1}`);
+      tabs = await launchTabs(chromiumPath, urls, log);
+      log(`opened ${config.peers} headless Chromium tab${config.peers === 1 ? '' : 's'} (${chromiumPath})`);
+    }
+    const reason = await c.done;
+    const wall = (performance.now() - t0) / 1000;
+    const report = buildReport(c.run, wall);
+    if (config.report) {
+      writeReport(config.report, report);
+      log(`report: ${config.report}`);
+    }
+    if (config.export) {
+      await exportModel(config.export, prepared.setup.model, c.run.store.weights);
+      log(`exported the model to ${config.export} (model.json + weights.bin)`);
+    }
+    const f = c.run.evaluator.final;
+    const timing = report.timing as { outsideComputeShare: number };
+    log(
+      `done (${reason}): ${c.run.step} steps in ${wall.toFixed(1)} s, ${c.run.samplesPerSec().toFixed(0)} samples/s, ` +
+        `test accuracy ${f.testAccuracy === null ? '-' : f.testAccuracy.toFixed(4)}, test loss ${f.testLoss === null ? '-' : f.testLoss.toFixed(4)}, ` +
+        `${(100 * timing.outsideComputeShare).toFixed(0)}% of step time outside tab compute`,
+    );
+    if (command === 'serve' && !config.exitWhenDone && !interrupted) {
+      log('training is over; the dashboard stays up. Press Ctrl-C to quit.');
+      await new Promise<void>((r) => process.once('SIGINT', () => r()));
+    }
+    return reason === 'diverged' ? 1 : 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    for (const s of sessions) s.stop();
+    await tabs?.close();
+    await c.close();
+  }
+}

@@ -1,0 +1,55 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { TrainingCoordinator } from './training/coordinator';
+
+/** The run's JSON report: what was asked, what happened, what it reached. */
+export function buildReport(run: TrainingCoordinator, wallSeconds: number): Record<string, unknown> {
+  const s = run.setup;
+  const m = s.dataset.meta;
+  const history = run.history;
+  const stepMs = history.reduce((a, h) => a + h.ms + h.updateMs, 0);
+  const computeMs = history.reduce((a, h) => a + h.computeMs, 0);
+  return {
+    config: s.config,
+    runId: s.runId,
+    dataset: { name: m.name, train: m.splits.train, val: m.splits.val, test: m.splits.test, hash: s.datasetFile.hash, bytes: s.datasetFile.bytes },
+    model: { name: s.config.model, params: s.model.trainableParams, stateParams: s.model.stateParams, layers: s.model.layers, loss: s.loss },
+    peers: [...run.peers.values()].map((p) => ({
+      id: p.id,
+      nickname: p.nickname,
+      kind: p.kind,
+      backend: p.backend,
+      backendNote: p.backendNote,
+      renderer: p.renderer,
+      samples: p.samples,
+      steps: p.steps,
+      evalSamples: p.evalSamples,
+      meanComputeMs: p.steps > 0 ? p.computeMs / p.steps : 0,
+      samplesPerSec: p.speed,
+      connections: p.connections,
+      status: p.status,
+    })),
+    steps: run.step,
+    epochs: run.accounting.filter((a) => a.complete).length,
+    samplesPerSec: run.samplesPerSec(),
+    wallSeconds,
+    /** Share of step time spent outside the slowest tab's gradient computation. */
+    timing: {
+      meanStepMs: history.length ? stepMs / history.length : 0,
+      meanComputeMs: history.length ? computeMs / history.length : 0,
+      outsideComputeShare: stepMs > 0 ? 1 - computeMs / stepMs : 0,
+    },
+    history,
+    evals: run.evaluator.evals,
+    final: run.evaluator.final,
+    bestEpoch: run.evaluator.bestEpoch,
+    accounting: { epochs: run.accounting, ...run.engine.counters },
+    misclassified: run.evaluator.misclassified,
+    exitReason: run.exitReason,
+  };
+}
+
+export function writeReport(file: string, report: Record<string, unknown>): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(report, null, 1));
+}

@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { networkInterfaces } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { ExpressPeerServer } from 'peer';
+import { WebSocketServer } from 'ws';
+import { encodeStatus } from '../../shared/protocol';
+import { TrainingCoordinator, type Io } from '../training/coordinator';
+import type { ExitReason, RunSetup } from '../training/types';
+import { createApp } from './http';
+import { PeerConnections } from './peerConnections';
+import { statusSnapshot } from './status';
+
+/**
+ * The only place with sockets and timers: express + ws (+ the PeerJS server)
+ * on one HTTP server, a single deadline timer for the round engine, and the
+ * periodic status push. Everything else is the socket-free coordinator.
+ */
+export interface StartedCoordinator {
+  run: TrainingCoordinator;
+  port: number;
+  joinUrl: string;
+  dashboardUrl: string;
+  /** A URL for peers on this machine (headless tabs, node peers). */
+  localJoinUrl: string;
+  joinToken: string;
+  adminToken: string;
+  done: Promise<ExitReason>;
+  close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  datasetBytes: Uint8Array;
+  log: (line: string) => void;
+  /** Tokens are random unless given (tests pin them). */
+  joinToken?: string;
+  adminToken?: string;
+}
+
+export async function startCoordinator(setup: RunSetup, o: ServerOptions): Promise<StartedCoordinator> {
+  const joinToken = o.joinToken ?? randomBytes(8).toString('hex');
+  const adminToken = o.adminToken ?? randomBytes(12).toString('hex');
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let finish: (r: ExitReason) => void = () => undefined;
+  const done = new Promise<ExitReason>((r) => (finish = r));
+  const t0 = performance.now();
+  const io: Io = {
+    now: () => performance.now(),
+    send: (peerId, frame) => peers.send(peerId, frame),
+    wakeAt: (at) => {
+      if (timer) clearTimeout(timer);
+      timer = at === null ? null : setTimeout(() => run.tick(), Math.max(0, at - performance.now()) + 1);
+    },
+    log: o.log,
+    finished: (reason) => finish(reason),
+  };
+  const run = new TrainingCoordinator(setup, io);
+  const maxPayload = 64 * 1024 + 4 * (setup.model.trainableParams + setup.model.stateParams) * 2;
+  const peers = new PeerConnections(run, {
+    joinToken,
+    maxPayload,
+    log: o.log,
+    welcome: (peerId, reconnectToken) => ({
+      peerId,
+      reconnectToken,
+      runId: setup.runId,
+      model: { topology: setup.model.topology, weights: setup.model.specs, trainableParams: setup.model.trainableParams, stateParams: setup.model.stateParams },
+      dataset: { url: setup.datasetFile.url, hash: setup.datasetFile.hash, bytes: setup.datasetFile.bytes, name: setup.dataset.meta.name },
+      loss: setup.loss,
+      gradCodec: 1,
+      augment: setup.config.augment,
+    }),
+  });
+  const app = createApp({ datasetHash: setup.datasetFile.hash, datasetBytes: o.datasetBytes, adminToken, status: () => statusSnapshot(run, peers.size) });
+  const server: Server = createServer(app);
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload });
+  peers.attach(wss);
+  // The PeerJS server shares the HTTP server; its WebSocket upgrades are routed below.
+  const peerWss = new WebSocketServer({ noServer: true });
+  app.use('/peerjs', ExpressPeerServer(server, { path: '/', createWebSocketServer: () => peerWss }));
+  server.on('upgrade', (req, socket, head) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path === '/ws') wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    else if (path?.startsWith('/peerjs')) peerWss.handleUpgrade(req, socket, head, (ws) => peerWss.emit('connection', ws, req));
+    else socket.destroy();
+  });
+  const statusTimer = setInterval(() => pushStatus(run, peers), 1000);
+  const progressTimer = setInterval(() => progress(run, o.log), setup.config.progressSeconds * 1000);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(setup.config.port, setup.config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const lan = setup.config.host === '0.0.0.0' || setup.config.host === '::' ? lanAddress() : setup.config.host;
+  const base = `http://${lan}:${port}`;
+  const local = `http://127.0.0.1:${port}`;
+  o.log(`listening in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return {
+    run,
+    port,
+    joinToken,
+    adminToken,
+    joinUrl: `${base}/?t=${joinToken}`,
+    localJoinUrl: `${local}/?t=${joinToken}`,
+    dashboardUrl: `${base}/dashboard?admin=${adminToken}`,
+    done,
+    close: async () => {
+      clearInterval(statusTimer);
+      clearInterval(progressTimer);
+      if (timer) clearTimeout(timer);
+      peers.closeAll(4000, 'coordinator shut down');
+      for (const c of peerWss.clients) c.terminate();
+      for (const c of wss.clients) c.terminate();
+      await new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+    },
+  };
+}
+
+function pushStatus(run: TrainingCoordinator, peers: PeerConnections): void {
+  const ranked = [...run.peers.values()].sort((a, b) => b.samples - a.samples);
+  const total = ranked.reduce((a, p) => a + p.samples, 0);
+  const last = run.history.at(-1);
+  const val = run.evaluator.final.valAccuracy;
+  ranked.forEach((p, i) => {
+    if (p.status === 'gone' || p.status === 'reconnecting') return;
+    peers.send(
+      p.id,
+      encodeStatus({
+        state: run.state,
+        step: run.step,
+        epoch: run.sampler.epoch,
+        peers: run.readyPeers,
+        loss: last ? last.loss : null,
+        valAccuracy: val,
+        you: { steps: p.steps, samples: p.samples, share: total > 0 ? p.samples / total : 0, rank: i + 1 },
+      }),
+    );
+  });
+}
+
+function progress(run: TrainingCoordinator, log: (l: string) => void): void {
+  if (run.state === 'done') return;
+  if (run.state === 'waiting' || run.readyPeers === 0) {
+    log(`waiting for peers (${run.readyPeers} ready of ${run.setup.config.minPeers} needed)`);
+    return;
+  }
+  const last = run.history.at(-1);
+  log(`step ${run.step}/${run.totalSteps} epoch ${run.sampler.epoch + 1} loss ${last ? last.loss.toFixed(4) : '-'} samples/s ${run.samplesPerSec().toFixed(0)} peers ${run.readyPeers} ${run.state}`);
+}
+
+function lanAddress(): string {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}

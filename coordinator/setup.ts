@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import { learningRate } from '../shared/config/parse';
+import type { Config } from '../shared/config/schema';
+import { datasetHash, encodeDataset } from '../shared/data/codec';
+import { loadDatasetSpec } from './datasets/load';
+import { loadModel } from './model/load';
+import type { ModelDescription } from './model/describe';
+import type { RunSetup } from './training/types';
+import './tfjsNode';
+
+/**
+ * Everything before the first peer: load and split the data, encode it once
+ * for the wire, build the model and its initial weights.
+ */
+export interface PreparedRun {
+  setup: RunSetup;
+  datasetBytes: Uint8Array;
+}
+
+export async function prepareRun(config: Config): Promise<PreparedRun> {
+  const { dataset } = await loadDatasetSpec(config.dataset, {
+    seed: config.seed,
+    split: config.split,
+    samples: config.samples,
+    noise: config.noise,
+    ...(config.label !== undefined ? { label: config.label } : {}),
+    normalize: config.normalize,
+  });
+  const datasetBytes = encodeDataset(dataset);
+  const hash = await datasetHash(datasetBytes);
+  const model: ModelDescription = await loadModel(config, dataset.meta);
+  const loss = config.loss ?? (dataset.meta.task === 'regression' ? 'mse' : dataset.meta.numClasses === 2 ? 'binary_crossentropy' : 'categorical_crossentropy');
+  return {
+    datasetBytes,
+    setup: {
+      runId: randomBytes(6).toString('hex'),
+      config,
+      dataset,
+      datasetFile: { url: `/data/${hash}`, hash, bytes: datasetBytes.byteLength },
+      model,
+      loss,
+      lr: learningRate(config),
+    },
+  };
+}
+
+/** The figures a person wants before a run starts, nanoGPT-style. */
+export function describeRun(s: RunSetup, stepsPerEpoch: number, totalSteps: number): string[] {
+  const m = s.dataset.meta;
+  const c = s.config;
+  const params = s.model.trainableParams;
+  const lines = [
+    `dataset ${m.name}: ${m.splits.train} train / ${m.splits.val} val / ${m.splits.test} test, input [${m.inputShape}], ${m.task}${m.task === 'classification' ? ` (${m.numClasses} classes)` : ''}`,
+    `model ${c.model}: ${params.toLocaleString('en')} parameters${s.model.stateParams ? ` + ${s.model.stateParams} state` : ''}`,
+    ...s.model.layers.map((l) => `  ${l.name.padEnd(12)} ${l.className.padEnd(20)} ${l.outputShape.padEnd(18)} ${l.params.toLocaleString('en')}`),
+    `optimizer ${c.optimizer} lr ${s.lr} (${c.schedule}), loss ${s.loss}, mode ${c.mode}`,
+    `global batch ${c.batchSize}, ${stepsPerEpoch} steps/epoch, ${totalSteps} steps in all, seed ${c.seed}`,
+    `bytes per step per peer: ${fmtBytes(4 * (params + s.model.stateParams))} weights down + ${fmtBytes(4 * params)} gradient up (fp32)`,
+  ];
+  return lines;
+}
+
+function fmtBytes(n: number): string {
+  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(2)} MiB` : `${(n / 1024).toFixed(1)} KiB`;
+}
+

@@ -1,0 +1,397 @@
+import { randomBytes } from 'node:crypto';
+import { decodeTensor, encodeFp32 } from '../../shared/compress';
+import { fail } from '../../shared/errors';
+import { addPenaltyGradients, clipByGlobalNorm, createOptimizer, learningRateAt } from '../../shared/optim';
+import type { Optimizer } from '../../shared/optim/types';
+import { TaskFlag, TaskKind, encodeTask, encodeDone, NO_TENSOR, type EvalResultFrame, type GradFrame, type HelloBody, type TensorPayload } from '../../shared/protocol';
+import { RoundEngine, RoundStage, type Effect } from '../round/engine';
+import { Evaluator } from './evaluator';
+import { ParamStore } from './paramStore';
+import { EpochSampler } from './sampler';
+import type { EpochAccounting, ExitReason, HistoryEntry, PeerRecord, RunSetup } from './types';
+
+/**
+ * The training run, without sockets: membership, the synchronous step loop,
+ * evaluation passes and the record of it all. The server turns network and
+ * timer events into calls here, and performs what comes out through `Io`.
+ */
+export interface Io {
+  now(): number;
+  send(peerId: string, frame: Uint8Array): void;
+  /** Wake `tick()` at this time (ms), replacing any earlier request; null cancels. */
+  wakeAt(at: number | null): void;
+  log(line: string): void;
+  finished(reason: ExitReason): void;
+}
+
+export type RunState = 'waiting' | 'training' | 'paused' | 'evaluating' | 'done';
+
+export class TrainingCoordinator {
+  readonly peers = new Map<string, PeerRecord>();
+  readonly store: ParamStore;
+  readonly engine = new RoundEngine();
+  readonly sampler: EpochSampler;
+  readonly evaluator: Evaluator;
+  readonly history: HistoryEntry[] = [];
+  readonly accounting: EpochAccounting[] = [];
+  optimizer: Optimizer;
+  lr: number;
+  state: RunState = 'waiting';
+  step = 0;
+  exitReason: ExitReason | null = null;
+  readonly startedAt: number;
+  trainStartedAt: number | null = null;
+  private paused = false;
+  private started = false;
+  private round: { lastOfEpoch: boolean; epoch: number; startedAt: number; maxComputeMs: number; failures: number } | null = null;
+  private weightsPayload: { version: number; payload: TensorPayload } | null = null;
+  private nextPeer = 1;
+
+  constructor(
+    readonly setup: RunSetup,
+    private readonly io: Io,
+  ) {
+    const c = setup.config;
+    this.store = new ParamStore(setup.model.initial, setup.model.trainableParams);
+    this.optimizer = createOptimizer(optimizerConfig(c), setup.model.trainableParams);
+    this.lr = setup.lr;
+    this.sampler = new EpochSampler(c.seed, setup.dataset.meta.splits.train, c.batchSize);
+    this.evaluator = new Evaluator(this, setup);
+    this.startedAt = io.now();
+  }
+
+  get totalSteps(): number {
+    return this.setup.config.steps ?? this.setup.config.epochs * this.sampler.stepsPerEpoch;
+  }
+
+  get readyPeers(): number {
+    let n = 0;
+    for (const p of this.peers.values()) if (p.status === 'ready' || p.status === 'computing') n++;
+    return n;
+  }
+
+  // --- membership ---
+
+  /** A HELLO passed the token and version checks: a new peer, or a known one coming back. */
+  join(hello: HelloBody): PeerRecord {
+    const now = this.io.now();
+    const known = hello.reconnectToken ? [...this.peers.values()].find((p) => p.reconnectToken === hello.reconnectToken) : undefined;
+    if (known) {
+      if (known.status !== 'gone' && known.status !== 'reconnecting') this.engine.peerGone(known.id, now);
+      Object.assign(known, { status: 'warming-up', backend: hello.backend, lastSeen: now, sentVersion: -1 });
+      known.connections++;
+      return known;
+    }
+    const id = `p${this.nextPeer++}`;
+    const p: PeerRecord = {
+      id,
+      nickname: hello.nickname || `${hello.kind}-${id}`,
+      kind: hello.kind,
+      backend: hello.backend,
+      backendNote: hello.backendNote,
+      renderer: hello.renderer,
+      reconnectToken: randomBytes(12).toString('hex'),
+      status: 'warming-up',
+      speed: 0,
+      samples: 0,
+      steps: 0,
+      evalSamples: 0,
+      computeMs: 0,
+      sentVersion: -1,
+      joinedAt: now,
+      lastSeen: now,
+      connections: 1,
+    };
+    this.peers.set(id, p);
+    return p;
+  }
+
+  ready(peerId: string, samplesPerSec: number): void {
+    const p = this.peers.get(peerId);
+    if (!p) return;
+    p.status = 'ready';
+    p.speed = samplesPerSec;
+    if (!this.started && this.readyPeers >= this.setup.config.minPeers) this.begin();
+    else this.perform(this.engine.peerReady(peerId, samplesPerSec, this.io.now()));
+  }
+
+  leave(peerId: string, reconnecting: boolean): void {
+    const p = this.peers.get(peerId);
+    if (!p || p.status === 'gone') return;
+    p.status = reconnecting ? 'reconnecting' : 'gone';
+    this.perform(this.engine.peerGone(peerId, this.io.now()));
+    if (this.engine.stage === RoundStage.STARVED && this.state !== 'done') this.io.log('no peers: training is paused until one joins');
+  }
+
+  // --- results ---
+
+  /** A GRAD frame. Throws a TabtrainError (the server closes that client) when it must not touch the weights. */
+  onGrad(peerId: string, g: GradFrame): void {
+    const now = this.io.now();
+    const p = this.peers.get(peerId);
+    if (p) p.lastSeen = now;
+    const size = this.engine.taskSize(g.taskId);
+    if (size === null || this.engine.current?.kind !== 'train' || g.step !== this.engine.current.id) {
+      this.perform(this.engine.result(peerId, g.taskId, now).effects);
+      return;
+    }
+    const reject = (code: 'GRAD_WRONG_LENGTH' | 'GRAD_NOT_FINITE', msg: string): never => {
+      this.perform(this.engine.failed(peerId, g.taskId, now));
+      throw fail(code, msg, code === 'GRAD_WRONG_LENGTH' ? 1008 : 1007);
+    };
+    if (g.grad.length !== this.store.trainableSize) reject('GRAD_WRONG_LENGTH', `gradient has ${g.grad.length} values, the model has ${this.store.trainableSize}`);
+    if (g.state.length !== this.store.stateSize) reject('GRAD_WRONG_LENGTH', `state has ${g.state.length} values, the model has ${this.store.stateSize}`);
+    if (g.count !== size) reject('GRAD_WRONG_LENGTH', `gradient covers ${g.count} samples, task ${g.taskId} has ${size}`);
+    const grad = decodeTensor(g.grad);
+    if (!allFinite(grad) || !allFinite(g.state) || !Number.isFinite(g.lossSum)) {
+      if (this.round && ++this.round.failures >= 3) this.finishDiverged();
+      reject('GRAD_NOT_FINITE', `gradient of task ${g.taskId} has NaN or Infinity`);
+    }
+    const { verdict, effects } = this.engine.result(peerId, g.taskId, now);
+    if (verdict === 'accepted') {
+      this.store.add(grad, g.state, g.count, g.lossSum);
+      if (p) {
+        p.samples += g.count;
+        p.steps++;
+        p.computeMs += g.computeMs;
+        p.speed = blendSpeed(p.speed, g.count, g.computeMs);
+        this.engine.updateSpeed(peerId, p.speed);
+      }
+      if (this.round) this.round.maxComputeMs = Math.max(this.round.maxComputeMs, g.computeMs);
+    }
+    this.perform(effects);
+  }
+
+  onEval(peerId: string, r: EvalResultFrame): void {
+    const now = this.io.now();
+    const size = this.engine.taskSize(r.taskId);
+    if (size === null || this.engine.current?.kind !== 'eval' || r.evalId !== this.engine.current.id) {
+      this.perform(this.engine.result(peerId, r.taskId, now).effects);
+      return;
+    }
+    try {
+      this.evaluator.check(r, size);
+    } catch (e) {
+      this.perform(this.engine.failed(peerId, r.taskId, now));
+      throw e;
+    }
+    const { verdict, effects } = this.engine.result(peerId, r.taskId, now);
+    if (verdict === 'accepted') {
+      this.evaluator.add(r);
+      const p = this.peers.get(peerId);
+      if (p) p.evalSamples += r.count;
+    }
+    this.perform(effects);
+  }
+
+  now(): number {
+    return this.io.now();
+  }
+
+  /** One line per epoch, for people watching the terminal. */
+  onValidation(epoch: number, valLoss: number, valAccuracy: number | null): void {
+    const last = this.history.at(-1);
+    const acc = valAccuracy === null ? '' : ` val_acc ${valAccuracy.toFixed(4)}`;
+    this.io.log(`epoch ${epoch + 1} step ${this.step}/${this.totalSteps} loss ${last ? last.loss.toFixed(4) : '-'} val_loss ${valLoss.toFixed(4)}${acc} samples/s ${this.samplesPerSec().toFixed(0)} peers ${this.readyPeers}`);
+  }
+
+  /** Training samples per second of training wall time so far. */
+  samplesPerSec(): number {
+    if (this.trainStartedAt === null) return 0;
+    const secs = (this.io.now() - this.trainStartedAt) / 1000;
+    const samples = this.history.reduce((a, h) => a + h.samples, 0);
+    return secs > 0 ? samples / secs : 0;
+  }
+
+  tick(): void {
+    this.perform(this.engine.tick(this.io.now()));
+  }
+
+  // --- control ---
+
+  pause(): void {
+    this.paused = true;
+    if (this.state === 'training') this.state = 'paused';
+  }
+
+  resume(): void {
+    this.paused = false;
+    if (this.state === 'paused') {
+      this.state = 'training';
+      if (this.engine.stage === RoundStage.COMPLETE || this.engine.stage === RoundStage.IDLE) this.nextStep();
+    }
+  }
+
+  stop(reason: ExitReason = 'stopped'): void {
+    if (this.state === 'done') return;
+    this.finish(reason);
+  }
+
+  // --- the loop ---
+
+  private begin(): void {
+    this.started = true;
+    this.trainStartedAt = this.io.now();
+    this.state = this.paused ? 'paused' : 'training';
+    for (const p of this.peers.values()) if (p.status === 'ready') this.engine.peerReady(p.id, p.speed, this.io.now());
+    if (!this.paused) this.nextStep();
+  }
+
+  nextStep(): void {
+    if (this.state === 'done') return;
+    if (this.paused) {
+      this.state = 'paused';
+      return;
+    }
+    if (this.step >= this.totalSteps) {
+      this.evaluator.finalPasses();
+      return;
+    }
+    this.state = 'training';
+    const batch = this.sampler.next();
+    const acc = this.epochAccounting(batch.epoch);
+    acc.complete = false;
+    this.store.resetAccumulators();
+    this.round = { lastOfEpoch: batch.lastOfEpoch, epoch: batch.epoch, startedAt: this.io.now(), maxComputeMs: 0, failures: 0 };
+    this.perform(this.engine.startRound({ kind: 'train', id: this.step, version: this.store.version, items: batch.indices }, this.io.now()));
+  }
+
+  private completeStep(): void {
+    const r = this.round!;
+    const t0 = this.io.now();
+    const c = this.setup.config;
+    const loss = this.store.average();
+    if (c.l1 > 0 || c.l2 > 0) addPenaltyGradients(this.store.meanGrad, this.store.params, this.setup.model.penaltyMask, c.l1, c.l2);
+    if (c.clipNorm > 0) clipByGlobalNorm(this.store.meanGrad, c.clipNorm);
+    const lr = learningRateAt(this.lr, scheduleConfig(c), { step: this.step, epoch: this.step / this.sampler.stepsPerEpoch, totalSteps: this.totalSteps });
+    this.store.apply(this.optimizer, lr);
+    const acc = this.epochAccounting(r.epoch);
+    acc.samplesUsed += this.store.count;
+    const before = this.engine.counters;
+    acc.duplicatesDropped = before.duplicatesDropped - this.countersAtEpochStart(r.epoch).duplicatesDropped;
+    acc.reassigned = before.reassigned - this.countersAtEpochStart(r.epoch).reassigned;
+    acc.lateDropped = before.lateDropped - this.countersAtEpochStart(r.epoch).lateDropped;
+    this.step++;
+    const now = this.io.now();
+    this.history.push({
+      step: this.step,
+      epoch: r.epoch,
+      loss,
+      lr,
+      peers: this.readyPeers,
+      ms: t0 - r.startedAt,
+      computeMs: r.maxComputeMs,
+      updateMs: now - t0,
+      samples: this.store.count,
+      t: (now - this.startedAt) / 1000,
+    });
+    if (r.lastOfEpoch) {
+      acc.complete = acc.samplesUsed === this.sampler.trainSize;
+      this.evaluator.epochPass(r.epoch);
+    } else {
+      this.nextStep();
+    }
+  }
+
+  private readonly epochCounters = new Map<number, { duplicatesDropped: number; reassigned: number; lateDropped: number }>();
+
+  private countersAtEpochStart(epoch: number): { duplicatesDropped: number; reassigned: number; lateDropped: number } {
+    return this.epochCounters.get(epoch)!;
+  }
+
+  epochAccounting(epoch: number): EpochAccounting {
+    let a = this.accounting.find((x) => x.epoch === epoch);
+    if (!a) {
+      a = { epoch, samplesUsed: 0, duplicatesDropped: 0, reassigned: 0, lateDropped: 0, complete: false };
+      this.accounting.push(a);
+      this.epochCounters.set(epoch, { ...this.engine.counters });
+    }
+    return a;
+  }
+
+  /** Runs the engine's effects: tasks out (with weights when the peer's copy is stale), rounds finished. */
+  perform(effects: Effect[]): void {
+    for (const e of effects) {
+      if (e.type === 'send') this.sendTask(e);
+      else if (e.kind === 'train') this.completeStep();
+      else this.evaluator.roundComplete();
+    }
+    this.io.wakeAt(this.engine.nextDeadline(this.io.now()));
+  }
+
+  private sendTask(e: Extract<Effect, { type: 'send' }>): void {
+    const p = this.peers.get(e.peerId);
+    if (!p) return;
+    const fresh = p.sentVersion !== e.version;
+    const frame = encodeTask({
+      kind: e.kind === 'train' ? TaskKind.TRAIN : TaskKind.EVAL,
+      taskId: e.taskId,
+      step: e.roundId,
+      weightsVersion: e.version,
+      flags: (e.kind === 'train' ? TaskFlag.TRAINING : 0) | (e.kind === 'train' && this.setup.config.augment ? TaskFlag.AUGMENT : 0),
+      seed: (this.setup.config.seed * 2654435761 + e.taskId) >>> 0,
+      indices: e.indices,
+      weights: fresh ? this.currentWeights() : NO_TENSOR,
+    });
+    p.sentVersion = e.version;
+    p.status = 'computing';
+    this.io.send(e.peerId, frame);
+  }
+
+  private currentWeights(): TensorPayload {
+    if (!this.weightsPayload || this.weightsPayload.version !== this.store.version) {
+      this.weightsPayload = { version: this.store.version, payload: encodeFp32(this.store.weights) };
+    }
+    return this.weightsPayload.payload;
+  }
+
+  /** Called by the evaluator when an epoch's validation pass is recorded. */
+  afterEpochEval(stopEarly: boolean): void {
+    if (stopEarly) this.evaluator.finalPasses('early-stopped');
+    else this.nextStep();
+  }
+
+  private finishDiverged(): void {
+    this.io.log('training diverged: gradients are NaN or Infinity on several peers; lower the learning rate');
+    queueMicrotask(() => this.finish('diverged'));
+  }
+
+  finish(reason: ExitReason): void {
+    if (this.state === 'done') return;
+    this.state = 'done';
+    this.exitReason = reason;
+    this.io.wakeAt(null);
+    const done = encodeDone({ reason, testAccuracy: this.evaluator.testAccuracy });
+    for (const p of this.peers.values()) if (p.status !== 'gone') this.io.send(p.id, done);
+    this.io.finished(reason);
+  }
+
+}
+
+function allFinite(a: Float32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return false;
+  return true;
+}
+
+function blendSpeed(prev: number, count: number, ms: number): number {
+  if (!(ms > 0) || count === 0) return prev;
+  const s = (1000 * count) / ms;
+  return prev > 0 ? 0.7 * prev + 0.3 * s : s;
+}
+
+export function optimizerConfig(c: RunSetup['config']): import('../../shared/optim/types').OptimizerConfig {
+  const usesMomentum = c.optimizer === 'momentum' || c.optimizer === 'nesterov';
+  return {
+    name: c.optimizer,
+    ...(usesMomentum ? { momentum: c.momentum } : {}),
+    beta1: c.beta1,
+    beta2: c.beta2,
+    epsilon: c.epsilon,
+    ...(c.optimizer === 'adamw' ? { weightDecay: c.weightDecay } : {}),
+  };
+}
+
+export function scheduleConfig(c: RunSetup['config']): import('../../shared/optim/types').ScheduleConfig {
+  return { name: c.schedule, gamma: c.gamma, everyEpochs: c.decayEvery, warmupSteps: c.warmupSteps };
+}
+

@@ -1,0 +1,78 @@
+import type { Config } from '../../shared/config/schema';
+import type { Dataset } from '../../shared/data/dataset';
+import type { ModelDescription } from '../model/describe';
+import type { ClassificationMetrics, RegressionMetrics } from './metrics';
+
+/** Everything a run needs before its first peer joins. */
+export interface RunSetup {
+  runId: string;
+  config: Config;
+  dataset: Dataset;
+  /** Where peers download the encoded dataset. */
+  datasetFile: { url: string; hash: string; bytes: number };
+  model: ModelDescription;
+  loss: 'categorical_crossentropy' | 'binary_crossentropy' | 'mse' | 'mae';
+  lr: number;
+}
+
+export type PeerKind = 'tab' | 'node';
+export type PeerStatus = 'warming-up' | 'ready' | 'computing' | 'reconnecting' | 'gone';
+
+export interface PeerRecord {
+  id: string;
+  nickname: string;
+  kind: PeerKind;
+  backend: string;
+  backendNote: string;
+  renderer: string;
+  reconnectToken: string;
+  status: PeerStatus;
+  /** Samples/s, from warm-up then a moving average of real shards. */
+  speed: number;
+  samples: number;
+  steps: number;
+  evalSamples: number;
+  computeMs: number;
+  /** The weights version this peer was last sent (so unchanged weights are not resent). */
+  sentVersion: number;
+  joinedAt: number;
+  lastSeen: number;
+  connections: number;
+}
+
+export interface HistoryEntry {
+  step: number;
+  epoch: number;
+  loss: number;
+  lr: number;
+  peers: number;
+  /** Wall time of the step, from its first task sent to its last result in. */
+  ms: number;
+  /** The slowest accepted shard's compute time: the step's critical path inside the tabs. */
+  computeMs: number;
+  /** Time in the coordinator: averaging, optimizer, encoding the next tasks. */
+  updateMs: number;
+  samples: number;
+  /** Wall-clock time since the run started, seconds. */
+  t: number;
+}
+
+export interface EvalEntry {
+  epoch: number;
+  step: number;
+  split: 'val' | 'test';
+  valLoss: number;
+  valAccuracy: number | null;
+  metrics: ClassificationMetrics | RegressionMetrics;
+}
+
+export interface EpochAccounting {
+  epoch: number;
+  samplesUsed: number;
+  duplicatesDropped: number;
+  reassigned: number;
+  lateDropped: number;
+  complete: boolean;
+}
+
+export type ExitReason = 'completed' | 'early-stopped' | 'stopped' | 'diverged' | 'interrupted';

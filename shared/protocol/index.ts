@@ -1,0 +1,7 @@
+export * from './codes';
+export * from './version';
+export * from './frame';
+export * from './schemas';
+export * from './control';
+export * from './tensors';
+export * from './decode';

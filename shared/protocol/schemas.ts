@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+/**
+ * Schemas for the JSON bodies of control frames. Parsed at the boundary:
+ * nothing past decode ever sees an unchecked field.
+ */
+const backend = z.enum(['webgl', 'wasm', 'cpu', 'replay']);
+
+export const helloBody = z
+  .object({
+    token: z.string().max(200),
+    kind: z.enum(['tab', 'node']),
+    backend,
+    /** Why this backend (e.g. "webgl unavailable: no WebGL2 context"), shown to people. */
+    backendNote: z.string().max(500).default(''),
+    renderer: z.string().max(200).default(''),
+    nickname: z.string().max(40).default(''),
+    /** Given in an earlier WELCOME: resume under the same identity. */
+    reconnectToken: z.string().max(200).default(''),
+    /** Wire codecs this client can decode/encode. */
+    codecs: z.array(z.number().int().min(0).max(255)).max(16).default([1]),
+  })
+  .strict();
+export type HelloBody = z.infer<typeof helloBody>;
+
+export const weightSpec = z
+  .object({
+    name: z.string(),
+    shape: z.array(z.number().int().nonnegative()),
+    trainable: z.boolean(),
+  })
+  .strict();
+export type WeightSpec = z.infer<typeof weightSpec>;
+
+export const welcomeBody = z
+  .object({
+    peerId: z.string(),
+    reconnectToken: z.string(),
+    runId: z.string(),
+    model: z
+      .object({
+        /** tfjs layers (Keras) topology JSON, as `model.toJSON(null, false)` gives it. */
+        topology: z.record(z.string(), z.unknown()),
+        weights: z.array(weightSpec),
+        trainableParams: z.number().int().nonnegative(),
+        stateParams: z.number().int().nonnegative(),
+      })
+      .strict(),
+    dataset: z
+      .object({ url: z.string(), hash: z.string(), bytes: z.number().int().nonnegative(), name: z.string() })
+      .strict(),
+    loss: z.enum(['categorical_crossentropy', 'binary_crossentropy', 'mse', 'mae']),
+    /** Codec the coordinator wants gradients in. */
+    gradCodec: z.number().int().min(1).max(255),
+    /** Image augmentation on the tab (random shift and rotation). */
+    augment: z.boolean().default(false),
+  })
+  .strict();
+export type WelcomeBody = z.infer<typeof welcomeBody>;
+
+export const readyBody = z
+  .object({
+    samplesPerSec: z.number().positive().finite(),
+    warmupMs: z.number().nonnegative().finite(),
+  })
+  .strict();
+export type ReadyBody = z.infer<typeof readyBody>;
+
+export const statusBody = z
+  .object({
+    state: z.enum(['waiting', 'training', 'paused', 'evaluating', 'done']),
+    step: z.number().int().nonnegative(),
+    epoch: z.number().int().nonnegative(),
+    peers: z.number().int().nonnegative(),
+    loss: z.number().nullable(),
+    valAccuracy: z.number().nullable(),
+    you: z
+      .object({
+        steps: z.number().int().nonnegative(),
+        samples: z.number().int().nonnegative(),
+        share: z.number().min(0).max(1),
+        rank: z.number().int().nonnegative(),
+      })
+      .strict(),
+  })
+  .strict();
+export type StatusBody = z.infer<typeof statusBody>;
+
+export const errorBody = z.object({ code: z.string(), message: z.string() }).strict();
+export type ErrorBody = z.infer<typeof errorBody>;
+
+export const doneBody = z
+  .object({ reason: z.string(), testAccuracy: z.number().nullable() })
+  .strict();
+export type DoneBody = z.infer<typeof doneBody>;

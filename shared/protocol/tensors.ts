@@ -1,0 +1,266 @@
+import { fail } from '../errors';
+import { MessageCode, TaskKind, TensorCodec } from './codes';
+import { FrameReader, FrameWriter, align4 } from './frame';
+
+/**
+ * Frames that carry numbers in bulk. Fixed little-endian headers, then
+ * 4-byte-aligned payloads, so decoders return views over the received buffer.
+ * A tensor payload is `codec` + logical `length` (floats) + `bytes`; the
+ * codec (shared/compress) turns it into a Float32Array.
+ */
+export interface TensorPayload {
+  codec: TensorCodec;
+  /** Logical number of float values. */
+  length: number;
+  bytes: Uint8Array;
+}
+
+export const NO_TENSOR: TensorPayload = { codec: TensorCodec.NONE, length: 0, bytes: new Uint8Array(0) };
+
+export function fp32Payload(values: Float32Array): TensorPayload {
+  return {
+    codec: TensorCodec.FP32,
+    length: values.length,
+    bytes: new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
+  };
+}
+
+/*
+ * TASK (coordinator -> client), 32-byte header:
+ *   0 u8 code   1 u8 kind (0 train, 1 eval)   2 u8 weights codec (0 = none)   3 u8 flags
+ *   4 u32 taskId   8 u32 step (eval: evaluation id)   12 u32 weightsVersion
+ *  16 u32 indexCount   20 u32 weights length (floats)   24 u32 weights payload bytes   28 u32 seed
+ *  32 u32[indexCount] sample indices, then the weights payload.
+ */
+export const TASK_HEADER_BYTES = 32;
+export const TaskFlag = { TRAINING: 1, AUGMENT: 2 } as const;
+
+export interface TaskFrame {
+  kind: TaskKind;
+  taskId: number;
+  step: number;
+  weightsVersion: number;
+  flags: number;
+  /** Per-task seed for dropout and augmentation, so a replayed task computes the same gradient. */
+  seed: number;
+  indices: Uint32Array;
+  /** The weights of `weightsVersion`, or NO_TENSOR when the peer already holds them. */
+  weights: TensorPayload;
+}
+
+export function encodeTask(t: TaskFrame): Uint8Array {
+  const weightsAt = TASK_HEADER_BYTES + t.indices.length * 4;
+  const w = new FrameWriter(align4(weightsAt + t.weights.bytes.byteLength));
+  w.u8(0, MessageCode.TASK);
+  w.u8(1, t.kind);
+  w.u8(2, t.weights.codec);
+  w.u8(3, t.flags);
+  w.u32(4, t.taskId);
+  w.u32(8, t.step);
+  w.u32(12, t.weightsVersion);
+  w.u32(16, t.indices.length);
+  w.u32(20, t.weights.length);
+  w.u32(24, t.weights.bytes.byteLength);
+  w.u32(28, t.seed);
+  w.u32Array(TASK_HEADER_BYTES, t.indices);
+  w.raw(weightsAt, t.weights.bytes);
+  return w.bytes;
+}
+
+export function decodeTask(frame: Uint8Array): TaskFrame {
+  const r = new FrameReader(frame, 'TASK');
+  r.need(0, TASK_HEADER_BYTES, 'header');
+  const kind = r.u8(1, 'kind');
+  if (kind !== TaskKind.TRAIN && kind !== TaskKind.EVAL) throw fail('FRAME_INVALID', `TASK kind ${kind} is not 0 (train) or 1 (eval)`);
+  const codec = checkCodec(r.u8(2, 'weights codec'), 'TASK');
+  const n = r.u32(16, 'indexCount');
+  const length = r.u32(20, 'weights length');
+  const payloadBytes = r.u32(24, 'weights payload bytes');
+  const weightsAt = TASK_HEADER_BYTES + n * 4;
+  return {
+    kind,
+    taskId: r.u32(4, 'taskId'),
+    step: r.u32(8, 'step'),
+    weightsVersion: r.u32(12, 'weightsVersion'),
+    flags: r.u8(3, 'flags'),
+    seed: r.u32(28, 'seed'),
+    indices: r.u32Array(TASK_HEADER_BYTES, n, 'indices'),
+    weights: { codec, length, bytes: r.slice(weightsAt, payloadBytes, 'weights') },
+  };
+}
+
+/*
+ * GRAD (client -> coordinator), 48-byte header:
+ *   0 u8 code   1 u8 gradient codec   2 u16 reserved
+ *   4 u32 taskId   8 u32 step   12 u32 weightsVersion   16 u32 sample count
+ *  20 f32 compute ms   24 f64 loss sum   32 u32 gradient length (floats)
+ *  36 u32 gradient payload bytes   40 u32 state length (floats)   44 u32 reserved
+ *  48 gradient payload, padded to 4, then state: f32[state length], the
+ *     count-weighted SUM of the non-trainable weights after the shard
+ *     (batch-norm moving statistics), which the coordinator averages.
+ */
+export const GRAD_HEADER_BYTES = 48;
+
+export interface GradFrame {
+  taskId: number;
+  step: number;
+  weightsVersion: number;
+  count: number;
+  computeMs: number;
+  lossSum: number;
+  grad: TensorPayload;
+  state: Float32Array;
+}
+
+export function encodeGrad(g: GradFrame): Uint8Array {
+  const stateAt = align4(GRAD_HEADER_BYTES + g.grad.bytes.byteLength);
+  const w = new FrameWriter(stateAt + g.state.byteLength);
+  w.u8(0, MessageCode.GRAD);
+  w.u8(1, g.grad.codec);
+  w.u32(4, g.taskId);
+  w.u32(8, g.step);
+  w.u32(12, g.weightsVersion);
+  w.u32(16, g.count);
+  w.f32(20, g.computeMs);
+  w.f64(24, g.lossSum);
+  w.u32(32, g.grad.length);
+  w.u32(36, g.grad.bytes.byteLength);
+  w.u32(40, g.state.length);
+  w.raw(GRAD_HEADER_BYTES, g.grad.bytes);
+  w.f32Array(stateAt, g.state);
+  return w.bytes;
+}
+
+export function decodeGrad(frame: Uint8Array): GradFrame {
+  const r = new FrameReader(frame, 'GRAD');
+  r.need(0, GRAD_HEADER_BYTES, 'header');
+  const codec = checkCodec(r.u8(1, 'gradient codec'), 'GRAD');
+  if (codec === TensorCodec.NONE) throw fail('FRAME_INVALID', 'GRAD carries no gradient (codec 0)');
+  const payloadBytes = r.u32(36, 'gradient payload bytes');
+  const stateLength = r.u32(40, 'state length');
+  const stateAt = align4(GRAD_HEADER_BYTES + payloadBytes);
+  const g: GradFrame = {
+    taskId: r.u32(4, 'taskId'),
+    step: r.u32(8, 'step'),
+    weightsVersion: r.u32(12, 'weightsVersion'),
+    count: r.u32(16, 'count'),
+    computeMs: r.f32(20, 'computeMs'),
+    lossSum: r.f64(24, 'lossSum'),
+    grad: { codec, length: r.u32(32, 'gradient length'), bytes: r.slice(GRAD_HEADER_BYTES, payloadBytes, 'gradient') },
+    state: r.f32Array(stateAt, stateLength, 'state'),
+  };
+  if (stateAt + stateLength * 4 !== frame.byteLength) {
+    throw fail('FRAME_INVALID', `GRAD frame is ${frame.byteLength} bytes but its fields end at byte ${stateAt + stateLength * 4}`);
+  }
+  return g;
+}
+
+/*
+ * EVAL_RESULT (client -> coordinator), 56-byte header:
+ *   0 u8 code   1 u8 reserved   2 u16 classes K (0 for regression)
+ *   4 u32 taskId   8 u32 evaluation id   12 u32 sample count   16 f64 loss sum
+ *  24 f64 sum |y - p|   32 f64 sum (y - p)^2   40 f64 sum |y - p| / |y|   48 f32 compute ms
+ *  52 u32 misclassified count M
+ *  56 u32[K*K] confusion matrix (row = true class, column = predicted)
+ *     then M pairs of u32 (sample index, predicted class).
+ */
+export const EVAL_HEADER_BYTES = 56;
+
+export interface EvalResultFrame {
+  taskId: number;
+  evalId: number;
+  count: number;
+  lossSum: number;
+  absErrSum: number;
+  sqErrSum: number;
+  apeSum: number;
+  computeMs: number;
+  classes: number;
+  confusion: Uint32Array;
+  /** Flat pairs [index, predicted, index, predicted, ...]. */
+  misclassified: Uint32Array;
+}
+
+export function encodeEvalResult(e: EvalResultFrame): Uint8Array {
+  const k2 = e.classes * e.classes;
+  if (e.confusion.length !== k2) throw fail('FRAME_INVALID', `confusion has ${e.confusion.length} cells, expected ${k2}`);
+  const w = new FrameWriter(EVAL_HEADER_BYTES + (k2 + e.misclassified.length) * 4);
+  w.u8(0, MessageCode.EVAL_RESULT);
+  w.u16(2, e.classes);
+  w.u32(4, e.taskId);
+  w.u32(8, e.evalId);
+  w.u32(12, e.count);
+  w.f64(16, e.lossSum);
+  w.f64(24, e.absErrSum);
+  w.f64(32, e.sqErrSum);
+  w.f64(40, e.apeSum);
+  w.f32(48, e.computeMs);
+  w.u32(52, e.misclassified.length / 2);
+  w.u32Array(EVAL_HEADER_BYTES, e.confusion);
+  w.u32Array(EVAL_HEADER_BYTES + k2 * 4, e.misclassified);
+  return w.bytes;
+}
+
+export function decodeEvalResult(frame: Uint8Array): EvalResultFrame {
+  const r = new FrameReader(frame, 'EVAL_RESULT');
+  r.need(0, EVAL_HEADER_BYTES, 'header');
+  const classes = r.u16(2, 'classes');
+  const m = r.u32(52, 'misclassified count');
+  const k2 = classes * classes;
+  const end = EVAL_HEADER_BYTES + (k2 + 2 * m) * 4;
+  if (end !== frame.byteLength) {
+    throw fail('FRAME_INVALID', `EVAL_RESULT frame is ${frame.byteLength} bytes but its fields end at byte ${end}`);
+  }
+  return {
+    taskId: r.u32(4, 'taskId'),
+    evalId: r.u32(8, 'evalId'),
+    count: r.u32(12, 'count'),
+    lossSum: r.f64(16, 'lossSum'),
+    absErrSum: r.f64(24, 'absErrSum'),
+    sqErrSum: r.f64(32, 'sqErrSum'),
+    apeSum: r.f64(40, 'apeSum'),
+    computeMs: r.f32(48, 'computeMs'),
+    classes,
+    confusion: r.u32Array(EVAL_HEADER_BYTES, k2, 'confusion'),
+    misclassified: r.u32Array(EVAL_HEADER_BYTES + k2 * 4, 2 * m, 'misclassified'),
+  };
+}
+
+/*
+ * WEIGHTS (coordinator -> client), 16-byte header:
+ *   0 u8 code   1 u8 codec   2 u16 reserved   4 u32 weightsVersion
+ *   8 u32 length (floats)   12 u32 payload bytes   16 payload
+ */
+export const WEIGHTS_HEADER_BYTES = 16;
+
+export interface WeightsFrame {
+  weightsVersion: number;
+  weights: TensorPayload;
+}
+
+export function encodeWeights(m: WeightsFrame): Uint8Array {
+  const w = new FrameWriter(align4(WEIGHTS_HEADER_BYTES + m.weights.bytes.byteLength));
+  w.u8(0, MessageCode.WEIGHTS);
+  w.u8(1, m.weights.codec);
+  w.u32(4, m.weightsVersion);
+  w.u32(8, m.weights.length);
+  w.u32(12, m.weights.bytes.byteLength);
+  w.raw(WEIGHTS_HEADER_BYTES, m.weights.bytes);
+  return w.bytes;
+}
+
+export function decodeWeights(frame: Uint8Array): WeightsFrame {
+  const r = new FrameReader(frame, 'WEIGHTS');
+  r.need(0, WEIGHTS_HEADER_BYTES, 'header');
+  const codec = checkCodec(r.u8(1, 'codec'), 'WEIGHTS');
+  const length = r.u32(8, 'length');
+  const bytes = r.u32(12, 'payload bytes');
+  return { weightsVersion: r.u32(4, 'weightsVersion'), weights: { codec, length, bytes: r.slice(WEIGHTS_HEADER_BYTES, bytes, 'weights') } };
+}
+
+const CODECS = new Set<number>(Object.values(TensorCodec));
+
+function checkCodec(c: number, what: string): TensorCodec {
+  if (!CODECS.has(c)) throw fail('FRAME_INVALID', `${what} uses tensor codec ${c}, which this side does not know`);
+  return c as TensorCodec;
+}

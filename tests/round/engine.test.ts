@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { RoundEngine, RoundStage, type Effect } from '../../coordinator/round/engine';
+import { proportionalSizes } from '../../coordinator/round/split';
+
+type Send = Extract<Effect, { type: 'send' }>;
+const sends = (es: Effect[]): Send[] => es.filter((e): e is Send => e.type === 'send');
+const completes = (es: Effect[]): boolean => es.some((e) => e.type === 'complete');
+const items = (n: number): Uint32Array => Uint32Array.from({ length: n }, (_, i) => 1000 + i);
+
+/** Every item of the round covered exactly once by the accepted shards. */
+function covered(accepted: Send[]): number[] {
+  return accepted.flatMap((s) => Array.from(s.indices)).sort((a, b) => a - b);
+}
+
+describe('proportionalSizes', () => {
+  it('sums to n and follows the weights', () => {
+    expect(proportionalSizes(10, [1, 1])).toEqual([5, 5]);
+    expect(proportionalSizes(10, [3, 1])).toEqual([8, 2]); // 7.5 / 2.5: tie broken by index
+    expect(proportionalSizes(7, [1, 1, 1])).toEqual([3, 2, 2]);
+    expect(proportionalSizes(5, [0, 0])).toEqual([3, 2]); // no measurement yet: equal shares
+    expect(proportionalSizes(128, [100, 300, 50]).reduce((a, b) => a + b)).toBe(128);
+  });
+});
+
+describe('RoundEngine', () => {
+  it('cuts the round by measured speed and completes when every shard is in', () => {
+    const e = new RoundEngine();
+    e.peerReady('a', 100, 0);
+    e.peerReady('b', 300, 0);
+    const out = sends(e.startRound({ kind: 'train', id: 0, version: 0, items: items(8) }, 0));
+    expect(out.map((s) => [s.peerId, s.indices.length])).toEqual([['b', 6], ['a', 2]]);
+    expect(e.result('b', out[0]!.taskId, 10).verdict).toBe('accepted');
+    const last = e.result('a', out[1]!.taskId, 20);
+    expect(last.verdict).toBe('accepted');
+    expect(completes(last.effects)).toBe(true);
+    expect(covered(out)).toEqual(Array.from(items(8)));
+  });
+
+  it('gives a departed peer’s shard to the others; exactly-once coverage', () => {
+    const e = new RoundEngine();
+    for (const p of ['a', 'b', 'c']) e.peerReady(p, 100, 0);
+    const out = sends(e.startRound({ kind: 'train', id: 0, version: 0, items: items(9) }, 0));
+    const [sa, sb, sc] = out;
+    expect(e.result('a', sa!.taskId, 5).verdict).toBe('accepted');
+    // b leaves mid-step: its 3 items go to the idle peer a.
+    const re = sends(e.peerGone('b', 6));
+    expect(re).toHaveLength(1);
+    expect(re[0]!.peerId).toBe('a');
+    expect(Array.from(re[0]!.indices)).toEqual(Array.from(sb!.indices));
+    expect(e.counters.reassigned).toBe(1);
+    e.result('c', sc!.taskId, 7);
+    const fin = e.result('a', re[0]!.taskId, 8);
+    expect(completes(fin.effects)).toBe(true);
+    expect(covered([sa!, re[0]!, sc!])).toEqual(Array.from(items(9)));
+  });
+
+  it('a late shard gets a backup copy; the first copy in wins, the second is a duplicate', () => {
+    const e = new RoundEngine({ deadlineFloorMs: 100, deadlineSlack: 2 });
+    e.peerReady('fast', 1000, 0);
+    e.peerReady('slow', 1000, 0);
+    const [f, s] = sends(e.startRound({ kind: 'train', id: 0, version: 0, items: items(20) }, 0));
+    e.result('fast', f!.taskId, 10);
+    // slow's deadline: 0 + 100 + 2 * (10 / 1000 s) = 120 ms.
+    expect(e.nextDeadline(10)).toBe(120);
+    expect(sends(e.tick(119))).toHaveLength(0);
+    const backup = sends(e.tick(121));
+    expect(backup).toHaveLength(1);
+    expect(backup[0]).toMatchObject({ peerId: 'fast', backup: true });
+    const first = e.result('fast', backup[0]!.taskId, 130);
+    expect(first.verdict).toBe('accepted');
+    expect(completes(first.effects)).toBe(true);
+    expect(e.result('slow', s!.taskId, 140).verdict).toBe('duplicate'); // its shard was covered by the backup
+    expect(e.counters).toMatchObject({ reassigned: 1, duplicatesDropped: 1 });
+    e.startRound({ kind: 'train', id: 1, version: 1, items: items(4) }, 150);
+    expect(e.result('slow', s!.taskId, 160).verdict).toBe('stale'); // and now its round is closed
+    expect(e.counters.lateDropped).toBe(1);
+  });
+
+  it('a duplicate within the round is dropped and counted', () => {
+    const e = new RoundEngine({ deadlineFloorMs: 10, deadlineSlack: 1 });
+    e.peerReady('a', 1000, 0);
+    e.peerReady('b', 1000, 0);
+    e.peerReady('c', 1000, 0);
+    const [sa, sb, sc] = sends(e.startRound({ kind: 'eval', id: 1, version: 0, items: items(30) }, 0));
+    e.result('a', sa!.taskId, 5);
+    const backup = sends(e.tick(100));
+    expect(backup.map((b) => b.peerId)).toEqual(['a']); // only a is idle; one backup for b or c
+    e.result(backup[0]!.peerId, backup[0]!.taskId, 110);
+    const orig = backup[0]!.indices[0] === sb!.indices[0] ? sb! : sc!;
+    expect(e.result(orig.peerId, orig.taskId, 120).verdict).toBe('duplicate');
+    expect(e.counters.duplicatesDropped).toBe(1);
+  });
+
+  it('with every peer gone the round starves, and resumes when one joins', () => {
+    const e = new RoundEngine();
+    e.peerReady('a', 100, 0);
+    sends(e.startRound({ kind: 'train', id: 0, version: 0, items: items(4) }, 0));
+    expect(sends(e.peerGone('a', 1))).toHaveLength(0);
+    expect(e.stage).toBe(RoundStage.STARVED);
+    const back = sends(e.peerReady('z', 50, 2));
+    expect(back).toHaveLength(1);
+    expect(back[0]!.indices.length).toBe(4);
+    expect(completes(e.result('z', back[0]!.taskId, 3).effects)).toBe(true);
+  });
+
+  it('a pending shard is split across several idle peers', () => {
+    const e = new RoundEngine();
+    e.peerReady('a', 100, 0);
+    const [sa] = sends(e.startRound({ kind: 'train', id: 0, version: 0, items: items(12) }, 0));
+    e.peerReady('b', 100, 1);
+    e.peerReady('c', 200, 1);
+    const re = sends(e.peerGone('a', 2));
+    expect(re.map((s) => [s.peerId, s.indices.length])).toEqual([['c', 8], ['b', 4]]);
+    expect(covered(re)).toEqual(Array.from(sa!.indices).sort((x, y) => x - y));
+  });
+
+  it('a failed result (bad gradient) puts the shard back', () => {
+    const e = new RoundEngine();
+    e.peerReady('a', 100, 0);
+    e.peerReady('b', 100, 0);
+    const [sa, sb] = sends(e.startRound({ kind: 'train', id: 0, version: 0, items: items(4) }, 0));
+    e.result('b', sb!.taskId, 1);
+    const again = sends(e.failed('a', sa!.taskId, 2));
+    expect(again).toHaveLength(1);
+    expect(Array.from(again[0]!.indices)).toEqual(Array.from(sa!.indices));
+  });
+
+  it('unknown task ids are neither accepted nor counted', () => {
+    const e = new RoundEngine();
+    e.peerReady('a', 100, 0);
+    e.startRound({ kind: 'train', id: 0, version: 0, items: items(2) }, 0);
+    expect(e.result('a', 9999, 1).verdict).toBe('unknown');
+    expect(e.counters).toEqual({ duplicatesDropped: 0, lateDropped: 0, reassigned: 0 });
+  });
+});
