@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import { PROTOCOL_VERSION } from '../../shared/protocol';
 import { PeerSession, type PeerStats } from '../peer/session';
 import type { PeerSocket } from '../peer/socket';
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
     onChange: show,
   });
   // Tests read the session's counters directly too.
-  (window as unknown as { tabtrain: PeerSession }).tabtrain = session;
+  Object.assign(window, { tabtrain: session, tabtrainTensors: () => tf.memory().numTensors });
   session.start();
   show(session.stats);
 }
