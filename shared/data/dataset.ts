@@ -46,3 +46,17 @@ export function splitRange(meta: DatasetMeta, split: SplitName): { start: number
   if (split === 'val') return { start: train, end: train + val };
   return { start: train + val, end: train + val + test };
 }
+
+/**
+ * A dataset as a loader produces it, before the seeded split: every sample in
+ * one pool, in the loader's order. `splitDataset` turns it into a Dataset.
+ */
+export interface RawDataset extends Omit<DatasetMeta, 'splits'> {
+  features: Uint8Array | Float32Array;
+  labels: Uint16Array | Float32Array;
+}
+
+/** Samples in a raw dataset, from its labels (one per sample, or numClasses targets each for regression). */
+export function rawSampleCount(raw: Pick<RawDataset, 'task' | 'numClasses' | 'labels'>): number {
+  return raw.task === 'regression' ? raw.labels.length / raw.numClasses : raw.labels.length;
+}

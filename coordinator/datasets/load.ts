@@ -1,0 +1,44 @@
+import { fail } from '../../shared/errors';
+import type { Dataset, DatasetTask, RawDataset } from '../../shared/data/dataset';
+import { normalizeDataset, type NormalizationKind, type NormalizationStats } from '../../shared/data/normalize';
+import { DEFAULT_SPLIT, splitDataset, type SplitRatios } from '../../shared/data/split';
+import { SYNTHETIC_NAMES, isSyntheticName, syntheticDataset } from '../../shared/data/synthetic';
+import { loadCsv } from './csv';
+import { loadIdxDir } from './idx';
+import { loadEmbeddedMnist } from './mnist';
+
+export interface LoadOptions {
+  /** Seeds the split (and a synthetic set's points). */
+  seed: number;
+  /** train/val/test fractions; default 0.8/0.1/0.1. */
+  split?: SplitRatios;
+  /** Synthetic sets only. */
+  samples?: number;
+  noise?: number;
+  /** CSV only: label column name or 0-based index (default: the last column). */
+  label?: string | number;
+  /** CSV only: force the task instead of inferring it from the labels. */
+  task?: DatasetTask;
+  normalize?: NormalizationKind;
+}
+
+export const DATASET_SPEC_FORMS = ['mnist', ...SYNTHETIC_NAMES, 'idx:DIR', 'csv:FILE'];
+
+function loadRaw(spec: string, o: LoadOptions): RawDataset {
+  if (spec === 'mnist') return loadEmbeddedMnist();
+  if (isSyntheticName(spec)) return syntheticDataset(spec, { seed: o.seed, ...(o.samples !== undefined ? { samples: o.samples } : {}), ...(o.noise !== undefined ? { noise: o.noise } : {}) });
+  if (spec.startsWith('idx:') && spec.length > 4) return loadIdxDir(spec.slice(4));
+  if (spec.startsWith('csv:') && spec.length > 4) return loadCsv(spec.slice(4), o.label, o.task);
+  throw fail('CONFIG_INVALID', `unknown dataset ${JSON.stringify(spec)}: expected one of ${DATASET_SPEC_FORMS.join(' | ')}`);
+}
+
+/**
+ * The coordinator's one entry to data: load by spec, split by seed into
+ * train/val/test, then normalise with training statistics if asked. The
+ * stats come back so the exported model can apply the same transform.
+ */
+export async function loadDatasetSpec(spec: string, o: LoadOptions): Promise<{ dataset: Dataset; normalization: NormalizationStats | null }> {
+  const raw = loadRaw(spec, o);
+  const split = splitDataset(raw, o.split ?? DEFAULT_SPLIT, o.seed);
+  return normalizeDataset(split, o.normalize ?? 'none');
+}
