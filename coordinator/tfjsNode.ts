@@ -12,6 +12,8 @@ console.warn = (...args: unknown[]) => {
 };
 await tf.setBackend('cpu');
 await tf.ready();
+// The cpu backend gives its advice on its first tensor write.
+tf.tensor1d([0]).dispose();
 console.warn = warn;
 
 export { tf };

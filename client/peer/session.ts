@@ -48,6 +48,8 @@ export interface SessionOptions {
   onChange?: (s: PeerStats) => void;
   onWeights?: (trainer: Trainer) => void;
   maxBackoffMs?: number;
+  /** Pad batches to bucket sizes (set where the backend compiles per shape: WebGL). */
+  shapeBuckets?: boolean;
 }
 
 const FINAL_CLOSES = new Set<number>([CloseStatus.BAD_TOKEN, CloseStatus.VERSION_MISMATCH, CloseStatus.TRAINING_DONE]);
@@ -63,6 +65,7 @@ export class PeerSession {
   private stopped = false;
   private backoffMs = 250;
   private warmupMs = 0;
+  private overheadMs = 0;
   private retry: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly o: SessionOptions) {}
@@ -158,15 +161,16 @@ export class PeerSession {
       this.set('downloading');
       const ds = await loadDataset(this.o.resolveUrl(w.dataset.url), w.dataset.hash);
       this.trainer?.dispose();
-      this.trainer = await Trainer.create(w.model.topology, w.model.weights, ds, w.loss);
+      this.trainer = await Trainer.create(w.model.topology, w.model.weights, ds, w.loss, { shapeBuckets: this.o.shapeBuckets ?? false });
       this.runKey = key;
       this.set('warming-up');
       const speed = await this.trainer.warmup();
       this.stats.samplesPerSec = speed.samplesPerSec;
       this.warmupMs = speed.warmupMs;
+      this.overheadMs = speed.overheadMs;
     }
     if (ws !== this.ws || ws.readyState !== OPEN) return;
-    ws.send(encodeReady({ samplesPerSec: Math.max(1e-3, this.stats.samplesPerSec), warmupMs: this.warmupMs }));
+    ws.send(encodeReady({ samplesPerSec: Math.max(1e-3, this.stats.samplesPerSec), warmupMs: this.warmupMs, overheadMs: this.overheadMs }));
     this.set('idle');
     this.pump();
   }

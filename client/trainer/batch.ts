@@ -8,6 +8,10 @@ import { sampleSize, type Dataset } from '../../shared/data/dataset';
 export interface Batch {
   x: tf.Tensor;
   y: tf.Tensor;
+  /** 1 for a real sample, 0 for a padding row; null when the batch is not padded. */
+  mask: tf.Tensor1D | null;
+  /** Real samples (the first rows); the rest is padding. */
+  count: number;
 }
 
 export function gatherInputs(ds: Dataset, indices: Uint32Array): Float32Array {
@@ -40,10 +44,35 @@ export function gatherTargets(ds: Dataset, indices: Uint32Array, outputUnits: nu
   return out;
 }
 
-export function makeBatch(ds: Dataset, indices: Uint32Array, outputUnits: number): Batch {
+/**
+ * A batch of `indices`, padded with zero rows up to `rows` (≥ indices.length)
+ * so that its shape comes from a small set (see bucket.ts). Padding rows
+ * repeat no sample: their inputs and targets are zero and the mask drops them.
+ */
+export function makeBatch(ds: Dataset, indices: Uint32Array, outputUnits: number, rows = indices.length): Batch {
   const n = indices.length;
+  if (rows < n) throw new Error(`batch of ${n} samples cannot fit ${rows} rows`);
+  const d = sampleSize(ds.meta);
+  let xs = gatherInputs(ds, indices);
+  let ys = gatherTargets(ds, indices, outputUnits);
+  let mask: tf.Tensor1D | null = null;
+  if (rows > n) {
+    xs = grow(xs, rows * d);
+    ys = grow(ys, rows * outputUnits);
+    const m = new Float32Array(rows);
+    m.fill(1, 0, n);
+    mask = tf.tensor1d(m, 'float32');
+  }
   return {
-    x: tf.tensor(gatherInputs(ds, indices), [n, ...ds.meta.inputShape], 'float32'),
-    y: tf.tensor2d(gatherTargets(ds, indices, outputUnits), [n, outputUnits], 'float32'),
+    x: tf.tensor(xs, [rows, ...ds.meta.inputShape], 'float32'),
+    y: tf.tensor2d(ys, [rows, outputUnits], 'float32'),
+    mask,
+    count: n,
   };
+}
+
+function grow(a: Float32Array, length: number): Float32Array {
+  const out = new Float32Array(length);
+  out.set(a);
+  return out;
 }

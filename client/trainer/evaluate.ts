@@ -31,6 +31,7 @@ export async function evaluateShard(
   loss: LossName,
   indices: Uint32Array,
   outputUnits: number,
+  rowsFor: (n: number) => number = (n) => n,
 ): Promise<ShardEvaluation> {
   const classification = ds.meta.task === 'classification';
   const classes = classification ? ds.meta.numClasses : 0;
@@ -47,17 +48,20 @@ export async function evaluateShard(
   const wrong: number[] = [];
   for (let at = 0; at < indices.length; at += EVAL_CHUNK) {
     const chunk = indices.subarray(at, Math.min(indices.length, at + EVAL_CHUNK));
-    const { x, y } = makeBatch(ds, chunk, outputUnits);
+    const { x, y, mask } = makeBatch(ds, chunk, outputUnits, rowsFor(chunk.length));
     const pred = bound.model.apply(x, { training: false }) as tf.Tensor;
-    const l = lossSum(loss, y, pred);
+    const l = lossSum(loss, y, pred, mask);
     try {
       const [p, t, lv] = await Promise.all([pred.data(), y.data(), l.data()]);
       e.lossSum += lv[0]!;
+      // Padding rows (after the chunk's own) are ignored.
+      const real = chunk.length * outputUnits;
       if (classification) tally(e, chunk, p as Float32Array, ds, outputUnits, wrong);
-      else errorSums(e, p as Float32Array, t as Float32Array);
+      else errorSums(e, (p as Float32Array).subarray(0, real), (t as Float32Array).subarray(0, real));
     } finally {
       x.dispose();
       y.dispose();
+      mask?.dispose();
       pred.dispose();
       l.dispose();
     }

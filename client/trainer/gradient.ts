@@ -24,14 +24,15 @@ export async function shardGradient(
   loss: LossName,
   indices: Uint32Array,
   outputUnits: number,
+  rows = indices.length,
 ): Promise<ShardGradient> {
   const count = indices.length;
-  const { x, y } = makeBatch(ds, indices, outputUnits);
+  const { x, y, mask } = makeBatch(ds, indices, outputUnits, rows);
   let value: tf.Scalar | null = null;
   let grads: tf.NamedTensorMap | null = null;
   let flat: tf.Tensor | null = null;
   try {
-    const r = tf.variableGrads(() => lossSum(loss, y, bound.model.apply(x, { training: true }) as tf.Tensor), bound.trainable);
+    const r = tf.variableGrads(() => lossSum(loss, y, bound.model.apply(x, { training: true }) as tf.Tensor, mask), bound.trainable);
     value = r.value;
     grads = r.grads;
     const g = grads;
@@ -43,6 +44,7 @@ export async function shardGradient(
   } finally {
     x.dispose();
     y.dispose();
+    mask?.dispose();
     value?.dispose();
     if (grads) for (const t of Object.values(grads)) t.dispose();
     flat?.dispose();

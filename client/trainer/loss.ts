@@ -9,24 +9,33 @@ export type LossName = 'categorical_crossentropy' | 'binary_crossentropy' | 'mse
 
 const EPSILON = 1e-7;
 
-export function lossSum(name: LossName, yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
+/** Sum over the batch of the per-sample loss; `mask` (1 real, 0 padding) drops padding rows. */
+export function lossSum(name: LossName, yTrue: tf.Tensor, yPred: tf.Tensor, mask: tf.Tensor1D | null = null): tf.Scalar {
   return tf.tidy((): tf.Scalar => {
+    const perSample = lossPerSample(name, yTrue, yPred);
+    return tf.sum(mask ? tf.mul(perSample, mask) : perSample) as tf.Scalar;
+  });
+}
+
+/** The loss of each sample, shape [batch]. */
+export function lossPerSample(name: LossName, yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor1D {
+  return tf.tidy((): tf.Tensor1D => {
     switch (name) {
       case 'categorical_crossentropy': {
         // -sum_k y_k log p_k, p clipped to [eps, 1 - eps].
         const p = tf.clipByValue(yPred, EPSILON, 1 - EPSILON);
-        return tf.neg(tf.sum(tf.mul(yTrue, tf.log(p)))) as tf.Scalar;
+        return tf.neg(tf.sum(tf.mul(yTrue, tf.log(p)), -1)) as tf.Tensor1D;
       }
       case 'binary_crossentropy': {
         // -(y log p + (1 - y) log(1 - p)), averaged over outputs per sample.
         const p = tf.clipByValue(yPred, EPSILON, 1 - EPSILON);
         const perUnit = tf.neg(tf.add(tf.mul(yTrue, tf.log(p)), tf.mul(tf.sub(1, yTrue), tf.log(tf.sub(1, p)))));
-        return tf.sum(tf.mean(perUnit, -1)) as tf.Scalar;
+        return tf.mean(perUnit, -1) as tf.Tensor1D;
       }
       case 'mse':
-        return tf.sum(tf.mean(tf.square(tf.sub(yTrue, yPred)), -1)) as tf.Scalar;
+        return tf.mean(tf.square(tf.sub(yTrue, yPred)), -1) as tf.Tensor1D;
       case 'mae':
-        return tf.sum(tf.mean(tf.abs(tf.sub(yTrue, yPred)), -1)) as tf.Scalar;
+        return tf.mean(tf.abs(tf.sub(yTrue, yPred)), -1) as tf.Tensor1D;
     }
   });
 }

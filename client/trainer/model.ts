@@ -14,6 +14,8 @@ export interface BoundModel {
   state: tf.Variable[];
   trainableSize: number;
   stateSize: number;
+  /** Batch statistics depend on every row, so such a model's batches are never padded. */
+  hasBatchNorm: boolean;
 }
 
 export async function buildModel(topology: Record<string, unknown>, specs: readonly WeightSpec[]): Promise<BoundModel> {
@@ -31,6 +33,7 @@ export async function buildModel(topology: Record<string, unknown>, specs: reado
     state,
     trainableSize: sizeOf(trainable),
     stateSize: sizeOf(state),
+    hasBatchNorm: model.layers.some((l) => l.getClassName() === 'BatchNormalization'),
   };
 }
 

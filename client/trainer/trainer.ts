@@ -4,6 +4,7 @@ import type { WeightSpec } from '../../shared/protocol/schemas';
 import { evaluateShard, type ShardEvaluation } from './evaluate';
 import { shardGradient, type ShardGradient } from './gradient';
 import type { LossName } from './loss';
+import { bucketSize } from './bucket';
 import { assignFlat, buildModel, type BoundModel } from './model';
 
 /**
@@ -12,21 +13,40 @@ import { assignFlat, buildModel, type BoundModel } from './model';
  * gradient sums and evaluation sums on the shards it is given. It keeps no
  * tensors between calls beyond the model's own variables.
  */
+export interface TrainerOptions {
+  /**
+   * Pad batches to a few bucket sizes (bucket.ts). Worth it where each new
+   * shape costs a compile (WebGL); wasted work on cpu. Off for models with
+   * batch normalisation, whose statistics padding would change.
+   */
+  shapeBuckets?: boolean;
+}
+
 export class Trainer {
   private version = -1;
+  private readonly rowsFor: (n: number) => number;
 
   private constructor(
     readonly bound: BoundModel,
     readonly dataset: Dataset,
     readonly loss: LossName,
     readonly outputUnits: number,
-  ) {}
+    options: TrainerOptions,
+  ) {
+    this.rowsFor = options.shapeBuckets && !bound.hasBatchNorm ? bucketSize : (n) => n;
+  }
 
-  static async create(topology: Record<string, unknown>, specs: readonly WeightSpec[], dataset: Dataset, loss: LossName): Promise<Trainer> {
+  static async create(
+    topology: Record<string, unknown>,
+    specs: readonly WeightSpec[],
+    dataset: Dataset,
+    loss: LossName,
+    options: TrainerOptions = {},
+  ): Promise<Trainer> {
     const bound = await buildModel(topology, specs);
     const shape = bound.model.outputs[0]!.shape;
     const units = shape[shape.length - 1] ?? 1;
-    return new Trainer(bound, dataset, loss, units);
+    return new Trainer(bound, dataset, loss, units, options);
   }
 
   get weightsVersion(): number {
@@ -45,11 +65,11 @@ export class Trainer {
   }
 
   gradient(indices: Uint32Array): Promise<ShardGradient> {
-    return shardGradient(this.bound, this.dataset, this.loss, indices, this.outputUnits);
+    return shardGradient(this.bound, this.dataset, this.loss, indices, this.outputUnits, this.rowsFor(indices.length));
   }
 
   evaluate(indices: Uint32Array): Promise<ShardEvaluation> {
-    return evaluateShard(this.bound, this.dataset, this.loss, indices, this.outputUnits);
+    return evaluateShard(this.bound, this.dataset, this.loss, indices, this.outputUnits, this.rowsFor);
   }
 
   /** Class probabilities (or regression outputs) for raw inputs, e.g. a digit drawn on the pad. */
@@ -61,22 +81,34 @@ export class Trainer {
   }
 
   /**
-   * Compiles kernels (WebGL shaders) on a first shard, then times a second:
-   * the measured samples/s is what the coordinator sizes our shards by. The
-   * model's batch-norm state is restored afterwards, so warm-up changes nothing.
+   * Compiles kernels (WebGL shaders) for a small and a large shard, then
+   * times each (best of two) to fit cost = overhead + n / samplesPerSec: the
+   * coordinator sizes our shards by that model. The model's batch-norm state
+   * is restored afterwards, so warm-up changes nothing.
    */
-  async warmup(samples = 64): Promise<{ samplesPerSec: number; warmupMs: number }> {
-    const n = Math.min(samples, this.dataset.meta.splits.train);
-    const idx = new Uint32Array(n).map((_, i) => i);
+  async warmup(small = 16, large = 128): Promise<{ samplesPerSec: number; overheadMs: number; warmupMs: number }> {
+    const train = this.dataset.meta.splits.train;
+    const nSmall = Math.min(small, train);
+    const nLarge = Math.min(large, train);
     const saved = this.bound.state.map((v) => tf.clone(v));
     const t0 = now();
-    await this.gradient(idx);
-    const t1 = now();
-    await this.gradient(idx);
-    const t2 = now();
+    const time = async (n: number): Promise<number> => {
+      const idx = new Uint32Array(n).map((_, i) => i);
+      let best = Infinity;
+      for (let k = 0; k < 3; k++) {
+        const s = now();
+        await this.gradient(idx);
+        if (k > 0) best = Math.min(best, now() - s); // the first call compiles
+      }
+      return best;
+    };
+    const ms1 = await time(nSmall);
+    const ms2 = nLarge > nSmall ? await time(nLarge) : ms1;
     this.bound.state.forEach((v, i) => v.assign(saved[i]!));
     saved.forEach((s) => s.dispose());
-    return { samplesPerSec: n / Math.max(1e-3, (t2 - t1) / 1000), warmupMs: t2 - t0 };
+    const perSample = nLarge > nSmall ? Math.max(1e-3, (ms2 - ms1) / (nLarge - nSmall)) : ms1 / nSmall;
+    const overheadMs = Math.max(0, ms2 - perSample * nLarge);
+    return { samplesPerSec: 1000 / perSample, overheadMs, warmupMs: now() - t0 };
   }
 
   dispose(): void {

@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     socket: (url) => new WebSocket(url) as unknown as PeerSocket,
     resolveUrl: (path) => new URL(path, location.href).toString(),
     onChange: show,
+    shapeBuckets: choice.backend === 'webgl',
   });
   // Tests read the session's counters directly too.
   Object.assign(window, { tabtrain: session, tabtrainTensors: () => tf.memory().numTensors });

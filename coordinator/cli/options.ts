@@ -45,7 +45,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'l2', key: 'l2', kind: 'number', group: 'optimizer', help: 'L2 penalty on kernels' },
   { flag: 'clip-norm', key: 'clipNorm', kind: 'number', group: 'optimizer', help: 'global-norm gradient clipping (0 = off)' },
   { flag: 'batch-size', key: 'batchSize', kind: 'int', group: 'run', help: 'global mini-batch per step, whatever the number of peers (default 128)' },
-  { flag: 'epochs', key: 'epochs', kind: 'int', group: 'run', help: 'epochs to train (default 3)' },
+  { flag: 'epochs', key: 'epochs', kind: 'int', group: 'run', help: 'epochs to train (default 5)' },
   { flag: 'steps', key: 'steps', kind: 'int', group: 'run', help: 'train this many steps instead of whole epochs' },
   { flag: 'patience', key: 'patience', kind: 'int', group: 'run', help: 'early stopping: epochs without validation improvement (0 = off)' },
   { flag: 'seed', key: 'seed', kind: 'int', group: 'run', help: 'seed for the split, the shuffles and the initial weights (default 1)' },

@@ -1,4 +1,5 @@
-import { proportionalSizes } from './split';
+import { balancedSizes } from './split';
+import { expectedMs, samplesPerSec, speedModel, type SpeedModel } from './speed';
 
 /**
  * The round state machine: which peer computes which shard of the current
@@ -81,7 +82,7 @@ interface Shard {
 const QUARANTINED = -1;
 
 interface PeerSlot {
-  speed: number;
+  speed: SpeedModel;
   /** Task of the current round this peer is computing, if any. */
   busyWith: number | null;
 }
@@ -114,15 +115,15 @@ export class RoundEngine {
     return this.peers.size;
   }
 
-  /** A peer is ready for work (joined and warmed up), with its measured samples/s. */
-  peerReady(peerId: string, speed: number, now: number): Effect[] {
-    this.peers.set(peerId, { speed, busyWith: null });
+  /** A peer is ready for work (joined and warmed up), with its measured cost model (or samples/s). */
+  peerReady(peerId: string, speed: SpeedModel | number, now: number): Effect[] {
+    this.peers.set(peerId, { speed: typeof speed === 'number' ? speedModel(speed) : speed, busyWith: null });
     return this.assignPending(now);
   }
 
-  updateSpeed(peerId: string, speed: number): void {
+  updateSpeed(peerId: string, speed: SpeedModel): void {
     const p = this.peers.get(peerId);
-    if (p && Number.isFinite(speed) && speed > 0) p.speed = speed;
+    if (p && Number.isFinite(speed.msPerSample) && speed.msPerSample > 0) p.speed = speed;
   }
 
   /** A peer left (closed, crashed, refused): its unfinished shards go to others. */
@@ -226,7 +227,7 @@ export class RoundEngine {
   private idlePeers(): string[] {
     return [...this.peers.entries()]
       .filter(([, p]) => p.busyWith === null)
-      .sort((a, b) => b[1].speed - a[1].speed || (a[0] < b[0] ? -1 : 1))
+      .sort((a, b) => samplesPerSec(b[1].speed) - samplesPerSec(a[1].speed) || (a[0] < b[0] ? -1 : 1))
       .map(([id]) => id);
   }
 
@@ -279,8 +280,8 @@ export class RoundEngine {
   }
 
   /** Replace `shard` by contiguous children sized by `weights` (empty children dropped). */
-  private cut(shard: Shard, weights: number[]): Shard[] {
-    const sizes = proportionalSizes(shard.end - shard.start, weights);
+  private cut(shard: Shard, models: SpeedModel[]): Shard[] {
+    const sizes = balancedSizes(shard.end - shard.start, models);
     const children: Shard[] = [];
     let at = shard.start;
     for (const n of sizes) {
@@ -298,8 +299,7 @@ export class RoundEngine {
     const peer = this.peers.get(peerId)!;
     const taskId = this.nextTaskId++;
     const n = s.end - s.start;
-    const expectedMs = peer.speed > 0 ? (1000 * n) / peer.speed : 0;
-    const attempt: Attempt = { taskId, peerId, deadline: now + this.opts.deadlineFloorMs + this.opts.deadlineSlack * expectedMs, live: true };
+    const attempt: Attempt = { taskId, peerId, deadline: now + this.opts.deadlineFloorMs + this.opts.deadlineSlack * expectedMs(peer.speed, n), live: true };
     s.attempts.push(attempt);
     s.orphaned = false;
     peer.busyWith = taskId;

@@ -17,3 +17,30 @@ export function proportionalSizes(n: number, weights: readonly number[]): number
   for (let k = 0; left > 0; k = (k + 1) % order.length, left--) sizes[order[k]!.i]! += 1;
   return sizes;
 }
+
+/**
+ * Cuts `n` samples across peers so that all are expected to finish at the
+ * same moment T under their cost models (overhead + n_i * perSample):
+ * n_i = (T - a_i) / b_i with sum n_i = n. A peer whose overhead alone exceeds
+ * T gets nothing (it would only finish last). Sizes sum to exactly n.
+ */
+export function balancedSizes(n: number, models: readonly { msPerSample: number; overheadMs: number }[]): number[] {
+  if (models.length === 0) return [];
+  const active = models.map(() => true);
+  let ideal: number[] = models.map(() => 0);
+  for (let round = 0; round < models.length; round++) {
+    let rate = 0;
+    let fixed = 0;
+    models.forEach((m, i) => {
+      if (!active[i]) return;
+      rate += 1 / m.msPerSample;
+      fixed += m.overheadMs / m.msPerSample;
+    });
+    const t = (n + fixed) / rate;
+    ideal = models.map((m, i) => (active[i] ? (t - m.overheadMs) / m.msPerSample : 0));
+    const worst = ideal.reduce((w, x, i) => (active[i] && x <= 0 && (w < 0 || models[i]!.overheadMs > models[w]!.overheadMs) ? i : w), -1);
+    if (worst < 0) break;
+    active[worst] = false;
+  }
+  return proportionalSizes(n, ideal.map((x) => Math.max(0, x)));
+}

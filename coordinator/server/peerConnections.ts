@@ -67,7 +67,7 @@ export class PeerConnections {
         }
         switch (m.code) {
           case MessageCode.READY:
-            this.run.ready(peerId, m.body.samplesPerSec);
+            this.run.ready(peerId, m.body.samplesPerSec, m.body.overheadMs);
             return;
           case MessageCode.GRAD:
             this.run.onGrad(peerId, m.grad);

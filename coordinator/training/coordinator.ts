@@ -1,3 +1,4 @@
+import { observe, samplesPerSec as samplesPerSecAt, speedModel } from '../round/speed';
 import { randomBytes } from 'node:crypto';
 import { decodeTensor, encodeFp32 } from '../../shared/compress';
 import { fail } from '../../shared/errors';
@@ -93,6 +94,7 @@ export class TrainingCoordinator {
       reconnectToken: randomBytes(12).toString('hex'),
       status: 'warming-up',
       speed: 0,
+      cost: speedModel(0),
       samples: 0,
       steps: 0,
       evalSamples: 0,
@@ -106,13 +108,14 @@ export class TrainingCoordinator {
     return p;
   }
 
-  ready(peerId: string, samplesPerSec: number): void {
+  ready(peerId: string, samplesPerSec: number, overheadMs = 0): void {
     const p = this.peers.get(peerId);
     if (!p) return;
     p.status = 'ready';
-    p.speed = samplesPerSec;
+    p.cost = speedModel(samplesPerSec, overheadMs);
+    p.speed = samplesPerSecAt(p.cost);
     if (!this.started && this.readyPeers >= this.setup.config.minPeers) this.begin();
-    else this.perform(this.engine.peerReady(peerId, samplesPerSec, this.io.now()));
+    else this.perform(this.engine.peerReady(peerId, p.cost, this.io.now()));
   }
 
   leave(peerId: string, reconnecting: boolean): void {
@@ -154,8 +157,9 @@ export class TrainingCoordinator {
         p.samples += g.count;
         p.steps++;
         p.computeMs += g.computeMs;
-        p.speed = blendSpeed(p.speed, g.count, g.computeMs);
-        this.engine.updateSpeed(peerId, p.speed);
+        p.cost = observe(p.cost, g.count, g.computeMs);
+        p.speed = samplesPerSecAt(p.cost);
+        this.engine.updateSpeed(peerId, p.cost);
       }
       if (this.round) this.round.maxComputeMs = Math.max(this.round.maxComputeMs, g.computeMs);
     }
@@ -233,7 +237,7 @@ export class TrainingCoordinator {
     this.started = true;
     this.trainStartedAt = this.io.now();
     this.state = this.paused ? 'paused' : 'training';
-    for (const p of this.peers.values()) if (p.status === 'ready') this.engine.peerReady(p.id, p.speed, this.io.now());
+    for (const p of this.peers.values()) if (p.status === 'ready') this.engine.peerReady(p.id, p.cost, this.io.now());
     if (!this.paused) this.nextStep();
   }
 
@@ -373,11 +377,6 @@ function allFinite(a: Float32Array): boolean {
   return true;
 }
 
-function blendSpeed(prev: number, count: number, ms: number): number {
-  if (!(ms > 0) || count === 0) return prev;
-  const s = (1000 * count) / ms;
-  return prev > 0 ? 0.7 * prev + 0.3 * s : s;
-}
 
 export function optimizerConfig(c: RunSetup['config']): import('../../shared/optim/types').OptimizerConfig {
   const usesMomentum = c.optimizer === 'momentum' || c.optimizer === 'nesterov';

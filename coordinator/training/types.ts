@@ -1,3 +1,4 @@
+import type { SpeedModel } from '../round/speed';
 import type { Config } from '../../shared/config/schema';
 import type { Dataset } from '../../shared/data/dataset';
 import type { ModelDescription } from '../model/describe';
@@ -27,8 +28,10 @@ export interface PeerRecord {
   renderer: string;
   reconnectToken: string;
   status: PeerStatus;
-  /** Samples/s, from warm-up then a moving average of real shards. */
+  /** Samples/s at a typical shard size, for people; `cost` is what shards are sized by. */
   speed: number;
+  /** Cost model from warm-up, refined by every returned shard. */
+  cost: SpeedModel;
   samples: number;
   steps: number;
   evalSamples: number;

@@ -60,7 +60,7 @@ export const configSchema = z
     // --- schedule of the run ---
     /** Global mini-batch per step, fixed whatever the number of peers. */
     batchSize: z.number().int().positive().max(1_000_000).default(128),
-    epochs: z.number().int().positive().max(100_000).default(3),
+    epochs: z.number().int().positive().max(100_000).default(5),
     /** Stop after this many steps instead (overrides epochs when set). */
     steps: z.number().int().positive().optional(),
     /** Early stopping: epochs without validation-loss improvement; 0 = off. */

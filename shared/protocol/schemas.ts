@@ -60,8 +60,11 @@ export type WelcomeBody = z.infer<typeof welcomeBody>;
 
 export const readyBody = z
   .object({
+    /** Per-sample throughput beyond the fixed cost of a shard. */
     samplesPerSec: z.number().positive().finite(),
     warmupMs: z.number().nonnegative().finite(),
+    /** The fixed cost of any shard (upload, launches, readback), in ms. */
+    overheadMs: z.number().nonnegative().max(600_000).optional(),
   })
   .strict();
 export type ReadyBody = z.infer<typeof readyBody>;

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { balancedSizes } from '../../coordinator/round/split';
+import { expectedMs, observe, speedModel } from '../../coordinator/round/speed';
+
+describe('shard sizing by cost model', () => {
+  it('equal peers get equal shards', () => {
+    const m = speedModel(1000, 50);
+    expect(balancedSizes(128, [m, m])).toEqual([64, 64]);
+  });
+
+  it('sizes sum to the global batch and peers finish together', () => {
+    const fast = speedModel(2000, 20);
+    const slow = speedModel(500, 60);
+    const sizes = balancedSizes(256, [fast, slow]);
+    expect(sizes[0]! + sizes[1]!).toBe(256);
+    expect(sizes[0]!).toBeGreaterThan(sizes[1]!);
+    const t = sizes.map((n, i) => expectedMs([fast, slow][i]!, n));
+    expect(Math.abs(t[0]! - t[1]!)).toBeLessThan(4);
+  });
+
+  it('a peer whose overhead alone exceeds the step gets nothing', () => {
+    const sizes = balancedSizes(8, [speedModel(1000, 0), speedModel(1000, 500)]);
+    expect(sizes).toEqual([8, 0]);
+  });
+
+  it('a small shard no longer reads as a slow peer: the overhead is kept apart', () => {
+    let m = speedModel(1000, 100); // 1 ms/sample + 100 ms
+    for (let i = 0; i < 20; i++) m = observe(m, 16, 116);
+    expect(m.msPerSample).toBeCloseTo(1, 1);
+    const naive = (1000 * 16) / 116; // what samples/ms alone would conclude
+    expect(1000 / m.msPerSample).toBeGreaterThan(5 * naive);
+  });
+});

@@ -1,0 +1,41 @@
+import '../../coordinator/tfjsNode';
+import { describe, expect, it } from 'vitest';
+import { bucketSize } from '../../client/trainer/bucket';
+import { Trainer } from '../../client/trainer/trainer';
+import { prepareRun } from '../../coordinator/setup';
+import { parseConfig } from '../../shared/config/parse';
+import { maxAbsDiff } from '../integration/reference';
+
+describe('shape buckets', () => {
+  it('cover every size with at most 25% padding (beyond the first bucket) and few shapes', () => {
+    const shapes = new Set<number>();
+    for (let n = 1; n <= 4096; n++) {
+      const b = bucketSize(n);
+      expect(b).toBeGreaterThanOrEqual(n);
+      if (n > 32) expect(b / n).toBeLessThanOrEqual(1.25);
+      shapes.add(b);
+    }
+    expect(shapes.size).toBeLessThan(45);
+  });
+
+  it('a padded batch gives the same gradient, loss and evaluation as the unpadded one', async () => {
+    const { setup: s } = await prepareRun(parseConfig({ dataset: 'mnist', model: 'mlp', samples: 2000 }));
+    const plain = await Trainer.create(s.model.topology, s.model.specs, s.dataset, s.loss);
+    const padded = await Trainer.create(s.model.topology, s.model.specs, s.dataset, s.loss, { shapeBuckets: true });
+    plain.setWeights(0, s.model.initial);
+    padded.setWeights(0, s.model.initial);
+    const idx = Uint32Array.from({ length: 37 }, (_, i) => i * 3);
+    expect(bucketSize(idx.length)).toBeGreaterThan(idx.length);
+    const a = await plain.gradient(idx);
+    const b = await padded.gradient(idx);
+    expect(b.count).toBe(37);
+    expect(maxAbsDiff(a.grad, b.grad)).toBeLessThan(1e-5);
+    expect(b.lossSum).toBeCloseTo(a.lossSum, 4);
+    const ea = await plain.evaluate(idx);
+    const eb = await padded.evaluate(idx);
+    expect(eb.lossSum).toBeCloseTo(ea.lossSum, 4);
+    expect(Array.from(eb.confusion)).toEqual(Array.from(ea.confusion));
+    plain.dispose();
+    padded.dispose();
+  });
+});
