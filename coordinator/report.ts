@@ -45,6 +45,12 @@ export function buildReport(run: TrainingCoordinator, wallSeconds: number): Reco
     bestEpoch: run.evaluator.bestEpoch,
     accounting: { epochs: run.accounting, ...run.engine.counters },
     misclassified: run.evaluator.misclassified,
+    /** Dashboard control actions (lr, optimizer, batch size, pause...), each at the step it took effect. */
+    controls: run.controls,
+    /** --mode async: staleness histogram and what was dropped. */
+    async: run.async ? run.async.report() : null,
+    /** --checkpoint-dir: what was saved, and where this run resumed from. */
+    checkpoints: run.checkpointer ? run.checkpointer.summary() : null,
     exitReason: run.exitReason,
   };
 }

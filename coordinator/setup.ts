@@ -18,7 +18,7 @@ export interface PreparedRun {
 }
 
 export async function prepareRun(config: Config): Promise<PreparedRun> {
-  const { dataset } = await loadDatasetSpec(config.dataset, {
+  const { dataset, normalization } = await loadDatasetSpec(config.dataset, {
     seed: config.seed,
     split: config.split,
     samples: config.samples,
@@ -40,6 +40,7 @@ export async function prepareRun(config: Config): Promise<PreparedRun> {
       model,
       loss,
       lr: learningRate(config),
+      normalization,
     },
   };
 }

@@ -41,6 +41,8 @@ export const CloseStatus = {
   POLICY_VIOLATION: 1008,
   TOO_BIG: 1009,
   INTERNAL_ERROR: 1011,
+  /** The coordinator is restarting (checkpointed): reconnect with backoff. */
+  SERVICE_RESTART: 1012,
   VERSION_MISMATCH: 4001,
   BAD_TOKEN: 4003,
   TRAINING_DONE: 4000,

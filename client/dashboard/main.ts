@@ -1,61 +1,89 @@
+import { Charts } from './charts';
+import { renderConfig } from './configPanel';
+import { renderConfusion } from './confusion';
+import { ControlsPanel } from './controlsPanel';
+import { connectFeed, type Connection, type RunView } from './feed';
+import { num, pct } from './format';
+import { JoinPanel } from './joinPanel';
+import { MisclassifiedGrid, isImageDataset } from './misclassified';
+import { renderPeers } from './peersTable';
+import { renderTimeline } from './timelineView';
+
 /**
- * The dashboard: polls the coordinator's status (admin token from the link)
- * and shows the run, the fleet and the latest curve points as text.
+ * The dashboard a teacher projects: live charts, the fleet, the timeline of
+ * recent shards, the join link and QR code, the controls, and for image
+ * datasets the confusion matrix and the misclassified digits. The
+ * coordinator pushes snapshots over a WebSocket (at most 4 a second); each is
+ * drawn on the next animation frame, and older ones are skipped if frames lag.
  */
-interface PeerRow {
-  id: string;
-  nickname: string;
-  kind: string;
-  backend: string;
-  status: string;
-  speed: number;
-  samples: number;
-  steps: number;
-}
-interface Status {
-  state: string;
-  step: number;
-  totalSteps: number;
-  epoch: number;
-  samplesPerSec: number;
-  peers: PeerRow[];
-  history: { step: number; loss: number }[];
-  evals: { epoch: number; split: string; valLoss: number; valAccuracy: number | null }[];
-  final: { testAccuracy: number | null };
-}
-
 const admin = new URLSearchParams(location.search).get('admin') ?? '';
-const $ = (id: string): HTMLElement => document.getElementById(id)!;
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 
-async function poll(): Promise<void> {
-  try {
-    const res = await fetch(`/api/status?admin=${encodeURIComponent(admin)}`);
-    if (!res.ok) {
-      $('state').textContent = `refused: ${((await res.json()) as { message: string }).message}`;
-      return;
-    }
-    render((await res.json()) as Status);
-  } catch {
-    $('state').textContent = 'coordinator unreachable, retrying';
-  }
-}
+const charts = new Charts({ loss: $('chart-loss'), epochs: $('chart-epochs'), throughput: $('chart-throughput'), breakdown: $('chart-breakdown') });
+const join = new JoinPanel($<HTMLCanvasElement>('qr'), $<HTMLAnchorElement>('join-link'), $<HTMLCanvasElement>('qr-big'), $('qr-overlay'));
+const controls = new ControlsPanel($('controls'), admin);
+const misclassified = new MisclassifiedGrid($('misclassified'), $('misclassified-caption'));
 
-function render(s: Status): void {
-  const last = s.history.at(-1);
-  $('state').textContent = `${s.state}: step ${s.step}/${s.totalSteps}, epoch ${s.epoch + 1}, ${s.samplesPerSec.toFixed(0)} samples/s`;
+/** Render times, for measurements: the last step shown and when (wall clock, ms). */
+const renders: { step: number; peers: number; sentAt: number; at: number; ms: number }[] = [];
+let pending: RunView | null = null;
+
+function render(v: RunView): void {
+  const t0 = performance.now();
+  const b = v.base;
+  const last = v.history.at(-1);
+  const val = b.evals.filter((e) => e.split === 'val').at(-1);
+  document.body.dataset.state = b.state;
+  $('run-state').textContent = b.state === 'done' ? `done (${b.exitReason ?? ''})` : b.state === 'waiting' ? `waiting for peers (${b.readyPeers}/${b.minPeers})` : b.state;
+  $('step').textContent = `${num(b.step)} / ${num(b.totalSteps)}`;
+  $('epoch').textContent = `${Math.min(b.epoch + 1, b.config.steps ? Infinity : b.config.epochs)}${b.config.steps ? '' : ` / ${b.config.epochs}`}`;
+  $('progress').style.width = `${b.totalSteps ? (100 * b.step) / b.totalSteps : 0}%`;
   $('loss').textContent = last ? last.loss.toFixed(4) : '-';
-  const v = s.evals.filter((e) => e.split === 'val').at(-1);
-  $('val').textContent = v ? `${v.valLoss.toFixed(4)} (accuracy ${v.valAccuracy === null ? '-' : (100 * v.valAccuracy).toFixed(1) + '%'})` : '-';
-  $('test').textContent = s.final.testAccuracy === null ? '-' : `${(100 * s.final.testAccuracy).toFixed(2)}%`;
-  const rows = s.peers.map(
-    (p) => `<tr><td>${esc(p.nickname)}</td><td>${p.kind}</td><td>${esc(p.backend)}</td><td>${p.status}</td><td>${p.speed.toFixed(0)}</td><td>${p.samples}</td><td>${p.steps}</td></tr>`,
-  );
-  $('peers').innerHTML = rows.join('');
+  $('val-acc').textContent = val ? pct(val.valAccuracy) : '-';
+  $('test-acc').textContent = pct(b.final.testAccuracy, 2);
+  $('rate').textContent = num(b.samplesPerSec);
+  $('peer-count').textContent = String(b.readyPeers);
+  $('peer-total').textContent = `${b.peers.filter((p) => p.status !== 'gone').length} connected, ${b.peers.length} seen`;
+  charts.update(v);
+  renderPeers($('peers'), b.peers);
+  renderTimeline($<HTMLCanvasElement>('timeline'), b.timeline.bars, b.peers, innerWidth < 700 ? 300 : 420);
+  join.set(b.joinUrl);
+  controls.update(b);
+  renderConfig($('config'), b);
+  const image = isImageDataset(b);
+  $('confusion-card').hidden = b.dataset.task !== 'classification';
+  $('misclassified-card').hidden = !image;
+  if (b.dataset.task === 'classification') renderConfusion($<HTMLTableElement>('confusion'), $('confusion-caption'), b);
+  if (image) misclassified.update(b);
+  const t1 = performance.now();
+  renders.push({ step: b.step, peers: b.peers.length, sentAt: v.sentAt, at: performance.timeOrigin + t1, ms: t1 - t0 });
+  if (renders.length > 2000) renders.splice(0, 1000);
 }
 
-function esc(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+function showConnection(c: Connection): void {
+  const el = $('connection');
+  el.dataset.state = c.state;
+  el.textContent = c.state === 'live' ? 'live' : c.detail;
+  $('banner').hidden = c.state === 'live' || c.state === 'connecting';
+  $('banner').textContent = c.state === 'refused' ? `Refused: ${c.detail}` : c.detail;
+  $('banner').dataset.state = c.state;
 }
 
-void poll();
-setInterval(() => void poll(), 1000);
+const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/dashboard/ws?admin=${encodeURIComponent(admin)}`;
+connectFeed({
+  url: wsUrl,
+  onConnection: showConnection,
+  onView: (v) => {
+    const first = pending === null;
+    pending = v;
+    if (first) {
+      requestAnimationFrame(() => {
+        const p = pending!;
+        pending = null;
+        render(p);
+      });
+    }
+  },
+});
+
+Object.assign(window, { tabtrainDashboard: { renders } });

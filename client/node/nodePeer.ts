@@ -1,31 +1,40 @@
 import { WebSocket } from 'ws';
+import { SUPPORTED_CODECS } from '../../shared/compress';
 import { PeerSession, type PeerStats } from '../peer/session';
 import type { PeerSocket } from '../peer/socket';
+import { meterSocket, type WireMeter } from './wireMeter';
 
 /**
  * A "node peer": the tabs' own session and trainer core, under Node on the
  * tfjs cpu backend, for tests and load tests. The caller sets the backend up
- * (coordinator/tfjsNode.ts) before starting any.
+ * (coordinator/tfjsNode.ts) before starting any. For load tests without the
+ * compute, see replayPeer.ts.
  */
 export interface NodePeerOptions {
   /** The join URL (http://host:port/?t=TOKEN) or its parts. */
   joinUrl: string;
   nickname?: string;
   onChange?: (s: PeerStats) => void;
+  /** Count message bytes in each direction (the wire benchmark). */
+  meter?: WireMeter;
+}
+
+export function joinParts(joinUrl: string): { token: string; wsUrl: string; origin: string } {
+  const u = new URL(joinUrl);
+  return { token: u.searchParams.get('t') ?? '', wsUrl: `${u.protocol === 'https:' ? 'wss' : 'ws'}://${u.host}/ws`, origin: `${u.protocol}//${u.host}` };
 }
 
 export function startNodePeer(o: NodePeerOptions): PeerSession {
-  const u = new URL(o.joinUrl);
-  const token = u.searchParams.get('t') ?? '';
-  const wsUrl = `${u.protocol === 'https:' ? 'wss' : 'ws'}://${u.host}/ws`;
+  const { token, wsUrl, origin } = joinParts(o.joinUrl);
   const session = new PeerSession({
     url: wsUrl,
-    hello: { token, kind: 'node', backend: 'cpu', backendNote: 'Node peer: tfjs cpu backend', renderer: '', nickname: o.nickname ?? '', codecs: [1] },
+    hello: { token, kind: 'node', backend: 'cpu', backendNote: 'Node peer: tfjs cpu backend', renderer: '', nickname: o.nickname ?? '', codecs: SUPPORTED_CODECS },
     socket: (url) => {
       const ws = new WebSocket(url, { perMessageDeflate: false });
+      if (o.meter) meterSocket(ws, o.meter);
       return ws as unknown as PeerSocket;
     },
-    resolveUrl: (path) => new URL(path, `${u.protocol}//${u.host}`).toString(),
+    resolveUrl: (path) => new URL(path, origin).toString(),
     ...(o.onChange ? { onChange: o.onChange } : {}),
   });
   session.start();

@@ -1,4 +1,4 @@
-import { decodeTensor, encodeFp32 } from '../../shared/compress';
+import { GradientEncoder, decodeTensor, specOf } from '../../shared/compress';
 import { CloseStatus } from '../../shared/errors';
 import {
   MessageCode,
@@ -67,6 +67,8 @@ export class PeerSession {
   private warmupMs = 0;
   private overheadMs = 0;
   private retry: ReturnType<typeof setTimeout> | null = null;
+  /** The codec WELCOME asked for; int8 and top-k keep their error-feedback residual here, on the peer. */
+  private gradEncoder: GradientEncoder | null = null;
 
   constructor(private readonly o: SessionOptions) {}
 
@@ -170,6 +172,8 @@ export class PeerSession {
       this.overheadMs = speed.overheadMs;
     }
     if (ws !== this.ws || ws.readyState !== OPEN) return;
+    const trainable = w.model.weights.filter((x) => x.trainable).map((x) => x.shape.reduce((a, b) => a * b, 1));
+    this.gradEncoder = new GradientEncoder(specOf(w.gradCodec, w.gradCodecParam), w.model.trainableParams, trainable);
     ws.send(encodeReady({ samplesPerSec: Math.max(1e-3, this.stats.samplesPerSec), warmupMs: this.warmupMs, overheadMs: this.overheadMs }));
     this.set('idle');
     this.pump();
@@ -213,7 +217,7 @@ export class PeerSession {
       const computeMs = now() - t0;
       this.account(computeMs, g.count, true);
       ws?.readyState === OPEN &&
-        ws.send(encodeGrad({ taskId: t.taskId, step: t.step, weightsVersion: t.weightsVersion, count: g.count, computeMs, lossSum: g.lossSum, grad: encodeFp32(g.grad), state: g.stateSum }));
+        ws.send(encodeGrad({ taskId: t.taskId, step: t.step, weightsVersion: t.weightsVersion, count: g.count, computeMs, lossSum: g.lossSum, grad: this.gradEncoder!.encode(g.grad), state: g.stateSum }));
     } else {
       const e = await trainer.evaluate(t.indices);
       const computeMs = now() - t0;

@@ -8,20 +8,20 @@ import { OPTIONS, type OptionSpec } from './options';
  * Errors name the flag and what it accepts.
  */
 export interface ParsedArgs {
-  command: 'run' | 'serve' | 'build' | 'help';
+  command: 'run' | 'serve' | 'build' | 'peer' | 'help';
   input: Record<string, unknown>;
   /** Flags given explicitly (so `serve` can pick its own defaults for the rest). */
   given: Set<string>;
 }
 
-const COMMANDS = new Set(['run', 'serve', 'build', 'help']);
+const COMMANDS = new Set(['run', 'serve', 'build', 'peer', 'help']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const args = [...argv];
   let command: ParsedArgs['command'] = 'run';
   if (args[0] && !args[0].startsWith('-')) {
     const c = args.shift()!;
-    if (!COMMANDS.has(c)) throw fail('CONFIG_INVALID', `unknown command "${c}": use run, serve or build (see --help)`);
+    if (!COMMANDS.has(c)) throw fail('CONFIG_INVALID', `unknown command "${c}": use run, serve, peer or build (see --help)`);
     command = c as ParsedArgs['command'];
   }
   const flags: Record<string, unknown> = {};

@@ -4,15 +4,21 @@ import type { Config } from '../../shared/config/schema';
 import { isTabtrainError } from '../../shared/errors';
 import { flagFor, parseArgs } from './args';
 import { helpText } from './options';
+import { runPeers } from './runPeers';
 import { runTraining } from './runTraining';
 import { ensureClientBundle } from '../server/bundle';
 
 /**
- * `tabtrain run|serve|build`. Exit codes: 0 done, 1 failure, 2 bad options
+ * `tabtrain run|serve|peer|build`. Exit codes: 0 done, 1 failure, 2 bad options
  * or data (with a one-line error naming what to fix).
  */
 export async function main(argv: readonly string[]): Promise<number> {
   try {
+    if (argv[0] === 'bench') {
+      // The benchmark suite has its own flags (bench/main.ts); loaded only when asked for.
+      const { runBench } = await import('../../bench/main');
+      return await runBench(argv.slice(1));
+    }
     const args = parseArgs(argv);
     if (args.command === 'help') {
       console.log(helpText());
@@ -39,6 +45,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       throw e;
     }
+    if (args.command === 'peer') return await runPeers(config);
     if (!config.report) config.report = join('runs', `${new Date().toISOString().replace(/[:.]/g, '-')}`, 'report.json');
     return await runTraining(config, args.command);
   } catch (e) {

@@ -6,6 +6,7 @@ import { findChromium, launchTabs, type TabFleet } from '../peers/chromium';
 import { buildReport, writeReport } from '../report';
 import { ensureClientBundle } from '../server/bundle';
 import { startCoordinator } from '../server/server';
+import { CheckpointStore } from '../training/checkpointStore';
 import { describeRun, prepareRun } from '../setup';
 
 /**
@@ -19,7 +20,8 @@ export async function runTraining(config: Config, command: 'run' | 'serve'): Pro
   const prepared = await prepareRun(config);
   const bundle = await ensureClientBundle();
   if (bundle.built) log(`built the browser bundle in ${(bundle.ms / 1000).toFixed(1)} s`);
-  const c = await startCoordinator(prepared.setup, { datasetBytes: prepared.datasetBytes, log });
+  const checkpoint = config.checkpointDir ? { store: new CheckpointStore(config.checkpointDir, config.checkpointKeep, log), every: config.checkpointEvery, resume: config.resume } : undefined;
+  const c = await startCoordinator(prepared.setup, { datasetBytes: prepared.datasetBytes, log, ...(checkpoint ? { checkpoint } : {}) });
   for (const line of describeRun(prepared.setup, c.run.sampler.stepsPerEpoch, c.run.totalSteps)) log(line);
   log(`join: ${c.joinUrl}`);
   log(`dashboard: ${c.dashboardUrl}`);
@@ -30,6 +32,7 @@ export async function runTraining(config: Config, command: 'run' | 'serve'): Pro
     if (interrupted) process.exit(130);
     interrupted = true;
     log(`${sig}: stopping (press again to quit at once)`);
+    if (c.run.checkpointer && c.run.state !== 'done' && c.run.state !== 'waiting') c.run.checkpointer.save('signal');
     c.run.stop('interrupted');
   };
   process.on('SIGINT', onSignal);
@@ -49,7 +52,7 @@ export async function runTraining(config: Config, command: 'run' | 'serve'): Pro
       log(`report: ${config.report}`);
     }
     if (config.export) {
-      await exportModel(config.export, prepared.setup.model, c.run.store.weights);
+      await exportModel(config.export, prepared.setup.model, c.run.store.weights, prepared.setup.normalization);
       log(`exported the model to ${config.export} (model.json + weights.bin)`);
     }
     const f = c.run.evaluator.final;
@@ -69,6 +72,6 @@ export async function runTraining(config: Config, command: 'run' | 'serve'): Pro
     process.off('SIGTERM', onSignal);
     for (const s of sessions) s.stop();
     await tabs?.close();
-    await c.close();
+    await c.close({ restarting: interrupted && (c.run.checkpointer?.lastStep ?? -1) >= 0 });
   }
 }

@@ -1,28 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { NormalizationStats } from '../../shared/data/normalize';
 import type { ModelDescription } from './describe';
+import { normalizeWeights, withNormalizeLayer } from './normalizeLayer';
 
 /**
  * Writes weights in the tfjs layers format (model.json + weights.bin), which
  * `tf.loadLayersModel` reads back: the topology the tabs trained, with the
- * coordinator's final weights.
+ * coordinator's final weights. The exported model is self-contained: when the
+ * run normalised its features, the same transform is its first layer.
  */
-export async function exportModel(dir: string, d: ModelDescription, weights: Float32Array): Promise<void> {
-  const model = await tf.models.modelFromJSON({ modelTopology: d.topology } as tf.io.ModelJSON);
+export async function exportModel(dir: string, d: ModelDescription, weights: Float32Array, normalization: NormalizationStats | null = null): Promise<void> {
+  const model = await buildWithWeights(d, weights, normalization);
   try {
-    const vars = [...model.trainableWeights, ...model.nonTrainableWeights];
-    let at = 0;
-    const values = vars.map((v) => {
-      const n = v.shape.reduce((a: number, x) => a * (x ?? 0), 1);
-      const t = tf.tensor(weights.subarray(at, at + n), v.shape.map((x) => x ?? 0));
-      at += n;
-      return t;
-    });
-    // setWeights takes model.weights order; map our trainable-then-state layout onto it.
-    const byVar = new Map(vars.map((v, i) => [v, values[i]!]));
-    model.setWeights(model.weights.map((w) => byVar.get(w)!));
-    values.forEach((t) => t.dispose());
     mkdirSync(dir, { recursive: true });
     await model.save(
       tf.io.withSaveHandler(async (a) => {
@@ -43,4 +34,32 @@ export async function exportModel(dir: string, d: ModelDescription, weights: Flo
   } finally {
     model.dispose();
   }
+}
+
+/** A tfjs model holding the coordinator's flat weights (trainable, then state), optionally behind the normalisation layer. */
+export async function buildWithWeights(d: ModelDescription, weights: Float32Array, normalization: NormalizationStats | null = null): Promise<tf.LayersModel> {
+  const norm = normalization ? normalizeWeights(normalization) : null;
+  const topology = norm ? withNormalizeLayer(d.topology, norm.width) : d.topology;
+  const model = await tf.models.modelFromJSON({ modelTopology: topology } as tf.io.ModelJSON);
+  // Our layout covers the trained layers' weights: trainable in order, then state in order.
+  const trained = model.layers.filter((l) => !norm || l !== model.layers[0]);
+  const trainable = trained.flatMap((l) => l.trainableWeights);
+  const state = trained.flatMap((l) => l.nonTrainableWeights);
+  const values = new Map<tf.LayerVariable, tf.Tensor>();
+  let at = 0;
+  for (const v of [...trainable, ...state]) {
+    const n = v.shape.reduce((a: number, x) => a * (x ?? 0), 1);
+    values.set(v, tf.tensor(weights.subarray(at, at + n), v.shape.map((x) => x ?? 0)));
+    at += n;
+  }
+  if (at !== weights.length) throw new Error(`the model has ${at} weights, the run has ${weights.length}`);
+  if (norm) {
+    const [k, b] = model.layers[0]!.weights;
+    values.set(k!, tf.tensor2d(norm.kernel, [norm.width, norm.width]));
+    values.set(b!, tf.tensor1d(norm.bias));
+  }
+  // setWeights takes model.weights order.
+  model.setWeights(model.weights.map((w) => values.get(w)!));
+  values.forEach((t) => t.dispose());
+  return model;
 }

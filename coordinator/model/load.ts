@@ -4,14 +4,18 @@ import type { Config } from '../../shared/config/schema';
 import type { DatasetMeta } from '../../shared/data/dataset';
 import { fail } from '../../shared/errors';
 import { describeModel, type ModelDescription } from './describe';
+import { loadInitFrom } from './initFrom';
 import { buildPreset } from './presets';
 
 /** A preset by name, or a user's tfjs layers model.json (topology; its weights too if they sit beside it). */
 export async function loadModel(c: Config, meta: DatasetMeta): Promise<ModelDescription> {
+  if (c.initFrom) return loadInitFrom(c.initFrom);
   if (c.model === 'mlp' || c.model === 'cnn' || c.model === 'logreg') {
     const model = buildPreset(meta, {
       preset: c.model,
       ...(c.hidden ? { hidden: c.hidden } : {}),
+      ...(c.conv ? { conv: c.conv } : {}),
+      kernel: c.kernel,
       activation: c.activation,
       ...(c.initializer ? { initializer: c.initializer } : {}),
       dropout: c.dropout,

@@ -76,6 +76,8 @@ interface Shard {
   /** Set once the shard has been taken from a peer, so a later hand-out counts as a reassignment. */
   orphaned: boolean;
   attempts: Attempt[];
+  /** The peer whose result covered the shard. */
+  winner?: string;
 }
 
 /** busyWith value of a peer that sent an unusable result. */
@@ -109,6 +111,21 @@ export class RoundEngine {
   taskSize(taskId: number): number | null {
     const t = this.tasks.get(taskId);
     return t ? t.shard.end - t.shard.start : null;
+  }
+
+  /** The next task id to be issued (a checkpoint keeps it, so ids never repeat across a restart). */
+  get taskIdCursor(): number {
+    return this.nextTaskId;
+  }
+
+  /** Continue issuing task ids from `next` (after a restart), never going back. */
+  continueTaskIds(next: number): void {
+    this.nextTaskId = Math.max(this.nextTaskId, next);
+  }
+
+  /** A task id outside any round (asynchronous training hands out its own tasks). */
+  allocateTaskId(): number {
+    return this.nextTaskId++;
   }
 
   get peerCount(): number {
@@ -175,6 +192,7 @@ export class RoundEngine {
       return { verdict: 'duplicate', effects: this.assignPending(now) };
     }
     t.shard.done = true;
+    t.shard.winner = peerId;
     const effects = this.assignPending(now);
     if (this.shards.every((s) => s.done)) {
       this.stage = RoundStage.COMPLETE;
@@ -215,6 +233,19 @@ export class RoundEngine {
   /** Time passed: late shards get a backup copy on an idle peer. */
   tick(now: number): Effect[] {
     return this.assignPending(now);
+  }
+
+  /** Samples and shards each peer has had accepted in the current round (a checkpoint mid-step takes them back). */
+  acceptedInRound(): Map<string, { samples: number; shards: number }> {
+    const m = new Map<string, { samples: number; shards: number }>();
+    for (const s of this.shards) {
+      if (!s.done || s.winner === undefined) continue;
+      const a = m.get(s.winner) ?? { samples: 0, shards: 0 };
+      a.samples += s.end - s.start;
+      a.shards++;
+      m.set(s.winner, a);
+    }
+    return m;
   }
 
   /** Per-peer work in flight, for the dashboard and for tests. */

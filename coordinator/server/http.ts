@@ -1,18 +1,22 @@
 import express, { type Express, type Request, type Response } from 'express';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { ControlError, type ControlEntry } from '../training/controls';
 import { DIST, ROOT } from './bundle';
 
 /**
  * The HTTP side: the volunteer page (join URL), the dashboard, the browser
  * bundles, the tfjs wasm binaries and the dataset file, which is immutable
- * and addressed by its hash so tabs download it once.
+ * and addressed by its hash so tabs download it once; the dashboard's status
+ * and its controls, both behind the admin token.
  */
 export interface HttpOptions {
   datasetHash: string;
   datasetBytes: Uint8Array;
   adminToken: string;
   status: () => unknown;
+  /** Applies a dashboard control (already authorised); throws ControlError. */
+  control: (body: unknown) => ControlEntry;
 }
 
 const require = createRequire(import.meta.url);
@@ -41,6 +45,26 @@ export function createApp(o: HttpOptions): Express {
       return;
     }
     res.json(o.status());
+  });
+  // Controls: POST {"action": "pause"} or {"action": "lr", "value": 0.01}, with the admin
+  // token in an `x-admin-token` header or `?admin=`. Refusals carry a stable code.
+  const refuse = (res: Response, e: ControlError): void => void res.status(e.httpStatus).json({ ok: false, code: e.code, message: e.message });
+  const authorised = (req: Request, res: Response, next: () => void): void => {
+    if ((req.get('x-admin-token') ?? req.query.admin) === o.adminToken) return next();
+    refuse(res, new ControlError('BAD_TOKEN', 'controls need the admin token: use the dashboard link the coordinator printed'));
+  };
+  app.post('/api/control', authorised, express.json({ limit: '4kb', strict: false }), (req: Request, res: Response) => {
+    try {
+      res.json({ ok: true, control: o.control(req.body) });
+    } catch (e) {
+      if (!(e instanceof ControlError)) throw e;
+      refuse(res, e);
+    }
+  });
+  // A body that is not JSON: say so in the same shape.
+  app.use('/api/control', (err: unknown, _req: Request, res: Response, next: (e?: unknown) => void) => {
+    if (!err) return next();
+    res.status(400).json({ ok: false, code: 'CONTROL_INVALID', message: `the body must be JSON: ${err instanceof Error ? err.message : String(err)}` });
   });
   return app;
 }

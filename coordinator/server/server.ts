@@ -4,7 +4,14 @@ import { networkInterfaces } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { ExpressPeerServer } from 'peer';
 import { WebSocketServer } from 'ws';
-import { encodeStatus } from '../../shared/protocol';
+import { CloseStatus } from '../../shared/errors';
+import { encodeFp32 } from '../../shared/compress';
+import { encodeStatus, encodeWeights } from '../../shared/protocol';
+import { applyControl } from '../training/controls';
+import { DashboardFeed } from './dashboardFeed';
+import { welcomeCodec } from '../../shared/compress/spec';
+import { attachCheckpoints } from '../training/checkpoint';
+import type { CheckpointStore } from '../training/checkpointStore';
 import { TrainingCoordinator, type Io } from '../training/coordinator';
 import type { ExitReason, RunSetup } from '../training/types';
 import { createApp } from './http';
@@ -26,7 +33,8 @@ export interface StartedCoordinator {
   joinToken: string;
   adminToken: string;
   done: Promise<ExitReason>;
-  close(): Promise<void>;
+  /** `restarting`: peers are told to reconnect (a resumed coordinator takes them back) rather than to stop. */
+  close(opts?: { restarting?: boolean }): Promise<void>;
 }
 
 export interface ServerOptions {
@@ -35,12 +43,18 @@ export interface ServerOptions {
   /** Tokens are random unless given (tests pin them). */
   joinToken?: string;
   adminToken?: string;
+  /** --checkpoint-dir: tokens persist there (old join links work after a restart); `resume` loads the newest checkpoint. */
+  checkpoint?: { store: CheckpointStore; every: number; resume: boolean };
 }
 
 export async function startCoordinator(setup: RunSetup, o: ServerOptions): Promise<StartedCoordinator> {
-  const joinToken = o.joinToken ?? randomBytes(8).toString('hex');
-  const adminToken = o.adminToken ?? randomBytes(12).toString('hex');
+  const saved = o.checkpoint?.store.tokens(o.checkpoint.resume, { ...(o.joinToken ? { joinToken: o.joinToken } : {}), ...(o.adminToken ? { adminToken: o.adminToken } : {}) });
+  const joinToken = saved?.joinToken ?? o.joinToken ?? randomBytes(8).toString('hex');
+  const adminToken = saved?.adminToken ?? o.adminToken ?? randomBytes(12).toString('hex');
   let timer: ReturnType<typeof setTimeout> | null = null;
+  // Live dashboards: told after every event the coordinator handles (dashboardFeed.ts throttles).
+  let dash: DashboardFeed | null = null;
+  let joinUrl = '';
   let finish: (r: ExitReason) => void = () => undefined;
   const done = new Promise<ExitReason>((r) => (finish = r));
   const t0 = performance.now();
@@ -50,16 +64,25 @@ export async function startCoordinator(setup: RunSetup, o: ServerOptions): Promi
     wakeAt: (at) => {
       if (timer) clearTimeout(timer);
       timer = at === null ? null : setTimeout(() => run.tick(), Math.max(0, at - performance.now()) + 1);
+      dash?.changed();
     },
     log: o.log,
-    finished: (reason) => finish(reason),
+    finished: (reason) => {
+      sendFinalWeights(run, peers);
+      dash?.changed();
+      finish(reason);
+    },
   };
   const run = new TrainingCoordinator(setup, io);
+  if (o.checkpoint) attachCheckpoints(run, o.checkpoint, o.log);
   const maxPayload = 64 * 1024 + 4 * (setup.model.trainableParams + setup.model.stateParams) * 2;
   const peers = new PeerConnections(run, {
     joinToken,
     maxPayload,
-    log: o.log,
+    log: (line) => {
+      o.log(line);
+      dash?.changed(); // joins and departures
+    },
     welcome: (peerId, reconnectToken) => ({
       peerId,
       reconnectToken,
@@ -67,11 +90,20 @@ export async function startCoordinator(setup: RunSetup, o: ServerOptions): Promi
       model: { topology: setup.model.topology, weights: setup.model.specs, trainableParams: setup.model.trainableParams, stateParams: setup.model.stateParams },
       dataset: { url: setup.datasetFile.url, hash: setup.datasetFile.hash, bytes: setup.datasetFile.bytes, name: setup.dataset.meta.name },
       loss: setup.loss,
-      gradCodec: 1,
+      ...welcomeCodec(setup.config.compress),
       augment: setup.config.augment,
     }),
   });
-  const app = createApp({ datasetHash: setup.datasetFile.hash, datasetBytes: o.datasetBytes, adminToken, status: () => statusSnapshot(run, peers.size) });
+  const app = createApp({ datasetHash: setup.datasetFile.hash, datasetBytes: o.datasetBytes, adminToken, status: () => statusSnapshot(run, peers.size, joinUrl), control: (body) => control(body) });
+  const control = (body: unknown): ReturnType<typeof applyControl> => {
+    const c = applyControl(run, body);
+    o.log(`control: ${c.action}${c.to !== undefined ? ` ${c.from} -> ${c.to}` : ''} at step ${c.step}`);
+    dash?.changed();
+    return c;
+  };
+  const dashWss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 4096 });
+  dash = new DashboardFeed(run, { adminToken, joinUrl: () => joinUrl, connections: () => peers.size });
+  dash.attach(dashWss);
   const server: Server = createServer(app);
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload });
   peers.attach(wss);
@@ -81,6 +113,7 @@ export async function startCoordinator(setup: RunSetup, o: ServerOptions): Promi
   server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
     if (path === '/ws') wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    else if (path === '/dashboard/ws') dashWss.handleUpgrade(req, socket, head, (ws) => dashWss.emit('connection', ws, req));
     else if (path?.startsWith('/peerjs')) peerWss.handleUpgrade(req, socket, head, (ws) => peerWss.emit('connection', ws, req));
     else socket.destroy();
   });
@@ -93,6 +126,7 @@ export async function startCoordinator(setup: RunSetup, o: ServerOptions): Promi
   const port = (server.address() as AddressInfo).port;
   const lan = setup.config.host === '0.0.0.0' || setup.config.host === '::' ? lanAddress() : setup.config.host;
   const base = `http://${lan}:${port}`;
+  joinUrl = `${base}/?t=${joinToken}`;
   const local = `http://127.0.0.1:${port}`;
   o.log(`listening in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   return {
@@ -100,21 +134,29 @@ export async function startCoordinator(setup: RunSetup, o: ServerOptions): Promi
     port,
     joinToken,
     adminToken,
-    joinUrl: `${base}/?t=${joinToken}`,
+    joinUrl,
     localJoinUrl: `${local}/?t=${joinToken}`,
     dashboardUrl: `${base}/dashboard?admin=${adminToken}`,
     done,
-    close: async () => {
+    close: async (opts = {}) => {
       clearInterval(statusTimer);
+      dash?.close();
       clearInterval(progressTimer);
       if (timer) clearTimeout(timer);
-      peers.closeAll(4000, 'coordinator shut down');
+      if (opts.restarting) peers.closeAll(CloseStatus.SERVICE_RESTART, 'coordinator restarting: reconnect');
+      else peers.closeAll(4000, 'coordinator shut down');
       for (const c of peerWss.clients) c.terminate();
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
     },
   };
+}
+
+/** At the end, every tab gets the final weights (its drawing pad predicts with them). */
+function sendFinalWeights(run: TrainingCoordinator, peers: PeerConnections): void {
+  const frame = encodeWeights({ weightsVersion: run.store.version, weights: encodeFp32(run.store.weights) });
+  for (const p of run.peers.values()) if (p.status !== 'gone' && p.status !== 'reconnecting') peers.send(p.id, frame);
 }
 
 function pushStatus(run: TrainingCoordinator, peers: PeerConnections): void {

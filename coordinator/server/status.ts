@@ -1,29 +1,161 @@
+import type { Config } from '../../shared/config/schema';
+import type { ControlEntry } from '../training/controls';
 import type { TrainingCoordinator } from '../training/coordinator';
+import type { StepBreakdown } from '../training/timeline';
+import type { HistoryEntry, PeerRecord } from '../training/types';
 
-/** What the dashboard polls: the fleet, the curves and the run's figures. No tokens. */
-export function statusSnapshot(run: TrainingCoordinator, connections: number): unknown {
+/**
+ * What the dashboard sees: the fleet, the curves, the recent shards and the
+ * run's figures. `dashboardBase` is the part rebuilt for every push; the
+ * history and step breakdown only grow, so they go out as deltas (see
+ * dashboardFeed.ts). No tokens, except the join link the dashboard shows.
+ */
+export interface PeerView {
+  id: string;
+  nickname: string;
+  kind: string;
+  backend: string;
+  renderer: string;
+  status: string;
+  speed: number;
+  samples: number;
+  steps: number;
+  /** Share of all training samples so far. */
+  share: number;
+  /** Seconds since the coordinator last heard from it. */
+  seenAgo: number;
+  connections: number;
+}
+
+/** One shard: [peer id, 'train' | 'eval', round, sent ms ago, returned ms ago or -1, compute ms or -1, outcome, backup 0|1, samples]. */
+export type BarView = [string, 'train' | 'eval', number, number, number, number, string, number, number];
+
+export interface DashboardBase {
+  runId: string;
+  state: string;
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  stepsPerEpoch: number;
+  samplesPerSec: number;
+  connections: number;
+  readyPeers: number;
+  minPeers: number;
+  lr: number;
+  optimizer: string;
+  batchSize: number;
+  joinUrl: string;
+  config: Config;
+  model: { params: number; state: number; layers: unknown };
+  dataset: { name: string; task: string; inputShape: number[]; numClasses: number; classNames: string[] | null; url: string; featureType: string; splits: { train: number; val: number; test: number } };
+  /** Bytes one peer moves per step (fp32 weights down, gradient up) and the whole fleet's. */
+  derived: { bytesDownPerPeer: number; bytesUpPerPeer: number; shardsLastStep: number; bytesPerStep: number };
+  peers: PeerView[];
+  timeline: { bars: BarView[] };
+  evals: { epoch: number; step: number; split: string; valLoss: number; valAccuracy: number | null }[];
+  confusion: { split: string; epoch: number; matrix: number[][] } | null;
+  misclassified: { index: number; predicted: number; truth: number }[];
+  final: TrainingCoordinator['evaluator']['final'];
+  exitReason: string | null;
+  controls: ControlEntry[];
+  counters: { duplicatesDropped: number; lateDropped: number; reassigned: number };
+}
+
+/** A push: the base, plus what the history and step breakdown gained since this client's last push. */
+export interface DashboardMessage {
+  type: 'status';
+  /** Wall clock (ms since the epoch) when the message was built, for latency measurements. */
+  sentAt: number;
+  /** Wall clock of the run's t = 0 (history `t` is seconds since then). */
+  runStartedAt: number;
+  base: DashboardBase;
+  history: { from: number; items: HistoryEntry[] };
+  breakdown: { from: number; items: StepBreakdown[] };
+}
+
+export interface DashboardRefusal {
+  type: 'error';
+  code: string;
+  message: string;
+}
+
+export function dashboardBase(run: TrainingCoordinator, connections: number, joinUrl: string): DashboardBase {
+  const s = run.setup;
+  const now = run.now();
+  const all = [...run.peers.values()];
+  const total = all.reduce((a, p) => a + p.samples, 0);
+  const m = s.dataset.meta;
+  const params = s.model.trainableParams;
+  const lastStep = run.timeline.breakdown.at(-1);
+  const shards = lastStep?.shards ?? run.readyPeers;
+  const down = 4 * (params + s.model.stateParams);
+  const up = 4 * params;
+  const lastEval = [...run.evaluator.evals].reverse().find((e) => 'confusion' in e.metrics);
+  const r1 = (x: number): number => Math.round(x * 10) / 10;
   return {
+    runId: s.runId,
     state: run.state,
     step: run.step,
     totalSteps: run.totalSteps,
     epoch: run.sampler.epoch,
+    stepsPerEpoch: run.sampler.stepsPerEpoch,
     samplesPerSec: run.samplesPerSec(),
     connections,
-    config: run.setup.config,
-    model: { params: run.setup.model.trainableParams, state: run.setup.model.stateParams, layers: run.setup.model.layers },
-    peers: [...run.peers.values()].map((p) => ({
+    readyPeers: run.readyPeers,
+    minPeers: s.config.minPeers,
+    lr: run.lr,
+    optimizer: run.optimizer.name,
+    batchSize: run.sampler.batchSize,
+    joinUrl,
+    config: s.config,
+    model: { params, state: s.model.stateParams, layers: s.model.layers },
+    dataset: { name: m.name, task: m.task, inputShape: m.inputShape, numClasses: m.numClasses, classNames: m.classNames ?? null, url: s.datasetFile.url, featureType: m.featureType, splits: m.splits },
+    derived: { bytesDownPerPeer: down, bytesUpPerPeer: up, shardsLastStep: shards, bytesPerStep: shards * (down + up) },
+    peers: all.map((p) => ({
       id: p.id,
       nickname: p.nickname,
       kind: p.kind,
       backend: p.backend,
-      status: p.status,
-      speed: p.speed,
+      renderer: p.renderer,
+      status: peerStatus(run, p),
+      speed: Math.round(p.speed),
       samples: p.samples,
       steps: p.steps,
+      share: total > 0 ? p.samples / total : 0,
+      seenAgo: r1((now - p.lastSeen) / 1000),
+      connections: p.connections,
     })),
-    history: run.history.slice(-500),
-    evals: run.evaluator.evals.map((e) => ({ epoch: e.epoch, split: e.split, valLoss: e.valLoss, valAccuracy: e.valAccuracy })),
+    timeline: {
+      bars: run.timeline.bars.map((b): BarView => [
+        b.peerId,
+        b.kind,
+        b.round,
+        r1(now - b.sentAt),
+        b.returnedAt === null ? -1 : r1(now - b.returnedAt),
+        b.computeMs === null ? -1 : r1(b.computeMs),
+        b.outcome ?? '',
+        b.backup ? 1 : 0,
+        b.size,
+      ]),
+    },
+    evals: run.evaluator.evals.map((e) => ({ epoch: e.epoch, step: e.step, split: e.split, valLoss: e.valLoss, valAccuracy: e.valAccuracy })),
+    confusion: lastEval && 'confusion' in lastEval.metrics ? { split: lastEval.split, epoch: lastEval.epoch, matrix: lastEval.metrics.confusion } : null,
+    misclassified: run.evaluator.misclassified,
     final: run.evaluator.final,
     exitReason: run.exitReason,
+    controls: run.controls,
+    counters: { ...run.engine.counters },
   };
+}
+
+/** The coordinator's status, with "computing" only while a shard is out, and "done" at the end. */
+function peerStatus(run: TrainingCoordinator, p: PeerRecord): string {
+  if (p.status !== 'computing' && p.status !== 'ready') return p.status;
+  if (run.state === 'done') return 'done';
+  return run.timeline.busy(p.id) ? 'computing' : 'ready';
+}
+
+/** GET /api/status: the base and the last 500 steps, in one JSON document. */
+export function statusSnapshot(run: TrainingCoordinator, connections: number, joinUrl = ''): unknown {
+  return { ...dashboardBase(run, connections, joinUrl), history: run.history.slice(-500), breakdown: run.timeline.breakdown.slice(-500) };
 }

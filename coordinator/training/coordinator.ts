@@ -1,12 +1,17 @@
+import { batchNormLayout } from '../model/batchNormLayout';
 import { observe, samplesPerSec as samplesPerSecAt, speedModel } from '../round/speed';
 import { randomBytes } from 'node:crypto';
 import { decodeTensor, encodeFp32 } from '../../shared/compress';
 import { fail } from '../../shared/errors';
 import { addPenaltyGradients, clipByGlobalNorm, createOptimizer, learningRateAt } from '../../shared/optim';
 import type { Optimizer } from '../../shared/optim/types';
-import { TaskFlag, TaskKind, encodeTask, encodeDone, NO_TENSOR, type EvalResultFrame, type GradFrame, type HelloBody, type TensorPayload } from '../../shared/protocol';
+import { TaskFlag, TaskKind, TensorCodec, encodeTask, encodeDone, NO_TENSOR, type EvalResultFrame, type GradFrame, type HelloBody, type TensorPayload } from '../../shared/protocol';
 import { RoundEngine, RoundStage, type Effect } from '../round/engine';
+import { AsyncTrainer } from './asyncTrainer';
+import type { Checkpointer } from './checkpoint';
 import { Evaluator } from './evaluator';
+import type { ControlEntry } from './controls';
+import { StepTimeline } from './timeline';
 import { ParamStore } from './paramStore';
 import { EpochSampler } from './sampler';
 import type { EpochAccounting, ExitReason, HistoryEntry, PeerRecord, RunSetup } from './types';
@@ -40,29 +45,45 @@ export class TrainingCoordinator {
   state: RunState = 'waiting';
   step = 0;
   exitReason: ExitReason | null = null;
-  readonly startedAt: number;
+  startedAt: number;
   trainStartedAt: number | null = null;
+  /** Training time before a resume, ms (checkpoint.ts). */
+  trainMsBefore = 0;
+  /** Periodic and on-signal checkpoints (checkpoint.ts); null when --checkpoint-dir is not given. */
+  checkpointer: Checkpointer | null = null;
+  /** What a resumed run does first instead of the next step (a pass the checkpoint interrupted). */
+  resumeWith: (() => void) | null = null;
+  /** --mode async: bounded-staleness training (asyncTrainer.ts); null in sync mode. */
+  readonly async: AsyncTrainer | null;
   private paused = false;
   private started = false;
   private round: { lastOfEpoch: boolean; epoch: number; startedAt: number; maxComputeMs: number; failures: number } | null = null;
   private weightsPayload: { version: number; payload: TensorPayload } | null = null;
-  private nextPeer = 1;
+  nextPeer = 1;
+  /** Dashboard: recent shards per peer and each step's time breakdown (timeline.ts). */
+  readonly timeline = new StepTimeline();
+  /** Dashboard control actions applied so far, for the report (controls.ts). */
+  readonly controls: ControlEntry[] = [];
+  /** Set when the global batch changes mid-run (setBatchSize). */
+  private plannedSteps: number | null = null;
+  private gradScratch: Float32Array | null = null;
 
   constructor(
     readonly setup: RunSetup,
     private readonly io: Io,
   ) {
     const c = setup.config;
-    this.store = new ParamStore(setup.model.initial, setup.model.trainableParams);
+    this.store = new ParamStore(setup.model.initial, setup.model.trainableParams, batchNormLayout(setup.model));
     this.optimizer = createOptimizer(optimizerConfig(c), setup.model.trainableParams);
     this.lr = setup.lr;
     this.sampler = new EpochSampler(c.seed, setup.dataset.meta.splits.train, c.batchSize);
     this.evaluator = new Evaluator(this, setup);
+    this.async = c.mode === 'async' ? new AsyncTrainer(this, c.maxStaleness) : null;
     this.startedAt = io.now();
   }
 
   get totalSteps(): number {
-    return this.setup.config.steps ?? this.setup.config.epochs * this.sampler.stepsPerEpoch;
+    return this.plannedSteps ?? this.setup.config.steps ?? this.setup.config.epochs * this.sampler.stepsPerEpoch;
   }
 
   get readyPeers(): number {
@@ -80,6 +101,7 @@ export class TrainingCoordinator {
     if (known) {
       if (known.status !== 'gone' && known.status !== 'reconnecting') this.engine.peerGone(known.id, now);
       Object.assign(known, { status: 'warming-up', backend: hello.backend, lastSeen: now, sentVersion: -1 });
+      this.async?.peerGone(known.id);
       known.connections++;
       return known;
     }
@@ -116,6 +138,7 @@ export class TrainingCoordinator {
     p.speed = samplesPerSecAt(p.cost);
     if (!this.started && this.readyPeers >= this.setup.config.minPeers) this.begin();
     else this.perform(this.engine.peerReady(peerId, p.cost, this.io.now()));
+    this.async?.pump();
   }
 
   leave(peerId: string, reconnecting: boolean): void {
@@ -123,7 +146,9 @@ export class TrainingCoordinator {
     if (!p || p.status === 'gone') return;
     p.status = reconnecting ? 'reconnecting' : 'gone';
     this.perform(this.engine.peerGone(peerId, this.io.now()));
-    if (this.engine.stage === RoundStage.STARVED && this.state !== 'done') this.io.log('no peers: training is paused until one joins');
+    this.async?.peerGone(peerId);
+    const starved = this.engine.stage === RoundStage.STARVED || (this.async !== null && this.state === 'training' && this.readyPeers === 0);
+    if (starved && this.state !== 'done') this.io.log('no peers: training is paused until one joins');
   }
 
   // --- results ---
@@ -133,6 +158,7 @@ export class TrainingCoordinator {
     const now = this.io.now();
     const p = this.peers.get(peerId);
     if (p) p.lastSeen = now;
+    if (this.async?.owns(g.taskId)) return this.async.onGrad(peerId, g);
     const size = this.engine.taskSize(g.taskId);
     if (size === null || this.engine.current?.kind !== 'train' || g.step !== this.engine.current.id) {
       this.perform(this.engine.result(peerId, g.taskId, now).effects);
@@ -145,12 +171,14 @@ export class TrainingCoordinator {
     if (g.grad.length !== this.store.trainableSize) reject('GRAD_WRONG_LENGTH', `gradient has ${g.grad.length} values, the model has ${this.store.trainableSize}`);
     if (g.state.length !== this.store.stateSize) reject('GRAD_WRONG_LENGTH', `state has ${g.state.length} values, the model has ${this.store.stateSize}`);
     if (g.count !== size) reject('GRAD_WRONG_LENGTH', `gradient covers ${g.count} samples, task ${g.taskId} has ${size}`);
-    const grad = decodeTensor(g.grad);
+    // fp32 decodes to a view of the frame; other codecs into one buffer reused every step.
+    const grad = decodeTensor(g.grad, g.grad.codec === TensorCodec.FP32 ? undefined : (this.gradScratch ??= new Float32Array(this.store.trainableSize)));
     if (!allFinite(grad) || !allFinite(g.state) || !Number.isFinite(g.lossSum)) {
       if (this.round && ++this.round.failures >= 3) this.finishDiverged();
       reject('GRAD_NOT_FINITE', `gradient of task ${g.taskId} has NaN or Infinity`);
     }
     const { verdict, effects } = this.engine.result(peerId, g.taskId, now);
+    this.timeline.returned(peerId, g.taskId, now, g.computeMs, verdict);
     if (verdict === 'accepted') {
       this.store.add(grad, g.state, g.count, g.lossSum);
       if (p) {
@@ -180,6 +208,7 @@ export class TrainingCoordinator {
       throw e;
     }
     const { verdict, effects } = this.engine.result(peerId, r.taskId, now);
+    this.timeline.returned(peerId, r.taskId, now, r.computeMs, verdict);
     if (verdict === 'accepted') {
       this.evaluator.add(r);
       const p = this.peers.get(peerId);
@@ -208,6 +237,7 @@ export class TrainingCoordinator {
   }
 
   tick(): void {
+    this.async?.tick(this.io.now());
     this.perform(this.engine.tick(this.io.now()));
   }
 
@@ -231,11 +261,31 @@ export class TrainingCoordinator {
     this.finish(reason);
   }
 
+  // --- live controls (the dashboard, via controls.ts) ---
+
+  /** Starts training now with the peers that are ready, below --min-peers. False if it cannot. */
+  startNow(): boolean {
+    if (this.started || this.state === 'done' || this.readyPeers === 0) return false;
+    this.begin();
+    return true;
+  }
+
+  /** A new global batch from the next step on; a run of whole epochs re-plans its remaining steps. */
+  setBatchSize(n: number): void {
+    const s = this.sampler;
+    s.batchSize = n;
+    if (this.setup.config.steps !== undefined) return;
+    const collecting = this.engine.stage === RoundStage.COLLECTING || this.engine.stage === RoundStage.STARVED;
+    const inFlight = collecting && this.engine.current?.kind === 'train' ? 1 : 0;
+    const leftThisEpoch = s.cursor >= s.trainSize ? 0 : Math.ceil((s.trainSize - s.cursor) / n);
+    this.plannedSteps = this.step + inFlight + leftThisEpoch + Math.max(0, this.setup.config.epochs - s.epoch - 1) * s.stepsPerEpoch;
+  }
+
   // --- the loop ---
 
   private begin(): void {
     this.started = true;
-    this.trainStartedAt = this.io.now();
+    this.trainStartedAt = this.io.now() - this.trainMsBefore;
     this.state = this.paused ? 'paused' : 'training';
     for (const p of this.peers.values()) if (p.status === 'ready') this.engine.peerReady(p.id, p.cost, this.io.now());
     if (!this.paused) this.nextStep();
@@ -247,11 +297,18 @@ export class TrainingCoordinator {
       this.state = 'paused';
       return;
     }
+    this.checkpointer?.atBoundary();
+    if (this.resumeWith) {
+      const first = this.resumeWith;
+      this.resumeWith = null;
+      return first();
+    }
     if (this.step >= this.totalSteps) {
       this.evaluator.finalPasses();
       return;
     }
     this.state = 'training';
+    if (this.async) return this.async.pump();
     const batch = this.sampler.next();
     const acc = this.epochAccounting(batch.epoch);
     acc.complete = false;
@@ -289,6 +346,7 @@ export class TrainingCoordinator {
       samples: this.store.count,
       t: (now - this.startedAt) / 1000,
     });
+    this.timeline.stepDone(this.step - 1, this.step, r.startedAt, t0, now);
     if (r.lastOfEpoch) {
       acc.complete = acc.samplesUsed === this.sampler.trainSize;
       this.evaluator.epochPass(r.epoch);
@@ -297,7 +355,7 @@ export class TrainingCoordinator {
     }
   }
 
-  private readonly epochCounters = new Map<number, { duplicatesDropped: number; reassigned: number; lateDropped: number }>();
+  readonly epochCounters = new Map<number, { duplicatesDropped: number; reassigned: number; lateDropped: number }>();
 
   private countersAtEpochStart(epoch: number): { duplicatesDropped: number; reassigned: number; lateDropped: number } {
     return this.epochCounters.get(epoch)!;
@@ -320,10 +378,12 @@ export class TrainingCoordinator {
       else if (e.kind === 'train') this.completeStep();
       else this.evaluator.roundComplete();
     }
-    this.io.wakeAt(this.engine.nextDeadline(this.io.now()));
+    const at = this.engine.nextDeadline(this.io.now());
+    const asyncAt = this.async?.nextDeadline() ?? null;
+    this.io.wakeAt(at === null ? asyncAt : asyncAt === null ? at : Math.min(at, asyncAt));
   }
 
-  private sendTask(e: Extract<Effect, { type: 'send' }>): void {
+  sendTask(e: Extract<Effect, { type: 'send' }>): void {
     const p = this.peers.get(e.peerId);
     if (!p) return;
     const fresh = p.sentVersion !== e.version;
@@ -339,6 +399,7 @@ export class TrainingCoordinator {
     });
     p.sentVersion = e.version;
     p.status = 'computing';
+    this.timeline.sent({ kind: e.kind, roundId: e.roundId, taskId: e.taskId, peerId: e.peerId, size: e.indices.length, backup: e.backup }, this.io.now());
     this.io.send(e.peerId, frame);
   }
 
@@ -366,7 +427,9 @@ export class TrainingCoordinator {
     this.exitReason = reason;
     this.io.wakeAt(null);
     const done = encodeDone({ reason, testAccuracy: this.evaluator.testAccuracy });
-    for (const p of this.peers.values()) if (p.status !== 'gone') this.io.send(p.id, done);
+    // Interrupted with a checkpoint: the tabs keep retrying, and a resumed run takes them back.
+    const restarting = reason === 'interrupted' && this.checkpointer !== null && this.checkpointer.lastStep >= 0;
+    if (!restarting) for (const p of this.peers.values()) if (p.status !== 'gone') this.io.send(p.id, done);
     this.io.finished(reason);
   }
 

@@ -10,6 +10,19 @@ import type { TrainingCoordinator } from './coordinator';
  * into shards that peers evaluate, and their sums are added here. The
  * coordinator's event loop never runs a forward pass.
  */
+export interface EvaluatorState {
+  evals: EvalEntry[];
+  misclassified: { index: number; predicted: number; truth: number }[];
+  testAccuracy: number | null;
+  final: Evaluator['final'];
+  bestEpoch: number | null;
+  bestValLoss: number | null;
+  nextEvalId: number;
+  lastEvalStep: number;
+  /** The pass under way when the checkpoint was taken: a resumed run starts it again. */
+  pass: { epoch: number; then: 'epoch' | 'final-val' | 'final-test'; reason: ExitReason } | null;
+}
+
 export class Evaluator {
   readonly evals: EvalEntry[] = [];
   /** Misclassified test samples (index, predicted), for the dashboard's grid. */
@@ -42,6 +55,34 @@ export class Evaluator {
   private empty(): EvalSums {
     const m = this.setup.dataset.meta;
     return emptySums(m.task === 'classification' ? m.numClasses : 0, m.task === 'regression' ? m.numClasses : 1);
+  }
+
+  /** What a checkpoint keeps of the evaluations: the record, the best so far, the pass under way. */
+  snapshot(): { state: EvaluatorState; bestWeights: Float32Array | null } {
+    const state: EvaluatorState = {
+      evals: this.evals,
+      misclassified: this.misclassified,
+      testAccuracy: this.testAccuracy,
+      final: this.final,
+      bestEpoch: this.bestEpoch,
+      bestValLoss: Number.isFinite(this.bestValLoss) ? this.bestValLoss : null,
+      nextEvalId: this.nextEvalId,
+      lastEvalStep: this.lastEvalStep,
+      pass: this.run.state === 'evaluating' && this.pass ? { epoch: this.pass.epoch, then: this.pass.then, reason: this.finalReason } : null,
+    };
+    return { state, bestWeights: this.bestWeights };
+  }
+
+  restore(s: EvaluatorState, bestWeights: Float32Array | null): void {
+    this.evals.splice(0, this.evals.length, ...s.evals);
+    this.misclassified.splice(0, this.misclassified.length, ...s.misclassified);
+    this.testAccuracy = s.testAccuracy;
+    this.final = { ...s.final };
+    this.bestEpoch = s.bestEpoch;
+    this.bestValLoss = s.bestValLoss ?? Infinity;
+    this.bestWeights = bestWeights;
+    this.nextEvalId = s.nextEvalId;
+    this.lastEvalStep = s.lastEvalStep;
   }
 
   check(r: EvalResultFrame, size: number): void {

@@ -1,3 +1,4 @@
+import type { NormalizationStats } from '../../shared/data/normalize';
 import type { SpeedModel } from '../round/speed';
 import type { Config } from '../../shared/config/schema';
 import type { Dataset } from '../../shared/data/dataset';
@@ -14,6 +15,8 @@ export interface RunSetup {
   model: ModelDescription;
   loss: 'categorical_crossentropy' | 'binary_crossentropy' | 'mse' | 'mae';
   lr: number;
+  /** Feature normalisation the data got (training-split statistics); the export embeds it. */
+  normalization: NormalizationStats | null;
 }
 
 export type PeerKind = 'tab' | 'node';
@@ -58,6 +61,8 @@ export interface HistoryEntry {
   samples: number;
   /** Wall-clock time since the run started, seconds. */
   t: number;
+  /** Async mode: versions between the weights the gradient was computed on and those it was applied to. */
+  staleness?: number;
 }
 
 export interface EvalEntry {
@@ -75,6 +80,8 @@ export interface EpochAccounting {
   duplicatesDropped: number;
   reassigned: number;
   lateDropped: number;
+  /** Async mode: gradients dropped as too stale (their samples were computed again). */
+  staleDropped?: number;
   complete: boolean;
 }
 

@@ -1,4 +1,5 @@
 import { fail } from '../errors';
+import { parseCompress } from '../compress/spec';
 import { configSchema, DEFAULT_LR, type Config } from './schema';
 
 /**
@@ -21,6 +22,7 @@ export function parseConfig(input: unknown): Config {
   if (c.peers + c.nodePeers === 0 && c.minPeers < 1) {
     throw fail('CONFIG_INVALID', 'min-peers: must be at least 1');
   }
+  parseCompress(c.compress);
   if (c.resume && !c.checkpointDir) {
     throw fail('CONFIG_INVALID', 'resume: needs --checkpoint-dir DIR to know where the checkpoints are');
   }

@@ -29,9 +29,13 @@ export const configSchema = z
     model: z.string().min(1).default('mlp'),
     /** Configurable MLP: hidden layer widths (mlp preset: [128]). */
     hidden: z.array(z.number().int().positive().max(65536)).optional(),
+    /** Configurable CNN: filters of each conv/pool block (cnn preset: [8, 16]). */
+    conv: z.array(z.number().int().positive().max(512)).min(1).max(6).optional(),
+    /** Convolution kernel size of every block. */
+    kernel: z.number().int().min(1).max(11).default(5),
     activation: z.enum(['relu', 'leaky_relu', 'tanh', 'sigmoid', 'elu']).default('relu'),
     initializer: z
-      .enum(['glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_normal', 'uniform', 'constant'])
+      .enum(['glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_normal', 'lecun_uniform', 'uniform', 'constant'])
       .optional(),
     dropout: z.number().min(0).max(0.95).default(0),
     batchNorm: z.boolean().default(false),
@@ -80,15 +84,20 @@ export const configSchema = z
     /** `serve`: start training once this many peers are ready. */
     minPeers: z.number().int().positive().default(1),
     chromium: z.string().optional(),
+    /** `peer`: the join link of the coordinator the node peers work for. */
+    join: z.string().optional(),
 
     // --- server and outputs ---
     host: z.string().default('0.0.0.0'),
     port: z.number().int().min(0).max(65535).default(0),
     report: z.string().optional(),
     export: z.string().optional(),
+    /** Start from an exported model (a directory with model.json + weights.bin): fine-tuning or continuing a run. */
     initFrom: z.string().optional(),
     checkpointDir: z.string().optional(),
     checkpointEvery: z.number().int().nonnegative().default(0),
+    /** How many checkpoints to keep (the newest). */
+    checkpointKeep: z.number().int().positive().max(1000).default(3),
     resume: z.boolean().default(false),
     exitWhenDone: z.boolean().default(false),
     /** Print a progress line at most this often. */

@@ -52,6 +52,8 @@ export const welcomeBody = z
     loss: z.enum(['categorical_crossentropy', 'binary_crossentropy', 'mse', 'mae']),
     /** Codec the coordinator wants gradients in. */
     gradCodec: z.number().int().min(1).max(255),
+    /** The codec's parameter where it has one: top-k's fraction of values kept. */
+    gradCodecParam: z.number().positive().max(1).optional(),
     /** Image augmentation on the tab (random shift and rotation). */
     augment: z.boolean().default(false),
   })

@@ -5,6 +5,7 @@ import { parseConfig } from '../../shared/config/parse';
 import type { ConfigInput } from '../../shared/config/schema';
 import { startCoordinator, type StartedCoordinator } from '../../coordinator/server/server';
 import { prepareRun, type PreparedRun } from '../../coordinator/setup';
+import { CheckpointStore } from '../../coordinator/training/checkpointStore';
 import type { ExitReason } from '../../coordinator/training/types';
 
 /**
@@ -27,7 +28,9 @@ export async function startHarness(config: ConfigInput, nodePeers: number): Prom
   const cfg = parseConfig({ host: '127.0.0.1', port: 0, peers: 0, progressSeconds: 3600, ...config });
   const p = await prepareRun(cfg);
   const logs: string[] = [];
-  const c = await startCoordinator(p.setup, { datasetBytes: p.datasetBytes, log: (l) => logs.push(l) });
+  // As the CLI does: --checkpoint-dir brings periodic checkpoints, persistent tokens and --resume.
+  const checkpoint = cfg.checkpointDir ? { store: new CheckpointStore(cfg.checkpointDir, cfg.checkpointKeep, (l) => logs.push(l)), every: cfg.checkpointEvery, resume: cfg.resume } : undefined;
+  const c = await startCoordinator(p.setup, { datasetBytes: p.datasetBytes, log: (l) => logs.push(l), ...(checkpoint ? { checkpoint } : {}) });
   const peers: PeerSession[] = [];
   const addPeer = (nickname?: string): PeerSession => {
     const s = startNodePeer({ joinUrl: c.localJoinUrl, nickname: nickname ?? `node-${peers.length + 1}` });

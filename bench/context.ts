@@ -1,0 +1,35 @@
+import { cpus } from 'node:os';
+
+/** What every bench item gets: the mode, a logger, and the machine it runs on. */
+export interface BenchContext {
+  quick: boolean;
+  /** Repeats of each measured configuration (medians are over these). */
+  repeats: number;
+  log: (line: string) => void;
+  chromium: string | null;
+}
+
+export interface Machine {
+  cores: number;
+  cpu: string;
+  node: string;
+  platform: string;
+}
+
+export function machine(): Machine {
+  const c = cpus();
+  return { cores: c.length, cpu: c[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` };
+}
+
+/** An item's result: numbers for the JSON, a Markdown section, and SVG files (name -> content). */
+export interface ItemResult {
+  data: Record<string, unknown>;
+  markdown: string;
+  svgs: Record<string, string>;
+  /** One-line figures for the summary table. */
+  headline: { label: string; value: string }[];
+}
+
+export function table(head: string[], rows: (string | number)[][]): string {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}

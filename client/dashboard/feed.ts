@@ -1,0 +1,87 @@
+import type { DashboardBase, DashboardMessage, DashboardRefusal } from '../../coordinator/server/status';
+import type { StepBreakdown } from '../../coordinator/training/timeline';
+import type { HistoryEntry } from '../../coordinator/training/types';
+
+/**
+ * The dashboard's live connection: a WebSocket to /dashboard/ws that the
+ * coordinator pushes snapshots on. It keeps the growing history and step
+ * breakdown (sent as deltas), starts over when the run changes (a restarted
+ * coordinator), and reconnects by itself with backoff when the connection
+ * drops. A refused admin token is final: retrying cannot fix it.
+ */
+export interface RunView {
+  base: DashboardBase;
+  history: HistoryEntry[];
+  breakdown: StepBreakdown[];
+  runStartedAt: number;
+  sentAt: number;
+}
+
+export type Connection = { state: 'connecting' | 'live' | 'retrying'; detail: string } | { state: 'refused'; detail: string };
+
+export interface FeedOptions {
+  url: string;
+  onView: (v: RunView) => void;
+  onConnection: (c: Connection) => void;
+}
+
+export function connectFeed(o: FeedOptions): { close(): void } {
+  let view: RunView | null = null;
+  let backoff = 500;
+  let closed = false;
+  let ws: WebSocket | null = null;
+  let lostAt = 0;
+  let retry: ReturnType<typeof setTimeout> | null = null;
+
+  const open = (): void => {
+    o.onConnection({ state: lostAt ? 'retrying' : 'connecting', detail: lostAt ? retryText(lostAt) : 'connecting to the coordinator' });
+    const s = new WebSocket(o.url);
+    ws = s;
+    let refused = false;
+    s.onmessage = (ev) => {
+      const m = JSON.parse(String(ev.data)) as DashboardMessage | DashboardRefusal;
+      if (m.type === 'error') {
+        refused = true;
+        o.onConnection({ state: 'refused', detail: `${m.code}: ${m.message}` });
+        return;
+      }
+      backoff = 500;
+      lostAt = 0;
+      if (!view || view.base.runId !== m.base.runId || m.history.from !== view.history.length || m.breakdown.from !== view.breakdown.length) {
+        // A new run (or a gap): start over from what this message carries.
+        view = { base: m.base, history: [], breakdown: [], runStartedAt: m.runStartedAt, sentAt: m.sentAt };
+        if (m.history.from !== 0 || m.breakdown.from !== 0) {
+          s.close(4000, 'resync');
+          return;
+        }
+      }
+      view.base = m.base;
+      view.sentAt = m.sentAt;
+      view.runStartedAt = m.runStartedAt;
+      for (const h of m.history.items) view.history.push(h);
+      for (const b of m.breakdown.items) view.breakdown.push(b);
+      o.onConnection({ state: 'live', detail: 'live' });
+      o.onView(view);
+    };
+    s.onclose = () => {
+      if (ws !== s || closed || refused) return;
+      if (!lostAt) lostAt = Date.now();
+      o.onConnection({ state: 'retrying', detail: retryText(lostAt) });
+      retry = setTimeout(open, backoff);
+      backoff = Math.min(5000, backoff * 2);
+    };
+  };
+  open();
+  return {
+    close: () => {
+      closed = true;
+      if (retry) clearTimeout(retry);
+      ws?.close();
+    },
+  };
+}
+
+function retryText(since: number): string {
+  const s = Math.round((Date.now() - since) / 1000);
+  return `coordinator unreachable for ${s} s: retrying automatically`;
+}

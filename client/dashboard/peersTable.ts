@@ -1,0 +1,39 @@
+import type { PeerView } from '../../coordinator/server/status';
+import { esc } from './format';
+
+/**
+ * The peers table: who is in, on what, how fast, how much of the work each
+ * did and when it was last heard from. Active peers first, then by samples.
+ * One innerHTML write per push: a hundred rows cost well under a millisecond.
+ */
+const ORDER: Record<string, number> = { computing: 0, ready: 1, done: 1, 'warming-up': 2, reconnecting: 3, gone: 4 };
+const LABEL: Record<string, string> = { computing: 'computing', ready: 'idle', done: 'done', 'warming-up': 'warming up', reconnecting: 'reconnecting', gone: 'gone' };
+
+export function renderPeers(body: HTMLElement, peers: PeerView[]): void {
+  const rows = [...peers].sort((a, b) => (ORDER[a.status] ?? 9) - (ORDER[b.status] ?? 9) || b.samples - a.samples || a.id.localeCompare(b.id));
+  body.innerHTML = rows
+    .map((p) => {
+      const gpu = p.renderer ? ` title="${esc(p.renderer)}"` : '';
+      return (
+        `<tr data-peer="${esc(p.id)}" class="st-${p.status}">` +
+        `<td class="nick">${esc(p.nickname)}</td><td>${p.kind}</td><td${gpu}>${esc(p.backend)}${p.renderer ? ` <small>${esc(shortGpu(p.renderer))}</small>` : ''}</td>` +
+        `<td class="num">${p.speed > 0 ? p.speed.toLocaleString('en') : '-'}</td><td class="num">${p.samples.toLocaleString('en')}</td>` +
+        `<td class="share"><span class="bar" style="width:${(100 * p.share).toFixed(1)}%"></span><span>${(100 * p.share).toFixed(1)}%</span></td>` +
+        `<td><span class="dot"></span>${LABEL[p.status] ?? p.status}</td><td class="num">${ago(p.seenAgo)}</td></tr>`
+      );
+    })
+    .join('');
+}
+
+function ago(s: number): string {
+  if (s < 1) return 'now';
+  if (s < 60) return `${Math.round(s)} s ago`;
+  return `${Math.round(s / 60)} min ago`;
+}
+
+/** "ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device ...)...)" is long: keep the telling part. */
+function shortGpu(r: string): string {
+  const m = /\(([^()]*(?:\([^()]*\))?[^()]*)\)/.exec(r);
+  const s = (m ? m[1]! : r).replace(/^Google, /, '');
+  return s.length > 32 ? s.slice(0, 31) + '…' : s;
+}

@@ -1,0 +1,92 @@
+import type { Trainer } from '../trainer/trainer';
+import { DrawPad } from './drawPad';
+
+/**
+ * The drawing pad's brain: the tab's own model with the latest weights it
+ * received (a shard's weights during training, the final weights at the
+ * end) predicts the drawn digit; the page shows every class's probability.
+ */
+export function isImageClassifier(t: Trainer): boolean {
+  const m = t.dataset.meta;
+  const s = m.inputShape;
+  return m.task === 'classification' && m.numClasses > 2 && (s.length === 2 || (s.length === 3 && s[2] === 1)) && s[0]! >= 8 && s[1]! >= 8;
+}
+
+export class Predictor {
+  private trainer: Trainer | null = null;
+  private queued = false;
+  private lastAuto = 0;
+  readonly pad: DrawPad;
+
+  constructor(
+    canvas: HTMLCanvasElement,
+    private readonly out: { digit: HTMLElement; bars: HTMLElement; note: HTMLElement },
+  ) {
+    this.pad = new DrawPad(canvas, (final) => this.schedule(final));
+  }
+
+  attach(t: Trainer): void {
+    this.trainer = t;
+  }
+
+  clear(): void {
+    this.pad.clear();
+    this.out.digit.textContent = '?';
+    this.out.digit.dataset.label = '';
+    this.out.bars.replaceChildren();
+    this.out.note.textContent = 'Draw a digit in the box.';
+  }
+
+  private schedule(final: boolean): void {
+    if (final) return void this.predict();
+    if (this.queued) return;
+    this.queued = true;
+    setTimeout(() => {
+      this.queued = false;
+      this.predict();
+    }, 150);
+  }
+
+  /** New weights arrived: redo the prediction (at most once a second) so students watch it learn. */
+  weightsChanged(): void {
+    const now = performance.now();
+    if (this.pad.empty || now - this.lastAuto < 1000) return;
+    this.lastAuto = now;
+    this.predict();
+  }
+
+  predict(): void {
+    const t = this.trainer;
+    if (!t) return;
+    const [h, w] = t.dataset.meta.inputShape as [number, number];
+    const x = this.pad.sample(h, w);
+    if (!x) return;
+    const probs = toProbabilities(Array.from(t.predict(x)));
+    const names = t.dataset.meta.classNames;
+    let best = 0;
+    probs.forEach((p, i) => (p > probs[best]! ? (best = i) : 0));
+    const label = (i: number): string => names?.[i] ?? String(i);
+    this.out.digit.textContent = label(best);
+    this.out.digit.dataset.label = label(best);
+    this.out.bars.replaceChildren(
+      ...probs.map((p, i) => {
+        const row = document.createElement('div');
+        row.className = i === best ? 'prob best' : 'prob';
+        row.dataset.p = p.toFixed(4);
+        row.innerHTML = `<span>${label(i)}</span><i style="width:${(100 * p).toFixed(1)}%"></i><em>${(100 * p).toFixed(1)}%</em>`;
+        return row;
+      }),
+    );
+    this.out.note.textContent = t.weightsVersion < 0 ? 'The model has not been trained yet: this guess is random.' : `Model version ${t.weightsVersion}, computed in this tab.`;
+  }
+}
+
+/** Softmax outputs pass through; anything else (logits) is normalised with a softmax. */
+function toProbabilities(v: number[]): number[] {
+  const sum = v.reduce((a, b) => a + b, 0);
+  if (v.every((x) => x >= 0 && x <= 1) && Math.abs(sum - 1) < 1e-3) return v;
+  const m = Math.max(...v);
+  const e = v.map((x) => Math.exp(x - m));
+  const z = e.reduce((a, b) => a + b, 0);
+  return e.map((x) => x / z);
+}

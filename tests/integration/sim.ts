@@ -1,0 +1,160 @@
+import '../../coordinator/tfjsNode';
+import { Trainer } from '../../client/trainer/trainer';
+import { prepareRun, type PreparedRun } from '../../coordinator/setup';
+import { TrainingCoordinator, type Io } from '../../coordinator/training/coordinator';
+import type { ExitReason } from '../../coordinator/training/types';
+import { parseConfig } from '../../shared/config/parse';
+import type { ConfigInput } from '../../shared/config/schema';
+import { decodeTensor, encodeFp32 } from '../../shared/compress';
+import { MessageCode, TaskKind, decodeMessage, encodeEvalResult, encodeGrad, type TaskFrame } from '../../shared/protocol';
+
+/**
+ * The socket-free coordinator with a fake clock and simulated node peers:
+ * every task is computed by the node peers' own trainer core (one Trainer,
+ * each peer with its own copy of the weights it was sent) and answered
+ * through the real wire encoding, in a deterministic order a test controls.
+ * A fault is a hook that sees each answer before it is delivered and may
+ * drop, hold, duplicate it, or make peers leave, come back or join.
+ *
+ * Every peer claims 1000 samples/s and takes exactly 1 ms per sample, so
+ * the speed models never drift and shards split the same way in every run:
+ * where a fault leaves the shards' composition unchanged, the weights must
+ * equal the fault-free run's bit for bit.
+ */
+export interface SimPeer {
+  id: string;
+  name: string;
+  token: string;
+  connected: boolean;
+  weights: Float32Array | null;
+  version: number;
+  tasks: number;
+}
+
+export interface Answer {
+  peer: SimPeer;
+  task: TaskFrame;
+  /** Delivers the answer now (again, for a duplicate). */
+  deliver(): void;
+}
+
+/** Return true when the hook took care of the answer (dropped, held, delivered itself). */
+export type Hook = (a: Answer, sim: Sim) => boolean | void;
+
+const prepared = new Map<string, Promise<PreparedRun>>();
+const trainers = new Map<string, Promise<Trainer>>();
+
+export class Sim {
+  now = 0;
+  wake: number | null = null;
+  finished: ExitReason | null = null;
+  readonly logs: string[] = [];
+  readonly peers: SimPeer[] = [];
+  readonly held: Answer[] = [];
+  private readonly outbox: { peerId: string; frame: Uint8Array }[] = [];
+  hook: Hook = () => false;
+  readonly run: TrainingCoordinator;
+
+  private constructor(
+    readonly p: PreparedRun,
+    private readonly trainer: Trainer,
+  ) {
+    const io: Io = {
+      now: () => this.now,
+      send: (peerId, frame) => this.outbox.push({ peerId, frame }),
+      wakeAt: (at) => (this.wake = at),
+      log: (l) => this.logs.push(l),
+      finished: (r) => (this.finished = r),
+    };
+    this.run = new TrainingCoordinator(p.setup, io);
+  }
+
+  static async create(config: ConfigInput): Promise<Sim> {
+    const key = JSON.stringify(config);
+    if (!prepared.has(key)) prepared.set(key, prepareRun(parseConfig({ host: '127.0.0.1', peers: 0, ...config })));
+    const p = await prepared.get(key)!;
+    const s = p.setup;
+    if (!trainers.has(key)) trainers.set(key, Trainer.create(s.model.topology, s.model.specs, s.dataset, s.loss));
+    return new Sim(p, await trainers.get(key)!);
+  }
+
+  /** A peer joins (with a reconnect token: comes back as itself) and reports ready. */
+  join(name: string, reconnectToken = ''): SimPeer {
+    const rec = this.run.join({ token: '', kind: 'node', backend: 'cpu', backendNote: '', renderer: '', nickname: name, reconnectToken, codecs: [1] });
+    let peer = this.peers.find((x) => x.id === rec.id);
+    if (!peer) {
+      peer = { id: rec.id, name, token: rec.reconnectToken, connected: true, weights: null, version: -1, tasks: 0 };
+      this.peers.push(peer);
+    }
+    peer.connected = true;
+    this.run.ready(rec.id, 1000, 0);
+    return peer;
+  }
+
+  leave(peer: SimPeer, reconnecting: boolean): void {
+    peer.connected = false;
+    peer.weights = null;
+    this.run.leave(peer.id, reconnecting);
+  }
+
+  peer(name: string): SimPeer {
+    return this.peers.find((p) => p.name === name)!;
+  }
+
+  /**
+   * Delivers frames and fires timers until the run finishes, or nothing is
+   * left to do (no frame, no timer): then returns, so the test can act.
+   */
+  async drive(): Promise<void> {
+    for (let guard = 0; guard < 100_000; guard++) {
+      if (this.finished !== null) return;
+      const item = this.outbox.shift();
+      if (item) {
+        await this.process(item.peerId, item.frame);
+        continue;
+      }
+      if (this.wake !== null) {
+        this.now = Math.max(this.now, this.wake);
+        this.wake = null;
+        this.run.tick();
+        continue;
+      }
+      return;
+    }
+    throw new Error('simulation did not settle');
+  }
+
+  private async process(peerId: string, frame: Uint8Array): Promise<void> {
+    const peer = this.peers.find((p) => p.id === peerId);
+    if (!peer || !peer.connected) return; // a closed socket: the frame is lost
+    const m = decodeMessage(frame);
+    if (m.code !== MessageCode.TASK) return;
+    const t = m.task;
+    if (t.weights.length > 0) {
+      peer.weights = Float32Array.from(decodeTensor(t.weights));
+      peer.version = t.weightsVersion;
+    }
+    if (!peer.weights || peer.version !== t.weightsVersion) return; // weights it never got: the deadline recovers
+    peer.tasks++;
+    this.now += 1;
+    this.trainer.setWeights(t.weightsVersion, peer.weights);
+    let deliver: () => void;
+    if (t.kind === TaskKind.TRAIN) {
+      const g = await this.trainer.gradient(t.indices);
+      const bytes = encodeGrad({ taskId: t.taskId, step: t.step, weightsVersion: t.weightsVersion, count: g.count, computeMs: g.count, lossSum: g.lossSum, grad: encodeFp32(g.grad), state: g.stateSum });
+      deliver = () => {
+        const r = decodeMessage(bytes);
+        if (r.code === MessageCode.GRAD && peer.connected) this.run.onGrad(peer.id, r.grad);
+      };
+    } else {
+      const e = await this.trainer.evaluate(t.indices);
+      const bytes = encodeEvalResult({ taskId: t.taskId, evalId: t.step, computeMs: e.count, ...e });
+      deliver = () => {
+        const r = decodeMessage(bytes);
+        if (r.code === MessageCode.EVAL_RESULT && peer.connected) this.run.onEval(peer.id, r.result);
+      };
+    }
+    const answer: Answer = { peer, task: t, deliver };
+    if (!this.hook(answer, this)) deliver();
+  }
+}
