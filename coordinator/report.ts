@@ -43,6 +43,7 @@ export function buildReport(run: TrainingCoordinator, wallSeconds: number): Reco
     evals: run.evaluator.evals,
     final: run.evaluator.final,
     bestEpoch: run.evaluator.bestEpoch,
+    stopReason: run.evaluator.stopReason,
     accounting: { epochs: run.accounting, ...run.engine.counters },
     misclassified: run.evaluator.misclassified,
     /** Dashboard control actions (lr, optimizer, batch size, pause...), each at the step it took effect. */

@@ -31,7 +31,7 @@ test('dashboard and volunteer page over a live run', async ({ context, request }
   mkdirSync(SHOTS, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'tabtrain-dash-'));
   const report = join(dir, 'report.json');
-  const cli = startCli(['serve', '--host', '127.0.0.1', '--port', '0', '--node-peers', '2', '--min-peers', '5', '--epochs', '1', '--batch-size', '32', '--progress-seconds', '60', '--report', report]);
+  const cli = startCli(['serve', '--host', '127.0.0.1', '--port', '0', '--node-peers', '2', '--min-peers', '5', '--epochs', '2', '--batch-size', '32', '--progress-seconds', '60', '--report', report]);
   try {
     const dashUrl = local(await cli.dashboardUrl);
     const joinUrl = await cli.joinUrl;

@@ -1,12 +1,12 @@
 /**
  * What the live dashboard costs and how fresh it is, on a real run:
  *
- *   npx tsx scripts/measure-dashboard.ts [--peers 50] [--seconds 15] [--model mlp] [--batch 256]
+ *   npx tsx scripts/measure-dashboard.ts [--peers 50] [--seconds 15] [--model mlp] [--batch 256] [--rounds 2]
  *
  * A coordinator runs in this process; N node peers run in a child process
  * (so this process's CPU time is the coordinator's alone); a headless
- * Chromium opens the dashboard. Three windows of equal length: dashboard
- * closed, open, closed again. Reported: the coordinator's CPU (process.cpuUsage)
+ * Chromium opens the dashboard. Windows of equal length alternate dashboard
+ * closed and open (--rounds 2: C O C O C). Reported: the coordinator's CPU (process.cpuUsage)
  * per second and per step in each window, the cost of one snapshot build, and
  * the update latency from a step's completion in the coordinator to the
  * dashboard's DOM showing it (and from the push leaving to the DOM).
@@ -64,18 +64,26 @@ async function main(): Promise<void> {
       return { cpuMsPerSec: cpu / secs, steps, cpuMsPerStep: steps ? cpu / steps : NaN };
     };
 
-    const closed1 = await window();
+    // Alternate closed and open windows (C O C O ... C) so drift in step rate evens out.
+    const rounds = Number(arg('rounds', '2'));
+    const closed = [await window()];
+    const opened: Awaited<ReturnType<typeof window>>[] = [];
+    const renders: { step: number; sentAt: number; at: number; ms: number }[] = [];
     const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(c.dashboardUrl.replace(/\/\/[^/:]+:/, '//127.0.0.1:'));
-    await page.waitForFunction(() => document.getElementById('connection')?.textContent === 'live', undefined, { timeout: 30_000 });
-    await sleep(2000);
-    await page.evaluate(() => (window as unknown as { tabtrainDashboard: { renders: unknown[] } }).tabtrainDashboard.renders.splice(0));
-    const open = await window();
-    const renders = await page.evaluate(() => (window as unknown as { tabtrainDashboard: { renders: { step: number; sentAt: number; at: number; ms: number }[] } }).tabtrainDashboard.renders);
+    for (let k = 0; k < rounds; k++) {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      await page.goto(c.dashboardUrl.replace(/\/\/[^/:]+:/, '//127.0.0.1:'));
+      await page.waitForFunction(() => document.getElementById('connection')?.textContent === 'live', undefined, { timeout: 30_000 });
+      await sleep(2000);
+      await page.evaluate(() => (window as unknown as { tabtrainDashboard: { renders: unknown[] } }).tabtrainDashboard.renders.splice(0));
+      opened.push(await window());
+      renders.push(...(await page.evaluate(() => (window as unknown as { tabtrainDashboard: { renders: { step: number; sentAt: number; at: number; ms: number }[] } }).tabtrainDashboard.renders)));
+      await page.close();
+      await sleep(1000);
+      closed.push(await window());
+    }
     await browser.close();
-    await sleep(1000);
-    const closed2 = await window();
+    const mean = (ws: { cpuMsPerSec: number }[]): number => ws.reduce((a, w) => a + w.cpuMsPerSec, 0) / ws.length;
 
     // Latency: a step's completion (coordinator clock) to the first render that shows it.
     const origin = performance.timeOrigin + run.startedAt;
@@ -101,12 +109,13 @@ async function main(): Promise<void> {
 
     const f = (x: number): string => x.toFixed(1);
     const q = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN;
-    const baseline = (closed1.cpuMsPerSec + closed2.cpuMsPerSec) / 2;
+    const baseline = mean(closed);
     console.log(`\n${peers} node peers, model ${config.model}, global batch ${config.batchSize}, ${seconds} s per window`);
-    for (const [name, w] of [['closed', closed1], ['open', open], ['closed again', closed2]] as const) {
-      console.log(`  dashboard ${name.padEnd(12)} coordinator CPU ${f(w.cpuMsPerSec)} ms/s (${f(w.cpuMsPerSec / 10)}% of a core), ${w.steps} steps, ${f(w.cpuMsPerStep)} ms CPU/step`);
+    const windows = closed.flatMap((w, i) => (i < opened.length ? [['closed', w], ['open', opened[i]!]] : [['closed', w]])) as [string, Awaited<ReturnType<typeof window>>][];
+    for (const [name, w] of windows) {
+      console.log(`  dashboard ${name.padEnd(7)} coordinator CPU ${f(w.cpuMsPerSec)} ms/s (${f(w.cpuMsPerSec / 10)}% of a core), ${w.steps} steps, ${f(w.cpuMsPerStep)} ms CPU/step`);
     }
-    console.log(`  dashboard cost: ${f(open.cpuMsPerSec - baseline)} ms CPU per second (${f((open.cpuMsPerSec - baseline) / 10)}% of a core) against the mean of the closed windows`);
+    console.log(`  dashboard open minus closed: ${f(mean(opened) - baseline)} ms CPU per second (${f((mean(opened) - baseline) / 10)}% of a core); means ${f(mean(opened))} vs ${f(baseline)} ms/s`);
     console.log(`  one snapshot: ${f(buildMs)} ms to build and serialise, ${(bytes / 1024).toFixed(1)} KiB; ${renders.length} renders in ${seconds} s (${f(renders.length / seconds)}/s)`);
     console.log(`  update latency, step completed -> DOM: median ${f(q(stepLatency, 0.5))} ms, p90 ${f(q(stepLatency, 0.9))} ms, max ${f(Math.max(...stepLatency))} ms (${stepLatency.length} steps shown)`);
     console.log(`  push sent -> DOM: median ${f(q(pushLatency, 0.5))} ms, p90 ${f(q(pushLatency, 0.9))} ms; render itself: median ${f(q(renderMs, 0.5))} ms, max ${f(Math.max(...renderMs))} ms`);

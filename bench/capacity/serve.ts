@@ -44,7 +44,7 @@ const sampler = setInterval(() => {
     cpuAtLast = process.cpuUsage(cpuAtFirst ?? undefined);
     tAtLast = performance.now();
   }
-}, 10);
+}, 25);
 
 const reason = await r.c.done;
 clearInterval(sampler);

@@ -17,6 +17,8 @@ export interface NodePeerOptions {
   onChange?: (s: PeerStats) => void;
   /** Count message bytes in each direction (the wire benchmark). */
   meter?: WireMeter;
+  /** Longest wait between reconnection attempts (default 10 s). */
+  maxBackoffMs?: number;
 }
 
 export function joinParts(joinUrl: string): { token: string; wsUrl: string; origin: string } {
@@ -36,6 +38,7 @@ export function startNodePeer(o: NodePeerOptions): PeerSession {
     },
     resolveUrl: (path) => new URL(path, origin).toString(),
     ...(o.onChange ? { onChange: o.onChange } : {}),
+    ...(o.maxBackoffMs !== undefined ? { maxBackoffMs: o.maxBackoffMs } : {}),
   });
   session.start();
   return session;

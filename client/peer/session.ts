@@ -2,6 +2,7 @@ import { GradientEncoder, decodeTensor, specOf } from '../../shared/compress';
 import { CloseStatus } from '../../shared/errors';
 import {
   MessageCode,
+  TaskFlag,
   TaskKind,
   decodeMessage,
   encodeEvalResult,
@@ -213,7 +214,7 @@ export class PeerSession {
     const ws = this.ws;
     const t0 = now();
     if (t.kind === TaskKind.TRAIN) {
-      const g = await trainer.gradient(t.indices);
+      const g = await trainer.gradient(t.indices, t.flags & TaskFlag.AUGMENT ? t.seed : null);
       const computeMs = now() - t0;
       this.account(computeMs, g.count, true);
       ws?.readyState === OPEN &&

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { sampleSize, type Dataset } from '../../shared/data/dataset';
+import { augmentImages } from './augment';
 
 /**
  * Gathers the samples of a shard into input and target tensors. Image bytes
@@ -49,11 +50,12 @@ export function gatherTargets(ds: Dataset, indices: Uint32Array, outputUnits: nu
  * so that its shape comes from a small set (see bucket.ts). Padding rows
  * repeat no sample: their inputs and targets are zero and the mask drops them.
  */
-export function makeBatch(ds: Dataset, indices: Uint32Array, outputUnits: number, rows = indices.length): Batch {
+export function makeBatch(ds: Dataset, indices: Uint32Array, outputUnits: number, rows = indices.length, augmentSeed: number | null = null): Batch {
   const n = indices.length;
   if (rows < n) throw new Error(`batch of ${n} samples cannot fit ${rows} rows`);
   const d = sampleSize(ds.meta);
   let xs = gatherInputs(ds, indices);
+  if (augmentSeed !== null && ds.meta.inputShape.length === 3) xs = augmentImages(xs, n, ds.meta.inputShape, augmentSeed);
   let ys = gatherTargets(ds, indices, outputUnits);
   let mask: tf.Tensor1D | null = null;
   if (rows > n) {

@@ -25,9 +25,10 @@ export async function shardGradient(
   indices: Uint32Array,
   outputUnits: number,
   rows = indices.length,
+  augmentSeed: number | null = null,
 ): Promise<ShardGradient> {
   const count = indices.length;
-  const { x, y, mask } = makeBatch(ds, indices, outputUnits, rows);
+  const { x, y, mask } = makeBatch(ds, indices, outputUnits, rows, augmentSeed);
   let value: tf.Scalar | null = null;
   let grads: tf.NamedTensorMap | null = null;
   let flat: tf.Tensor | null = null;

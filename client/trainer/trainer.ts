@@ -64,8 +64,9 @@ export class Trainer {
     this.version = version;
   }
 
-  gradient(indices: Uint32Array): Promise<ShardGradient> {
-    return shardGradient(this.bound, this.dataset, this.loss, indices, this.outputUnits, this.rowsFor(indices.length));
+  /** The gradient sum of a shard; with `augmentSeed`, image samples are shifted and rotated first (augment.ts). */
+  gradient(indices: Uint32Array, augmentSeed: number | null = null): Promise<ShardGradient> {
+    return shardGradient(this.bound, this.dataset, this.loss, indices, this.outputUnits, this.rowsFor(indices.length), augmentSeed);
   }
 
   evaluate(indices: Uint32Array): Promise<ShardEvaluation> {

@@ -34,6 +34,8 @@ export async function runPeers(config: Config): Promise<number> {
         startNodePeer({
           joinUrl: config.join!,
           nickname: name,
+          // A restarted coordinator is back within seconds: retry at least every 2 s.
+          maxBackoffMs: 2000,
           onChange: (s) => {
             if (s.state !== last && s.state !== 'computing' && s.state !== 'idle') log(`${name}: ${s.state}${s.reason ? ` (${s.reason})` : ''}`);
             last = s.state;

@@ -51,11 +51,14 @@ export async function runTraining(config: Config, command: 'run' | 'serve'): Pro
       writeReport(config.report, report);
       log(`report: ${config.report}`);
     }
+    const cp = c.run.checkpointer;
+    if (cp) log(`checkpoints: ${cp.saved} written to ${cp.store.dir}${cp.resumedFrom ? `; this run resumed from step ${cp.resumedFrom.step}` : ''}`);
     if (config.export) {
       await exportModel(config.export, prepared.setup.model, c.run.store.weights, prepared.setup.normalization);
       log(`exported the model to ${config.export} (model.json + weights.bin)`);
     }
     const f = c.run.evaluator.final;
+    if (c.run.evaluator.stopReason) log(`early stop: ${c.run.evaluator.stopReason}`);
     const timing = report.timing as { outsideComputeShare: number };
     log(
       `done (${reason}): ${c.run.step} steps in ${wall.toFixed(1)} s, ${c.run.samplesPerSec().toFixed(0)} samples/s, ` +

@@ -85,7 +85,8 @@ export function buildPreset(meta: DatasetMeta, o: ModelOptions): tf.Sequential {
       model.add(tf.layers.activation({ name: `act${i + 1}`, activation: activationName(o.activation) }));
     }
     if (o.activation === 'leaky_relu') model.add(tf.layers.leakyReLU({ name: `leaky${i + 1}`, alpha: 0.2 }));
-    if (o.dropout > 0) model.add(tf.layers.dropout({ name: `dropout${i + 1}`, rate: o.dropout, seed: o.seed + i }));
+    // No seed: tfjs would then draw the very same mask on every call, dropping the same units for every batch.
+    if (o.dropout > 0) model.add(tf.layers.dropout({ name: `dropout${i + 1}`, rate: o.dropout }));
   });
   const firstLayer = hidden.length === 0 && o.preset !== 'cnn' && !flatIn;
   model.add(

@@ -37,6 +37,13 @@ export class PeerConnections {
     if (ws && ws.readyState === ws.OPEN) ws.send(frame, { binary: true });
   }
 
+  /** Parts as the fragments of one binary message: the receiver sees one frame, the parts are never joined here. */
+  sendParts(peerId: string, parts: readonly Uint8Array[]): void {
+    const ws = this.sockets.get(peerId);
+    if (!ws || ws.readyState !== ws.OPEN) return;
+    parts.forEach((part, i) => ws.send(part, { binary: true, fin: i === parts.length - 1 }));
+  }
+
   get size(): number {
     return this.sockets.size;
   }

@@ -61,6 +61,7 @@ export async function startCoordinator(setup: RunSetup, o: ServerOptions): Promi
   const io: Io = {
     now: () => performance.now(),
     send: (peerId, frame) => peers.send(peerId, frame),
+    sendParts: (peerId, parts) => peers.sendParts(peerId, parts),
     wakeAt: (at) => {
       if (timer) clearTimeout(timer);
       timer = at === null ? null : setTimeout(() => run.tick(), Math.max(0, at - performance.now()) + 1);

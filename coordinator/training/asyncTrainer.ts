@@ -1,4 +1,4 @@
-import { fail } from '../../shared/errors';
+import { fail, isTabtrainError } from '../../shared/errors';
 import { addPenaltyGradients, clipByGlobalNorm, learningRateAt } from '../../shared/optim';
 import { decodeTensor } from '../../shared/compress';
 import type { GradFrame } from '../../shared/protocol';
@@ -68,6 +68,8 @@ export class AsyncTrainer {
   /** Epochs up to this one have had their validation pass. */
   private evaluatedThrough = -1;
   private readonly opts: EngineOptions;
+  /** Unusable (NaN) gradients since the last applied one: three in a row mean divergence. */
+  private nonFinite = 0;
 
   constructor(
     private readonly run: TrainingCoordinator,
@@ -173,6 +175,7 @@ export class AsyncTrainer {
     } catch (e) {
       lost();
       this.busy.set(peerId, -1); // no more work until it reconnects
+      if (isTabtrainError(e) && e.code === 'GRAD_NOT_FINITE' && ++this.nonFinite === 3) run.finishDiverged();
       this.pump();
       throw e;
     }
@@ -192,6 +195,7 @@ export class AsyncTrainer {
       this.pump();
       return;
     }
+    this.nonFinite = 0;
     this.apply(b, g, grad, staleness, now - t.sentAt);
     if (p) {
       p.samples += g.count;

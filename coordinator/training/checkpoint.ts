@@ -269,6 +269,7 @@ export class Checkpointer {
  * refuses a directory that already holds checkpoints, so two runs never mix.
  */
 export function attachCheckpoints(run: TrainingCoordinator, o: { store: CheckpointStore; every: number; resume: boolean }, log: (line: string) => void): Checkpointer {
+  o.store.acquire();
   const cp = new Checkpointer(run, o.store, o.every, log);
   run.checkpointer = cp;
   if (!o.resume) {

@@ -86,6 +86,22 @@ export class CheckpointStore {
     return null;
   }
 
+  /**
+   * Claims the directory for this process (a `lock` file with its pid), so two
+   * coordinators never write checkpoints into one directory. A lock left by a
+   * process that is gone (killed, crashed) is taken over.
+   */
+  acquire(): void {
+    const file = join(this.dir, 'lock');
+    if (existsSync(file)) {
+      const pid = Number(readFileSync(file, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+        throw fail('CHECKPOINT_INVALID', `--checkpoint-dir ${this.dir} is in use by another tabtrain (pid ${pid}); stop it first, or choose another directory`);
+      }
+    }
+    writeAtomic(this.dir, file, new TextEncoder().encode(String(process.pid)));
+  }
+
   /** A fresh run must not mix with (or take the tokens of) checkpoints already in the directory. */
   assertFresh(): void {
     const newest = this.list()[0];
@@ -110,6 +126,16 @@ export class CheckpointStore {
     const t: RunTokens = { joinToken: given.joinToken ?? randomBytes(8).toString('hex'), adminToken: given.adminToken ?? randomBytes(12).toString('hex') };
     writeAtomic(this.dir, file, new TextEncoder().encode(JSON.stringify(t)));
     return t;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, under another user.
+    return (e as { code?: string }).code === 'EPERM';
   }
 }
 

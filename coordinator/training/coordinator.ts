@@ -5,7 +5,7 @@ import { decodeTensor, encodeFp32 } from '../../shared/compress';
 import { fail } from '../../shared/errors';
 import { addPenaltyGradients, clipByGlobalNorm, createOptimizer, learningRateAt } from '../../shared/optim';
 import type { Optimizer } from '../../shared/optim/types';
-import { TaskFlag, TaskKind, TensorCodec, encodeTask, encodeDone, NO_TENSOR, type EvalResultFrame, type GradFrame, type HelloBody, type TensorPayload } from '../../shared/protocol';
+import { TaskFlag, TaskKind, TensorCodec, encodeTask, encodeTaskParts, encodeDone, NO_TENSOR, type EvalResultFrame, type GradFrame, type HelloBody, type TensorPayload } from '../../shared/protocol';
 import { RoundEngine, RoundStage, type Effect } from '../round/engine';
 import { AsyncTrainer } from './asyncTrainer';
 import type { Checkpointer } from './checkpoint';
@@ -24,6 +24,12 @@ import type { EpochAccounting, ExitReason, HistoryEntry, PeerRecord, RunSetup } 
 export interface Io {
   now(): number;
   send(peerId: string, frame: Uint8Array): void;
+  /**
+   * Optional: send parts as the fragments of one message, without joining
+   * them. The parts must not change until written: the weights part is a
+   * snapshot made once per version and shared by every peer (bench item 5).
+   */
+  sendParts?(peerId: string, parts: readonly Uint8Array[]): void;
   /** Wake `tick()` at this time (ms), replacing any earlier request; null cancels. */
   wakeAt(at: number | null): void;
   log(line: string): void;
@@ -387,7 +393,7 @@ export class TrainingCoordinator {
     const p = this.peers.get(e.peerId);
     if (!p) return;
     const fresh = p.sentVersion !== e.version;
-    const frame = encodeTask({
+    const task = {
       kind: e.kind === 'train' ? TaskKind.TRAIN : TaskKind.EVAL,
       taskId: e.taskId,
       step: e.roundId,
@@ -396,16 +402,19 @@ export class TrainingCoordinator {
       seed: (this.setup.config.seed * 2654435761 + e.taskId) >>> 0,
       indices: e.indices,
       weights: fresh ? this.currentWeights() : NO_TENSOR,
-    });
+    };
     p.sentVersion = e.version;
     p.status = 'computing';
     this.timeline.sent({ kind: e.kind, roundId: e.roundId, taskId: e.taskId, peerId: e.peerId, size: e.indices.length, backup: e.backup }, this.io.now());
-    this.io.send(e.peerId, frame);
+    if (this.io.sendParts && fresh) this.io.sendParts(e.peerId, encodeTaskParts(task));
+    else this.io.send(e.peerId, encodeTask(task));
   }
 
   private currentWeights(): TensorPayload {
     if (!this.weightsPayload || this.weightsPayload.version !== this.store.version) {
-      this.weightsPayload = { version: this.store.version, payload: encodeFp32(this.store.weights) };
+      // With sendParts the payload goes to the sockets as is, so it must be a snapshot (the next step updates the weights in place).
+      const w = this.io.sendParts ? this.store.weights.slice() : this.store.weights;
+      this.weightsPayload = { version: this.store.version, payload: encodeFp32(w) };
     }
     return this.weightsPayload.payload;
   }
@@ -416,7 +425,7 @@ export class TrainingCoordinator {
     else this.nextStep();
   }
 
-  private finishDiverged(): void {
+  finishDiverged(): void {
     this.io.log('training diverged: gradients are NaN or Infinity on several peers; lower the learning rate');
     queueMicrotask(() => this.finish('diverged'));
   }
@@ -435,9 +444,14 @@ export class TrainingCoordinator {
 
 }
 
+/** x * 0 is 0 for every finite x and NaN otherwise: one branch-free pass, unrolled by 4 (bench item 5). */
 function allFinite(a: Float32Array): boolean {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return false;
-  return true;
+  const n = a.length;
+  let s = 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) s += a[i]! * 0 + a[i + 1]! * 0 + a[i + 2]! * 0 + a[i + 3]! * 0;
+  for (; i < n; i++) s += a[i]! * 0;
+  return s === 0;
 }
 
 

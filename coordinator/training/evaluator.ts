@@ -36,6 +36,8 @@ export class Evaluator {
     testAccuracy: null,
   };
   bestEpoch: number | null = null;
+  /** Why training stopped early, in words, for the report and the console. */
+  stopReason: string | null = null;
   bestValLoss = Infinity;
   /** A copy of the weights at the best validation loss (early stopping restores them). */
   bestWeights: Float32Array | null = null;
@@ -139,7 +141,7 @@ export class Evaluator {
     const lastTrain = this.run.history.at(-1);
     if (pass.split === 'val') {
       this.lastEvalStep = this.run.step;
-      this.evals.push({ epoch: pass.epoch, step: this.run.step, split: 'val', valLoss: metrics.loss, valAccuracy: accuracy, metrics });
+      this.evals.push({ epoch: pass.epoch, step: this.run.step, split: 'val', pass: pass.then === 'epoch' ? 'epoch' : 'final', valLoss: metrics.loss, valAccuracy: accuracy, metrics });
       this.final.valLoss = metrics.loss;
       this.final.valAccuracy = accuracy;
       this.final.trainLoss = lastTrain?.loss ?? null;
@@ -153,13 +155,19 @@ export class Evaluator {
       if (pass.then === 'epoch') {
         const patience = this.setup.config.patience;
         const stale = this.bestEpoch === null ? 0 : pass.epoch - this.bestEpoch;
-        this.run.afterEpochEval(patience > 0 && stale >= patience);
+        const stop = patience > 0 && stale >= patience;
+        if (stop) {
+          this.stopReason =
+            `validation loss did not improve for ${stale} epochs (patience ${patience}); ` +
+            `best ${this.bestValLoss.toFixed(4)} at epoch ${this.bestEpoch! + 1}, whose weights were restored`;
+        }
+        this.run.afterEpochEval(stop);
       } else {
         this.start('test', pass.epoch, 'final-test');
       }
       return;
     }
-    this.evals.push({ epoch: pass.epoch, step: this.run.step, split: 'test', valLoss: metrics.loss, valAccuracy: accuracy, metrics });
+    this.evals.push({ epoch: pass.epoch, step: this.run.step, split: 'test', pass: 'final', valLoss: metrics.loss, valAccuracy: accuracy, metrics });
     this.final.testLoss = metrics.loss;
     this.final.testAccuracy = accuracy;
     this.testAccuracy = accuracy;

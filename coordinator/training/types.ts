@@ -69,6 +69,8 @@ export interface EvalEntry {
   epoch: number;
   step: number;
   split: 'val' | 'test';
+  /** 'epoch': the pass after an epoch; 'final': the passes at the end (on the restored best weights after an early stop). */
+  pass: 'epoch' | 'final';
   valLoss: number;
   valAccuracy: number | null;
   metrics: ClassificationMetrics | RegressionMetrics;

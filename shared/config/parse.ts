@@ -23,6 +23,9 @@ export function parseConfig(input: unknown): Config {
     throw fail('CONFIG_INVALID', 'min-peers: must be at least 1');
   }
   parseCompress(c.compress);
+  if (c.checkpointEvery > 0 && !c.checkpointDir) {
+    throw fail('CONFIG_INVALID', 'checkpointEvery: needs --checkpoint-dir DIR to write the checkpoints to');
+  }
   if (c.resume && !c.checkpointDir) {
     throw fail('CONFIG_INVALID', 'resume: needs --checkpoint-dir DIR to know where the checkpoints are');
   }

@@ -67,6 +67,23 @@ export function encodeTask(t: TaskFrame): Uint8Array {
   return w.bytes;
 }
 
+/**
+ * The same TASK message as `encodeTask`, as parts to send as fragments of one
+ * WebSocket message: the header and indices (small, per peer), then the
+ * weights payload itself (shared by every peer of a step, never copied), then
+ * padding to 4 bytes when needed. Concatenated, the parts are byte for byte
+ * what `encodeTask` returns.
+ */
+export function encodeTaskParts(t: TaskFrame): Uint8Array[] {
+  if (t.weights.bytes.byteLength === 0) return [encodeTask(t)];
+  const head = encodeTask({ ...t, weights: { ...t.weights, bytes: new Uint8Array(0) } });
+  const w = new FrameWriter(head.byteLength);
+  w.raw(0, head);
+  w.u32(24, t.weights.bytes.byteLength);
+  const pad = align4(t.weights.bytes.byteLength) - t.weights.bytes.byteLength;
+  return pad > 0 ? [w.bytes, t.weights.bytes, new Uint8Array(pad)] : [w.bytes, t.weights.bytes];
+}
+
 export function decodeTask(frame: Uint8Array): TaskFrame {
   const r = new FrameReader(frame, 'TASK');
   r.need(0, TASK_HEADER_BYTES, 'header');

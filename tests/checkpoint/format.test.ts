@@ -88,6 +88,15 @@ describe('checkpoint store', () => {
     expect(store.list().map((x) => x.step)).toEqual([5]);
   });
 
+  it('is claimed by one live process at a time; a dead owner\'s lock is taken over', () => {
+    const d = tempDir();
+    writeFileSync(join(d, 'lock'), String(process.ppid)); // alive: the test runner's parent
+    expect(() => new CheckpointStore(d).acquire()).toThrow(/is in use by another tabtrain \(pid \d+\)/);
+    writeFileSync(join(d, 'lock'), '2147483646'); // no such process
+    new CheckpointStore(d).acquire();
+    expect(readFileSync(join(d, 'lock'), 'utf8')).toBe(String(process.pid));
+  });
+
   it('keeps the join and admin tokens across a restart with resume, and issues new ones without', () => {
     const d = tempDir();
     const first = new CheckpointStore(d).tokens(false);

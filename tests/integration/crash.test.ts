@@ -77,6 +77,15 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+function lastCheckpoint(lines: string[]): number {
+  let s = -1;
+  for (const l of lines) {
+    const m = /^checkpoint step (\d+) /.exec(l);
+    if (m) s = Math.max(s, Number(m[1]));
+  }
+  return s;
+}
+
 /** The highest step a coordinator printed (progress and checkpoint lines). */
 function lastStep(lines: string[]): number {
   let s = 0;
@@ -101,15 +110,17 @@ describe('coordinator crash and restart (real CLI)', () => {
     await first.waitFor(/^checkpoint step 50 /);
     await first.waitFor(/^step (5[3-9]|[6-9]\d|1\d\d)\//);
     first.child.kill('SIGKILL');
+    const killedAt = performance.now();
     await first.exited;
     const crashedAt = lastStep(first.lines);
 
     // 2. Resume: same port, same join link (token kept in the checkpoint dir); the peer process reconnects.
     const second = start([...args, '--resume']);
     const resumed = Number((await second.waitFor(/^resumed from \S+ckpt-0+(\d+)\.ttck: step/))[1]);
-    expect(resumed).toBe(50);
+    expect(resumed).toBe(lastCheckpoint(first.lines)); // the newest one written before the kill (50, or 75 on a slow machine)
     expect((await second.waitFor(/^join: (\S+)/))[1]).toBe(join_);
     await second.waitFor(/^peer p\d+ \(.*\) reconnected/);
+    const backAfter = (performance.now() - killedAt) / 1000;
     // 3. Graceful stop mid-run: SIGTERM writes a checkpoint of the current position.
     await second.waitFor(/^step (8\d|9\d|1\d\d)\//);
     second.child.kill('SIGTERM');
@@ -142,6 +153,6 @@ describe('coordinator crash and restart (real CLI)', () => {
     expect(r.peers.reduce((a, p) => a + p.samples, 0)).toBe(8000);
     expect(r.final.testAccuracy).toBeGreaterThan(0.85);
     expect(r.checkpoints.resumedFrom.step).toBe(sigCk);
-    console.log(`crash test: SIGKILL at step ~${crashedAt}, resumed at 50: ${crashedAt - 50} steps lost; SIGTERM at step ${stoppedAt}, resumed at ${sigCk}: ${stoppedAt - sigCk} steps lost`);
+    console.log(`crash test: SIGKILL at step ~${crashedAt}, resumed at ${resumed}: ${crashedAt - resumed} steps lost; SIGTERM at step ${stoppedAt}, resumed at ${sigCk}: ${stoppedAt - sigCk} steps lost; peers back ${backAfter.toFixed(1)} s after the kill`);
   }, 120_000);
 });
