@@ -44,7 +44,7 @@ export class Charts {
         { label: 'val loss', stroke: COLORS.val, width: 2, points: { show: true, size: 7, fill: COLORS.val }, value: fmt(4) },
         { label: 'val accuracy', stroke: COLORS.acc, width: 2, scale: 'acc', points: { show: true, size: 7, fill: COLORS.acc }, value: (_u, v) => (v == null ? '-' : `${(100 * v).toFixed(1)}%`) },
       ],
-      scales: { x: { time: false }, acc: { range: [0, 1] } },
+      scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1] }, acc: { range: [0, 1] } },
       axes: [{ label: 'epoch', incrs: [1, 2, 5, 10, 20, 50, 100] }, {}, { scale: 'acc', side: 1, grid: { show: false }, values: (_u, vs) => vs.map((v) => `${Math.round(100 * v)}%`) }],
     });
     this.throughput = make(root.throughput, {

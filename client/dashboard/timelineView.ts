@@ -75,7 +75,7 @@ export function renderTimeline(canvas: HTMLCanvasElement, bars: BarView[], peers
     ctx.moveTo(xs + 0.5, 0);
     ctx.lineTo(xs + 0.5, rows.length * rowH);
     ctx.stroke();
-    if (xs - lastLabelX > 52) {
+    if (xs - lastLabelX > 52 && xs < cssW - 150) {
       ctx.fillText(s.label, xs + 2, rows.length * rowH + 14);
       lastLabelX = xs;
     }

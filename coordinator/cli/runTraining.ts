@@ -54,7 +54,7 @@ export async function runTraining(config: Config, command: 'run' | 'serve'): Pro
     const cp = c.run.checkpointer;
     if (cp) log(`checkpoints: ${cp.saved} written to ${cp.store.dir}${cp.resumedFrom ? `; this run resumed from step ${cp.resumedFrom.step}` : ''}`);
     if (config.export) {
-      await exportModel(config.export, prepared.setup.model, c.run.store.weights, prepared.setup.normalization);
+      await exportModel(config.export, prepared.setup.model, c.run.store.weights, prepared.setup.normalization, c.run.optimizer.state());
       log(`exported the model to ${config.export} (model.json + weights.bin)`);
     }
     const f = c.run.evaluator.final;

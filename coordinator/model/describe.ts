@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { OptimizerState } from '../../shared/optim/types';
 import type { WeightSpec } from '../../shared/protocol/schemas';
 
 /**
@@ -17,6 +18,8 @@ export interface ModelDescription {
   layers: { name: string; className: string; params: number; outputShape: string }[];
   /** 1 for kernels (penalised by L1/L2), 0 for biases and state, over the trainable layout. */
   penaltyMask: Uint8Array;
+  /** Optimizer state saved with an export that `--init-from` started from, if any. */
+  optimizerState?: OptimizerState;
 }
 
 export function describeModel(model: tf.LayersModel): ModelDescription {

@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NormalizationStats } from '../../shared/data/normalize';
+import type { OptimizerState } from '../../shared/optim/types';
 import type { ModelDescription } from './describe';
+import { writeOptimizerState } from './optimizerFile';
 import { normalizeWeights, withNormalizeLayer } from './normalizeLayer';
 
 /**
@@ -11,7 +13,13 @@ import { normalizeWeights, withNormalizeLayer } from './normalizeLayer';
  * coordinator's final weights. The exported model is self-contained: when the
  * run normalised its features, the same transform is its first layer.
  */
-export async function exportModel(dir: string, d: ModelDescription, weights: Float32Array, normalization: NormalizationStats | null = null): Promise<void> {
+export async function exportModel(
+  dir: string,
+  d: ModelDescription,
+  weights: Float32Array,
+  normalization: NormalizationStats | null = null,
+  optimizer: OptimizerState | null = null,
+): Promise<void> {
   const model = await buildWithWeights(d, weights, normalization);
   try {
     mkdirSync(dir, { recursive: true });
@@ -28,6 +36,7 @@ export async function exportModel(dir: string, d: ModelDescription, weights: Flo
         const data = a.weightData;
         const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(tf.io.concatenateArrayBuffers(data ?? []));
         writeFileSync(join(dir, 'weights.bin'), bytes);
+        if (optimizer) writeOptimizerState(dir, optimizer);
         return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
       }),
     );

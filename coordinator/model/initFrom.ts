@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { fail, TabtrainError } from '../../shared/errors';
 import { describeModel, type ModelDescription } from './describe';
 import { withoutNormalizeLayer } from './normalizeLayer';
+import { readOptimizerState } from './optimizerFile';
 
 /**
  * `--init-from DIR`: an exported model (model.json + weights.bin) as the
  * starting point, topology and weights both. A normalisation layer that
  * tabtrain put in front at export is dropped: this run normalises its own
- * data (with its own training statistics) before the model sees it.
+ * data (with its own training statistics) before the model sees it. The
+ * optimizer state saved beside the export is carried along (optimizerFile.ts).
  */
 export async function loadInitFrom(dir: string): Promise<ModelDescription> {
   const jsonPath = join(dir, 'model.json');
@@ -42,11 +44,13 @@ export async function loadInitFrom(dir: string): Promise<ModelDescription> {
   try {
     const topology = full.toJSON(null, false) as Record<string, unknown>;
     const stripped = withoutNormalizeLayer(topology);
-    if (!stripped.had) return describeModel(full);
+    const optimizerState = readOptimizerState(dir);
+    const withState = (d: ModelDescription): ModelDescription => (optimizerState ? { ...d, optimizerState } : d);
+    if (!stripped.had) return withState(describeModel(full));
     const model = await tf.models.modelFromJSON({ modelTopology: stripped.topology } as tf.io.ModelJSON);
     try {
       for (const l of model.layers) l.setWeights(full.getLayer(l.name).getWeights());
-      return describeModel(model);
+      return withState(describeModel(model));
     } finally {
       model.dispose();
     }

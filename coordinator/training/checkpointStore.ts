@@ -112,6 +112,7 @@ export class CheckpointStore {
 
   /** The run's tokens: the saved ones when resuming (so old join links keep working), else new ones, saved. */
   tokens(resume: boolean, given: Partial<RunTokens> = {}): RunTokens {
+    this.acquire();
     const file = join(this.dir, 'tokens.json');
     if (!resume) this.assertFresh();
     if (resume && existsSync(file)) {

@@ -81,6 +81,9 @@ export class TrainingCoordinator {
     const c = setup.config;
     this.store = new ParamStore(setup.model.initial, setup.model.trainableParams, batchNormLayout(setup.model));
     this.optimizer = createOptimizer(optimizerConfig(c), setup.model.trainableParams);
+    // Continuing from an export with the same optimizer continues its moments and step count too.
+    const saved = setup.model.optimizerState;
+    if (saved && saved.name === c.optimizer) this.optimizer.load(saved);
     this.lr = setup.lr;
     this.sampler = new EpochSampler(c.seed, setup.dataset.meta.splits.train, c.batchSize);
     this.evaluator = new Evaluator(this, setup);

@@ -122,8 +122,9 @@ describe('export', () => {
   it('--init-from starts a run from an exported model: its first loss is the trained loss, not a fresh one', async () => {
     const first = await train({ dataset: 'circles', samples: 600, hidden: [16], lr: 0.02, batchSize: 50, epochs: 8 }, 1);
     const dir = mkdtempSync(join(tmpdir(), 'tabtrain-init-'));
+    const trainedSteps = first.c.run.optimizer.state().t;
     try {
-      await exportModel(dir, first.prepared.setup.model, first.c.run.store.weights);
+      await exportModel(dir, first.prepared.setup.model, first.c.run.store.weights, null, first.c.run.optimizer.state());
     } finally {
       await first.close();
     }
@@ -132,6 +133,9 @@ describe('export', () => {
     try {
       expect(maxAbsDiff(tuned.prepared.setup.model.initial, first.c.run.store.weights)).toBe(0);
       expect(tuned.c.run.history[0]!.loss).toBeLessThan(0.5 * fresh.c.run.history[0]!.loss);
+      // Adam's moments and step count came along: 2 more updates on top of the first run's.
+      expect(trainedSteps).toBeGreaterThan(50);
+      expect(tuned.c.run.optimizer.state().t).toBe(trainedSteps + 2);
     } finally {
       await fresh.close();
       await tuned.close();
