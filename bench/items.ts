@@ -1,13 +1,17 @@
 import type { BenchContext, ItemResult } from './context';
+import { accuracyItem } from './items/accuracy';
 import { capacityItem } from './items/capacity';
 import { codecsItem } from './items/codecs';
 import { optimizerItem } from './items/optimizer';
+import { scalingItem } from './items/scaling';
 
 /** The bench items, in the order they run. `tabs`: needs Chromium. */
 export const ITEMS = {
+  scaling: { title: '1-2. Scaling and step anatomy', tabs: true, run: scalingItem },
   codecs: { title: '3. Wire bytes and gradient codecs', tabs: false, run: codecsItem },
   optimizer: { title: '4. Optimizer kernels', tabs: false, run: optimizerItem },
   capacity: { title: '5. Coordinator capacity', tabs: false, run: capacityItem },
+  accuracy: { title: '6. Time to accuracy', tabs: true, run: accuracyItem },
 } satisfies Record<string, { title: string; tabs: boolean; run: (c: BenchContext) => Promise<ItemResult> }>;
 
 export type ItemName = keyof typeof ITEMS;

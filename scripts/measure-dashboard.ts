@@ -69,8 +69,11 @@ async function main(): Promise<void> {
     const closed = [await window()];
     const opened: Awaited<ReturnType<typeof window>>[] = [];
     const renders: { step: number; sentAt: number; at: number; ms: number }[] = [];
+    const feed0 = { pushes: c.dashboard.pushes, busyMs: c.dashboard.busyMs };
     const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
+    let openMs = 0;
     for (let k = 0; k < rounds; k++) {
+      const tOpen = performance.now();
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       await page.goto(c.dashboardUrl.replace(/\/\/[^/:]+:/, '//127.0.0.1:'));
       await page.waitForFunction(() => document.getElementById('connection')?.textContent === 'live', undefined, { timeout: 30_000 });
@@ -79,10 +82,13 @@ async function main(): Promise<void> {
       opened.push(await window());
       renders.push(...(await page.evaluate(() => (window as unknown as { tabtrainDashboard: { renders: { step: number; sentAt: number; at: number; ms: number }[] } }).tabtrainDashboard.renders)));
       await page.close();
+      openMs += performance.now() - tOpen;
       await sleep(1000);
       closed.push(await window());
     }
     await browser.close();
+    const pushes = c.dashboard.pushes - feed0.pushes;
+    const pushMs = c.dashboard.busyMs - feed0.busyMs;
     const mean = (ws: { cpuMsPerSec: number }[]): number => ws.reduce((a, w) => a + w.cpuMsPerSec, 0) / ws.length;
 
     // Latency: a step's completion (coordinator clock) to the first render that shows it.
@@ -116,7 +122,8 @@ async function main(): Promise<void> {
       console.log(`  dashboard ${name.padEnd(7)} coordinator CPU ${f(w.cpuMsPerSec)} ms/s (${f(w.cpuMsPerSec / 10)}% of a core), ${w.steps} steps, ${f(w.cpuMsPerStep)} ms CPU/step`);
     }
     console.log(`  dashboard open minus closed: ${f(mean(opened) - baseline)} ms CPU per second (${f((mean(opened) - baseline) / 10)}% of a core); means ${f(mean(opened))} vs ${f(baseline)} ms/s`);
-    console.log(`  one snapshot: ${f(buildMs)} ms to build and serialise, ${(bytes / 1024).toFixed(1)} KiB; ${renders.length} renders in ${seconds} s (${f(renders.length / seconds)}/s)`);
+    console.log(`  feed, measured inside the coordinator: ${pushes} pushes, ${(pushMs / pushes).toFixed(2)} ms each (build + serialise + send), ${f((1000 * pushMs) / openMs)} ms CPU per second open (${((100 * pushMs) / openMs).toFixed(2)}% of a core)`);
+    console.log(`  one snapshot now: ${(buildMs).toFixed(2)} ms to build and serialise, ${(bytes / 1024).toFixed(1)} KiB; ${renders.length} renders in ${rounds * seconds} s open (${f(renders.length / (rounds * seconds))}/s)`);
     console.log(`  update latency, step completed -> DOM: median ${f(q(stepLatency, 0.5))} ms, p90 ${f(q(stepLatency, 0.9))} ms, max ${f(Math.max(...stepLatency))} ms (${stepLatency.length} steps shown)`);
     console.log(`  push sent -> DOM: median ${f(q(pushLatency, 0.5))} ms, p90 ${f(q(pushLatency, 0.9))} ms; render itself: median ${f(q(renderMs, 0.5))} ms, max ${f(Math.max(...renderMs))} ms`);
   } finally {

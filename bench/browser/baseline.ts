@@ -27,7 +27,8 @@ async function baseline(o: BaselineOptions): Promise<BaselineResult> {
   await tf.setBackend('webgl');
   await tf.ready();
   const model = await tf.models.modelFromJSON({ modelTopology: o.topology } as unknown as tf.io.ModelJSON);
-  model.compile({ optimizer: tf.train.adam(o.lr), loss: o.loss });
+  const losses: Record<string, string> = { categorical_crossentropy: 'categoricalCrossentropy', binary_crossentropy: 'binaryCrossentropy', mse: 'meanSquaredError', mae: 'meanAbsoluteError' };
+  model.compile({ optimizer: tf.train.adam(o.lr), loss: losses[o.loss] ?? o.loss });
   const x = tf.randomUniform([o.trainSize, ...o.inputShape]);
   const labels = tf.randomUniform([o.trainSize], 0, o.classes, 'int32') as tf.Tensor1D;
   const y = tf.oneHot(labels, o.classes).toFloat();

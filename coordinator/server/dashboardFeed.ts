@@ -31,8 +31,9 @@ export class DashboardFeed {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private lastPush = 0;
-  /** Pushes sent, for measurements and tests. */
+  /** Pushes sent and the time spent building and sending them, for measurements and tests. */
   pushes = 0;
+  busyMs = 0;
 
   constructor(
     private readonly run: TrainingCoordinator,
@@ -90,6 +91,7 @@ export class DashboardFeed {
   private push(): void {
     this.lastPush = Date.now();
     if (this.clients.size === 0) return;
+    const t0 = performance.now();
     const run = this.run;
     const base = JSON.stringify(dashboardBase(run, this.o.connections(), this.o.joinUrl()));
     const head = `{"type":"status","sentAt":${Date.now()},"runStartedAt":${performance.timeOrigin + run.startedAt},"base":${base}`;
@@ -112,5 +114,6 @@ export class DashboardFeed {
       c.breakdown = run.timeline.breakdown.length;
     }
     this.pushes++;
+    this.busyMs += performance.now() - t0;
   }
 }

@@ -33,6 +33,8 @@ export interface StartedCoordinator {
   joinToken: string;
   adminToken: string;
   done: Promise<ExitReason>;
+  /** The live dashboard feed (its push counters are read by scripts/measure-dashboard.ts). */
+  dashboard: DashboardFeed;
   /** `restarting`: peers are told to reconnect (a resumed coordinator takes them back) rather than to stop. */
   close(opts?: { restarting?: boolean }): Promise<void>;
 }
@@ -103,8 +105,9 @@ export async function startCoordinator(setup: RunSetup, o: ServerOptions): Promi
     return c;
   };
   const dashWss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 4096 });
-  dash = new DashboardFeed(run, { adminToken, joinUrl: () => joinUrl, connections: () => peers.size });
-  dash.attach(dashWss);
+  const feed = new DashboardFeed(run, { adminToken, joinUrl: () => joinUrl, connections: () => peers.size });
+  feed.attach(dashWss);
+  dash = feed;
   const server: Server = createServer(app);
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload });
   peers.attach(wss);
@@ -139,6 +142,7 @@ export async function startCoordinator(setup: RunSetup, o: ServerOptions): Promi
     localJoinUrl: `${local}/?t=${joinToken}`,
     dashboardUrl: `${base}/dashboard?admin=${adminToken}`,
     done,
+    dashboard: feed,
     close: async (opts = {}) => {
       clearInterval(statusTimer);
       dash?.close();

@@ -267,7 +267,12 @@ export class AsyncTrainer {
 
   /** A queued batch first; else a new one from the order, within the epoch (until its pass) and the step budget. */
   private nextBatch(): Batch | null {
-    const q = this.queue.shift();
+    let q = this.queue.shift();
+    // A batch queued for backup may have been covered since by its first copy.
+    while (q?.done) {
+      q.queued = false;
+      q = this.queue.shift();
+    }
     if (q) {
       q.queued = false;
       return q;

@@ -222,4 +222,30 @@ describe('fault table (node peers, fake clock)', () => {
     expect(a.histogram.reduce((x, y) => x + y, 0)).toBe(sim.run.step);
     expect(sim.run.history.every((h) => h.staleness! <= S)).toBe(true);
   });
+
+  it('async mode: every peer past its deadline with no one idle; backups of batches covered meanwhile are skipped', async () => {
+    const sim = await Sim.create({ ...job, mode: 'async', maxStaleness: 4, steps: undefined, epochs: 1, batchSize: 400 });
+    for (const name of ['a', 'b', 'c']) sim.join(name);
+    const seen = new Map<string, number>();
+    sim.hook = (a) => {
+      if (a.task.kind !== 0) return false;
+      const n = (seen.get(a.peer.name) ?? 0) + 1;
+      seen.set(a.peer.name, n);
+      if (n !== 2) return false;
+      sim.held.push(a); // all three stall on their second batch
+      return true;
+    };
+    await sim.drive(); // stuck: every peer busy, the deadlines pass, backups are queued with no one to take them
+    expect(sim.held).toHaveLength(3);
+    expect(sim.run.async!.reassigned).toBe(3);
+    for (const a of sim.held.splice(0)) a.deliver(); // the slow copies arrive after all
+    await sim.drive();
+    expect(sim.finished).toBe('completed');
+    const train = sim.p.setup.dataset.meta.splits.train;
+    expect(sim.run.accounting).toEqual([expect.objectContaining({ epoch: 0, samplesUsed: train, complete: true })]);
+    // a's copy lands first and a takes the backup of c's batch (c is still out): that one is computed twice
+    // and dropped as a duplicate. The backups of a's and b's batches, covered by then, are skipped, not sent.
+    expect(sim.run.async!.duplicatesDropped).toBe(1);
+    expect(sim.run.step).toBe(Math.ceil(train / 400));
+  });
 });

@@ -1,0 +1,161 @@
+import type { BenchContext, ItemResult } from '../context';
+import { machine, table } from '../context';
+import { median, round } from '../stats';
+import { barChart, stackedBars } from '../svg';
+import { TabBrowser, steadySamplesPerSec, type TabRun } from '../tabs';
+import { startRun } from '../run';
+
+/**
+ * Items 1 and 2. Scaling: samples/s of the MLP on MNIST (global batch 128)
+ * with 1, 2 and 4 headless Chromium tabs, against the same model, batch and
+ * backend in one tab with plain tfjs and no coordinator. Every repeat runs
+ * the baseline and the three fleets back to back, and the ratios are taken
+ * within the repeat. Step anatomy: where the wall time of each step goes.
+ */
+const FLEETS = [1, 2, 4];
+
+interface Anatomy {
+  computeMs: number;
+  transferMs: number;
+  broadcastMs: number;
+  aggregateMs: number;
+  waitMs: number;
+  optimizerMs: number;
+  otherUpdateMs: number;
+  totalMs: number;
+  outsideShareMean: number;
+  outsideShareCritical: number;
+}
+
+/** Median over steady steps of each part; parts of one step add up to its wall time. */
+function anatomy(r: TabRun, skip: number): Anatomy {
+  const parts = r.breakdown.slice(skip).map((b) => {
+    const c = r.costs.get(b.step - 1) ?? { broadcastMs: 0, aggregateMs: 0, averageMs: 0, optimizerMs: 0 };
+    const h = r.history[b.step - 1];
+    const total = b.computeMs + b.transferMs + b.waitMs + b.updateMs;
+    // Broadcast and aggregation happen inside the collect window: take them out of "transfer" (then "wait").
+    let transfer = b.transferMs;
+    let wait = b.waitMs;
+    const coord = c.broadcastMs + c.aggregateMs;
+    const fromTransfer = Math.min(transfer, coord);
+    transfer -= fromTransfer;
+    wait = Math.max(0, wait - (coord - fromTransfer));
+    const optimizer = c.optimizerMs + c.averageMs;
+    return {
+      computeMs: b.computeMs,
+      transferMs: transfer,
+      broadcastMs: c.broadcastMs,
+      aggregateMs: c.aggregateMs,
+      waitMs: wait,
+      optimizerMs: Math.min(optimizer, b.updateMs),
+      otherUpdateMs: Math.max(0, b.updateMs - optimizer),
+      totalMs: total,
+      outsideShareMean: total > 0 ? 1 - b.computeMs / total : 0,
+      outsideShareCritical: h && total > 0 ? 1 - Math.min(h.computeMs, total) / total : 0,
+    };
+  });
+  const keys = ['computeMs', 'transferMs', 'broadcastMs', 'aggregateMs', 'waitMs', 'optimizerMs', 'otherUpdateMs', 'totalMs', 'outsideShareMean', 'outsideShareCritical'] as const;
+  return Object.fromEntries(keys.map((k) => [k, round(median(parts.map((p) => p[k])), 3)])) as unknown as Anatomy;
+}
+
+export async function scalingItem(ctx: BenchContext): Promise<ItemResult> {
+  const steps = ctx.quick ? 40 : 120;
+  const skip = ctx.quick ? 8 : 15;
+  const config = { dataset: 'mnist', model: 'mlp', batchSize: 128, steps, optimizer: 'adam' as const, seed: 1 };
+  const probeRun = await startRun(config);
+  const setup = probeRun.prepared.setup;
+  await probeRun.close();
+  const browser = await TabBrowser.launch(ctx.chromium!, () => undefined);
+  const rows: { repeat: number; baseline: number; fleets: Record<number, number>; anatomy: Record<number, Anatomy> }[] = [];
+  let renderer = '';
+  let backends: string[] = [];
+  try {
+    for (let rep = 0; rep < ctx.repeats; rep++) {
+      const b = await browser.baseline({
+        topology: setup.model.topology,
+        inputShape: setup.dataset.meta.inputShape,
+        classes: setup.dataset.meta.numClasses,
+        trainSize: setup.dataset.meta.splits.train,
+        batch: 128,
+        steps: steps,
+        lr: setup.lr,
+        loss: setup.loss,
+      });
+      const steady = b.stepMs.slice(skip);
+      const baseline = (128 * steady.length * 1000) / steady.reduce((a, x) => a + x, 0);
+      ctx.log(`scaling repeat ${rep + 1}: baseline (plain tfjs, one ${b.backend} tab) ${baseline.toFixed(0)} samples/s`);
+      const row = { repeat: rep + 1, baseline, fleets: {} as Record<number, number>, anatomy: {} as Record<number, Anatomy> };
+      for (const n of FLEETS) {
+        const r = await browser.run(config, n, 600_000);
+        renderer = r.renderer;
+        backends = r.backends;
+        row.fleets[n] = steadySamplesPerSec(r.history, skip);
+        row.anatomy[n] = anatomy(r, skip);
+        ctx.log(`scaling repeat ${rep + 1}: ${n} tab${n > 1 ? 's' : ''} ${row.fleets[n]!.toFixed(0)} samples/s (${(row.fleets[n]! / baseline).toFixed(2)}x baseline), step ${row.anatomy[n]!.totalMs.toFixed(1)} ms, ${(100 * row.anatomy[n]!.outsideShareCritical).toFixed(0)}% outside tab compute`);
+      }
+      rows.push(row);
+    }
+  } finally {
+    await browser.close();
+  }
+  const cores = machine().cores;
+  const baseline = median(rows.map((r) => r.baseline));
+  const summary = FLEETS.map((n) => ({
+    tabs: n,
+    samplesPerSec: round(median(rows.map((r) => r.fleets[n]!)), 1),
+    vsBaseline: round(median(rows.map((r) => r.fleets[n]! / r.baseline)), 3),
+    vsOneTab: round(median(rows.map((r) => r.fleets[n]! / r.fleets[1]!)), 3),
+    anatomy: Object.fromEntries(
+      (Object.keys(rows[0]!.anatomy[n]!) as (keyof Anatomy)[]).map((k) => [k, round(median(rows.map((r) => r.anatomy[n]![k])), 3)]),
+    ) as unknown as Anatomy,
+  }));
+  const parts: [keyof Anatomy, string][] = [
+    ['computeMs', 'tab compute (mean shard)'],
+    ['transferMs', 'transfer + peer encode/decode'],
+    ['broadcastMs', 'broadcast (encode + send tasks)'],
+    ['aggregateMs', 'decode + check + sum'],
+    ['waitMs', 'wait for slowest shard'],
+    ['optimizerMs', 'average + optimizer'],
+    ['otherUpdateMs', 'other update'],
+  ];
+  const markdown = [
+    `MLP (${setup.model.trainableParams.toLocaleString('en')} params) on embedded MNIST, global batch 128, Adam, ${steps} steps per run, the first ${skip} left out; ${ctx.repeats} repeats, each running the baseline and the 1-, 2- and 4-tab fleets back to back; ratios taken within a repeat, then the median. Machine: **${cores} cores**; tabs on ${backends[0] ?? '?'} (${renderer || 'renderer unknown'}). All tabs share one headless Chromium on this machine, so more tabs means the same cores split more ways.`,
+    '',
+    table(
+      ['', 'samples/s', 'vs single-tab plain tfjs', 'vs 1 tab', 'step ms', 'outside tab compute'],
+      [
+        ['plain tfjs, 1 tab (baseline)', round(baseline, 1), '1x', '', round(128 * 1000 / baseline, 1), '0%'],
+        ...summary.map((s) => [`tabtrain, ${s.tabs} tab${s.tabs > 1 ? 's' : ''}`, s.samplesPerSec, `${s.vsBaseline}x`, `${s.vsOneTab}x`, s.anatomy.totalMs, `${(100 * s.anatomy.outsideShareCritical).toFixed(0)}%`]),
+      ],
+    ),
+    '',
+    '### Step anatomy (median ms per step)',
+    '',
+    `Parts add up to the step's wall time. Tab compute is the mean shard's gradient time in the tab; transfer is the rest of the mean shard's round trip (WebSocket, weights upload into the tab, gradient readback and encoding); broadcast, decode/sum and the optimizer are measured in the coordinator; wait is the time from the mean shard's return to the last one. "Outside tab compute" counts everything but the slowest shard's compute (the report's timing.outsideComputeShare).`,
+    '',
+    table(['tabs', ...parts.map((p) => p[1]), 'total', 'outside tab compute'], summary.map((s) => [s.tabs, ...parts.map((p) => s.anatomy[p[0]]), s.anatomy.totalMs, `${(100 * s.anatomy.outsideShareCritical).toFixed(0)}%`])),
+  ].join('\n');
+  const svgs = {
+    scaling: barChart({
+      title: `Samples/s, MLP batch 128 (${cores} cores, ${backends[0] ?? ''})`,
+      yLabel: 'samples per second',
+      categories: ['plain tfjs 1 tab', ...summary.map((s) => `tabtrain ${s.tabs} tab${s.tabs > 1 ? 's' : ''}`)],
+      series: [{ name: 'samples/s', values: [baseline, ...summary.map((s) => s.samplesPerSec)] }],
+    }),
+    anatomy: stackedBars({
+      title: 'Step anatomy (median ms per step)',
+      yLabel: 'ms',
+      categories: summary.map((s) => `${s.tabs} tab${s.tabs > 1 ? 's' : ''}`),
+      parts: parts.map(([k, name]) => ({ name, values: summary.map((s) => s.anatomy[k]) })),
+    }),
+  };
+  return {
+    data: { cores, renderer, backends, steps, skip, params: setup.model.trainableParams, baseline, summary, repeats: rows },
+    markdown,
+    svgs,
+    headline: [
+      ...summary.map((s) => ({ label: `scaling ${s.tabs} tab${s.tabs > 1 ? 's' : ''} vs single-tab plain tfjs (${cores} cores)`, value: `${s.vsBaseline}x (${s.samplesPerSec} vs ${round(baseline, 1)} samples/s)` })),
+      ...summary.map((s) => ({ label: `step time outside tab compute, ${s.tabs} tab${s.tabs > 1 ? 's' : ''}`, value: `${(100 * s.anatomy.outsideShareCritical).toFixed(0)}% of ${s.anatomy.totalMs} ms` })),
+    ],
+  };
+}
