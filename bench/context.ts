@@ -1,4 +1,4 @@
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 
 /** What every bench item gets: the mode, a logger, and the machine it runs on. */
 export interface BenchContext {
@@ -14,11 +14,13 @@ export interface Machine {
   cpu: string;
   node: string;
   platform: string;
+  /** 1-minute load average when the run started: other work on a shared machine shows here. */
+  loadAverage: number;
 }
 
 export function machine(): Machine {
   const c = cpus();
-  return { cores: c.length, cpu: c[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` };
+  return { cores: c.length, cpu: c[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}`, loadAverage: Math.round(loadavg()[0]! * 100) / 100 };
 }
 
 /** An item's result: numbers for the JSON, a Markdown section, and SVG files (name -> content). */

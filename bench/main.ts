@@ -48,7 +48,6 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       if (!Number.isInteger(n) || n < 1 || n > 50) throw fail('CONFIG_INVALID', '--repeats: a whole number from 1 to 50');
       a.repeats = n;
     } else if (flag === '--chromium') a.chromium = value();
-    else if (flag === '--help' || flag === '-h') throw fail('CONFIG_INVALID', benchHelp());
     else throw fail('CONFIG_INVALID', `bench: unknown option ${flag} (see tabtrain bench --help)`);
   }
   if (!a.name) a.name = a.quick ? 'quick' : 'full';
@@ -64,6 +63,10 @@ export function benchHelp(): string {
 }
 
 export async function runBench(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(benchHelp());
+    return 0;
+  }
   const a = parseBenchArgs(argv);
   const names = a.only.length ? a.only : (Object.keys(ITEMS) as ItemName[]);
   const needsTabs = names.some((n) => ITEMS[n].tabs);
@@ -106,6 +109,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     startedAt: started.toISOString(),
     seconds: (Date.now() - started.getTime()) / 1000,
     machine: m,
+    loadAverageAtEnd: machine().loadAverage,
     items: Object.fromEntries(Object.entries(results).map(([k, r]) => [k, { seconds: r.seconds, headline: r.headline, ...r.data }])),
   };
   writeFileSync(join(RESULTS_DIR, `${a.name}.json`), JSON.stringify(json, null, 1));

@@ -15,7 +15,7 @@ export function summaryMarkdown(
   const out = [
     `# tabtrain bench: ${name}`,
     '',
-    `${json.quick ? 'Quick' : 'Full'} run of ${json.startedAt}, ${json.seconds.toFixed(0)} s, on ${m.cores} cores (${m.cpu}), Node ${m.node}, ${m.platform}. Figures are medians over ${json.repeats} repeats unless a section says otherwise; ratios are measured side by side in the same run.`,
+    `${json.quick ? 'Quick' : 'Full'} run of ${json.startedAt}, ${json.seconds.toFixed(0)} s, on ${m.cores} cores (${m.cpu}, 1-minute load average ${m.loadAverage ?? '?'} at the start), Node ${m.node}, ${m.platform}. Figures are medians over ${json.repeats} repeats unless a section says otherwise; ratios are measured side by side in the same run.`,
     '',
     '## Headline',
     '',

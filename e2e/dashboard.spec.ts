@@ -1,6 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import jsQR from 'jsqr';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { local, startCli } from './cli';
@@ -141,5 +142,60 @@ test('dashboard and volunteer page over a live run', async ({ context, request }
     expect(r.history.at(-1).samples).toBeGreaterThan(32);
   } finally {
     cli.proc.kill('SIGKILL');
+  }
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+test('the dashboard reconnects by itself when the coordinator restarts', async ({ page }) => {
+  const ck = join(mkdtempSync(join(tmpdir(), 'tabtrain-dash-restart-')), 'ck');
+  // --checkpoint-dir keeps the tokens, so the same dashboard link works after the restart.
+  const args = ['serve', '--host', '127.0.0.1', '--port', String(await freePort()), '--node-peers', '1', '--model', 'logreg', '--steps', '100000', '--batch-size', '32', '--checkpoint-dir', ck, '--checkpoint-every', '5', '--progress-seconds', '60'];
+  const first = startCli(args);
+  try {
+    await page.setViewportSize(LAPTOP);
+    await page.goto(local(await first.dashboardUrl));
+    await expect(page.locator('#connection')).toHaveText('live', { timeout: 30_000 });
+    await expect.poll(() => stepOf(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(6);
+
+    // The volunteer page asks for a nickname when the link has none, and says so plainly when the link is wrong.
+    const joinUrl = new URL(local(await first.joinUrl));
+    const vol = await page.context().newPage();
+    await vol.setViewportSize(PHONE);
+    await vol.goto(joinUrl.toString());
+    await expect(vol.locator('#nick-form')).toBeVisible();
+    await expect(vol.locator('#nick-countdown')).toContainText('anonymously');
+    await vol.screenshot({ path: join(SHOTS, 'volunteer-phone-nickname.png') });
+    await vol.locator('#nick').fill('Ada');
+    await vol.locator('#nick-form button').click();
+    await expect(vol.locator('#who-name')).toHaveText('Ada');
+    await expect(page.locator('#peers tr', { hasText: 'Ada' })).toHaveCount(1, { timeout: 30_000 });
+    joinUrl.searchParams.set('t', 'stale-link');
+    await vol.goto(`${joinUrl.toString()}&name=Ada`);
+    await expect(vol.locator('#headline')).toContainText('not (or no longer) valid', { timeout: 30_000 });
+    await vol.screenshot({ path: join(SHOTS, 'volunteer-phone-refused.png') });
+    await vol.close();
+
+    first.proc.kill('SIGKILL');
+    await first.exit;
+    await expect(page.locator('#banner')).toContainText('retrying automatically', { timeout: 15_000 });
+    await page.screenshot({ path: join(SHOTS, 'dashboard-laptop-coordinator-gone.png') });
+    const second = startCli([...args, '--resume']);
+    try {
+      await expect(page.locator('#connection')).toHaveText('live', { timeout: 60_000 });
+      await expect(page.locator('#banner')).toBeHidden();
+      await expect.poll(() => stepOf(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(6);
+    } finally {
+      second.proc.kill('SIGKILL');
+    }
+  } finally {
+    first.proc.kill('SIGKILL');
   }
 });

@@ -11,6 +11,9 @@ import type { RunView } from './feed';
  */
 type Data = uPlot.AlignedData;
 
+/** Whole steps and epochs only on the x axes. */
+const STEP_INCRS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10_000, 20_000, 50_000, 100_000];
+
 const COLORS = { loss: '#2563eb', val: '#dc2626', acc: '#059669', thr: '#7c3aed', thrAvg: '#f59e0b', compute: '#2563eb', transfer: '#38bdf8', wait: '#f59e0b', update: '#a855f7' };
 
 interface Chart {
@@ -35,7 +38,7 @@ export class Charts {
         { label: 'train loss', stroke: COLORS.loss, width: 1.5, value: fmt(4) },
         { label: 'val loss', stroke: COLORS.val, width: 2, spanGaps: true, points: { show: true, size: 6, fill: COLORS.val }, value: fmt(4) },
       ],
-      axes: [{ label: 'step' }, {}],
+      axes: [{ label: 'step', incrs: STEP_INCRS }, {}],
       hooks: { draw: [(u: uPlot) => this.drawMarkers(u)] },
     });
     this.epochs = make(root.epochs, {
@@ -45,7 +48,7 @@ export class Charts {
         { label: 'val accuracy', stroke: COLORS.acc, width: 2, scale: 'acc', points: { show: true, size: 7, fill: COLORS.acc }, value: (_u, v) => (v == null ? '-' : `${(100 * v).toFixed(1)}%`) },
       ],
       scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1] }, acc: { range: [0, 1] } },
-      axes: [{ label: 'epoch', incrs: [1, 2, 5, 10, 20, 50, 100] }, {}, { scale: 'acc', side: 1, grid: { show: false }, values: (_u, vs) => vs.map((v) => `${Math.round(100 * v)}%`) }],
+      axes: [{ label: 'epoch', incrs: STEP_INCRS }, {}, { scale: 'acc', side: 1, grid: { show: false }, values: (_u, vs) => vs.map((v) => `${Math.round(100 * v)}%`) }],
     });
     this.throughput = make(root.throughput, {
       series: [
@@ -53,7 +56,7 @@ export class Charts {
         { label: 'samples/s', stroke: COLORS.thr, width: 1, value: fmt(0) },
         { label: 'average (20 steps)', stroke: COLORS.thrAvg, width: 2, value: fmt(0) },
       ],
-      axes: [{ label: 'step' }, {}],
+      axes: [{ label: 'step', incrs: STEP_INCRS }, {}],
     });
     // Stacked: each series is the running sum; the legend shows the part itself.
     const part = (i: number) => (_u: uPlot, _v: number | null, _s: number, idx: number | null): string => (idx === null ? '-' : `${(this.raw[i]![idx] ?? 0).toFixed(1)} ms`);
@@ -65,7 +68,7 @@ export class Charts {
         { label: 'transfer', stroke: COLORS.transfer, fill: COLORS.transfer, width: 1, value: part(1) },
         { label: 'tab compute', stroke: COLORS.compute, fill: COLORS.compute, width: 1, value: part(0) },
       ],
-      axes: [{ label: 'step' }, { label: 'ms', size: 60 }],
+      axes: [{ label: 'step', incrs: STEP_INCRS }, { label: 'ms', size: 60 }],
       // The first step (compiles) and rare stragglers would flatten the rest: cap at 2.5x the 95th percentile.
       scales: { y: { range: (_u, _min, max) => [0, Math.max(1, Math.min(max, 2.5 * percentile(this.totals, 0.95)))] } },
     });

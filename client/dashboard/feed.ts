@@ -83,5 +83,5 @@ export function connectFeed(o: FeedOptions): { close(): void } {
 
 function retryText(since: number): string {
   const s = Math.round((Date.now() - since) / 1000);
-  return `coordinator unreachable for ${s} s: retrying automatically`;
+  return s < 1 ? 'lost the connection to the coordinator: retrying automatically' : `coordinator unreachable for ${s} s: retrying automatically`;
 }

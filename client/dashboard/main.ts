@@ -63,6 +63,7 @@ function render(v: RunView): void {
 function showConnection(c: Connection): void {
   const el = $('connection');
   el.dataset.state = c.state;
+  document.body.dataset.conn = c.state;
   el.textContent = c.state === 'live' ? 'live' : c.detail;
   $('banner').hidden = c.state === 'live' || c.state === 'connecting';
   $('banner').textContent = c.state === 'refused' ? `Refused: ${c.detail}` : c.detail;

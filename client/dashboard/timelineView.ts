@@ -8,13 +8,13 @@ import type { BarView, PeerView } from '../../coordinator/server/status';
  * are grey, backups have an orange edge, so stragglers and reassignments
  * stand out. Rows shrink as peers are added, so 100 peers still fit.
  */
-const LABEL_W = 120;
 const AXIS_H = 20;
 
 export function renderTimeline(canvas: HTMLCanvasElement, bars: BarView[], peers: PeerView[], maxHeight = 420): void {
   const rows = rowsFor(bars, peers);
   const rowH = Math.max(3, Math.min(22, Math.floor((maxHeight - AXIS_H) / Math.max(1, rows.length))));
-  const cssW = Math.max(300, canvas.parentElement?.clientWidth ?? 600);
+  const cssW = Math.max(280, canvas.parentElement?.clientWidth ?? 600);
+  const LABEL_W = cssW < 500 ? 78 : 120;
   const cssH = rows.length * rowH + AXIS_H + 4;
   const dpr = devicePixelRatio || 1;
   if (canvas.width !== Math.round(cssW * dpr) || canvas.height !== Math.round(cssH * dpr)) {
@@ -53,7 +53,7 @@ export function renderTimeline(canvas: HTMLCanvasElement, bars: BarView[], peers
     }
     if (rowH >= 9) {
       ctx.fillStyle = '#374151';
-      ctx.fillText(clip(names.get(id) ?? id, 16), 4, y + rowH / 2);
+      ctx.fillText(clip(names.get(id) ?? id, LABEL_W < 100 ? 10 : 16), 4, y + rowH / 2);
     }
   });
 
@@ -69,13 +69,16 @@ export function renderTimeline(canvas: HTMLCanvasElement, bars: BarView[], peers
   ctx.font = '11px system-ui, sans-serif';
   ctx.textBaseline = 'alphabetic';
   let lastLabelX = -Infinity;
+  const right = edge < 1000 ? 'now' : `${(edge / 1000).toFixed(0)} s ago`;
+  const rightLabel = `${right} (window ${(span / 1000).toFixed(span < 10_000 ? 1 : 0)} s)`;
+  const rightW = ctx.measureText(rightLabel).width;
   for (const s of [...starts.values()].sort((a, b) => b.ago - a.ago)) {
     const xs = x(s.ago);
     ctx.beginPath();
     ctx.moveTo(xs + 0.5, 0);
     ctx.lineTo(xs + 0.5, rows.length * rowH);
     ctx.stroke();
-    if (xs - lastLabelX > 52 && xs < cssW - 150) {
+    if (xs - lastLabelX > 52 && xs + 50 < cssW - rightW - 8) {
       ctx.fillText(s.label, xs + 2, rows.length * rowH + 14);
       lastLabelX = xs;
     }
@@ -114,8 +117,7 @@ export function renderTimeline(canvas: HTMLCanvasElement, bars: BarView[], peers
   // Time axis: "now" at the right edge.
   ctx.fillStyle = '#4b5563';
   ctx.textAlign = 'right';
-  const right = edge < 1000 ? 'now' : `${(edge / 1000).toFixed(0)} s ago`;
-  ctx.fillText(`${right} (window ${(span / 1000).toFixed(span < 10_000 ? 1 : 0)} s)`, cssW - 4, rows.length * rowH + 14);
+  ctx.fillText(rightLabel, cssW - 4, rows.length * rowH + 14);
   ctx.textAlign = 'left';
 }
 
