@@ -14,14 +14,14 @@ import { local, startCli, type CliRun } from './cli';
  * The job is small so the spec stays cheap on two cores: 2,000 circles
  * points split 1,000 train / 200 val / 800 test (a large test set, so 1 pp
  * is 8 samples, not 2), a 32-32 MLP, Adam, global batch 64, 16 steps an
- * epoch, 7 epochs. Sync mode with a fixed seed walks the same batches in
+ * epoch, 6 epochs. Sync mode with a fixed seed walks the same batches in
  * the same order whatever the peers, and the averaged gradient of a step
  * does not depend on how the batch is cut into shards (up to float
  * rounding), so a clean and a faulty run follow nearly the same trajectory.
  * (With node peers this job ends at 0.975-0.978 test accuracy after 4, 5 or
  * 7 epochs: even a visibly different trajectory stays well within 1 pp.)
  */
-const EPOCHS = 7;
+const EPOCHS = 6;
 const TRAIN = 1000;
 const STEPS = EPOCHS * Math.ceil(TRAIN / 64);
 const JOB = ['--dataset', 'circles', '--samples', '2000', '--split', '0.5,0.1,0.4', '--hidden', '32,32', '--lr', '0.01', '--batch-size', '64', '--epochs', String(EPOCHS), '--seed', '1'];
@@ -53,6 +53,11 @@ interface Report {
   peers: Peer[];
   final: { testAccuracy: number; testLoss: number };
   accounting: { epochs: Epoch[]; duplicatesDropped: number; reassigned: number; lateDropped: number };
+}
+
+/** The in-page hook that holds one training gradient back (see faultyRun). */
+interface Held {
+  hold?: { armed: boolean; held: boolean; release: (() => void) | null };
 }
 
 const steps = (page: Page): Promise<number> => page.locator('#steps').textContent().then((t) => Number(t));
@@ -116,14 +121,12 @@ async function cleanRun(browser: Browser, dir: string): Promise<Report> {
     const pages: Page[] = [];
     for (let i = 1; i <= 4; i++) pages.push(await openTab(context, url, `clean-${i}`));
     for (const p of pages) await expect(p.locator('#backend')).toHaveText('webgl', { timeout: 60_000 });
-    expect(await exited(cli, 120_000)).toBe(0);
+    expect(await exited(cli, 240_000)).toBe(0);
     const r = readReport(file);
     expectExactAccounting(r);
     expect(r.peers).toHaveLength(4);
-    for (const p of r.peers) {
-      expect(p.backend).toBe('webgl');
-      expect(p.samples).toBeGreaterThan(0);
-    }
+    // (Not every tab need get work: the coordinator may leave a tab it measured as slow idle.)
+    for (const p of r.peers) expect(p.backend).toBe('webgl');
     return r;
   } finally {
     cli.proc.kill('SIGKILL');
@@ -131,7 +134,7 @@ async function cleanRun(browser: Browser, dir: string): Promise<Report> {
   }
 }
 
-async function faultyRun(browser: Browser, dir: string): Promise<{ r: Report; cli: CliRun }> {
+async function faultyRun(browser: Browser, dir: string): Promise<{ r: Report; cli: CliRun; busyName: string }> {
   const file = join(dir, 'faulty.json');
   const cli = serve(file);
   const context = await browser.newContext();
@@ -140,43 +143,63 @@ async function faultyRun(browser: Browser, dir: string): Promise<{ r: Report; cl
     const pages: Page[] = [];
     for (let i = 1; i <= 4; i++) pages.push(await openTab(context, url, `tab-${i}`));
     for (const p of pages) await expect(p.locator('#backend')).toHaveText('webgl', { timeout: 60_000 });
-    const [first, plain, busy] = pages as [Page, Page, Page, Page];
+    const [first, plain, ...others] = pages as [Page, Page, Page, Page];
 
     // tab-2 closes at an arbitrary moment a little way into the run, and a newcomer opens.
-    await expect.poll(() => globalStep(first), { timeout: 90_000 }).toBeGreaterThanOrEqual(8);
+    await expect.poll(() => globalStep(first), { timeout: 90_000 }).toBeGreaterThanOrEqual(6);
     const plainClosedAt = await globalStep(first);
     await plain.close();
     const late = await openTab(context, url, 'tab-5');
 
-    // tab-3 closes while it holds a shard: its next gradient is computed for
-    // real, then held back (a slow laptop), so the page shows 'computing' and
-    // the coordinator is waiting on that shard when the tab goes away.
-    await expect.poll(() => globalStep(first), { timeout: 60_000 }).toBeGreaterThanOrEqual(24);
-    await busy.evaluate(() => {
-      const w = window as unknown as { tabtrain: { trainer: { gradient: (...a: unknown[]) => Promise<unknown> } }; heldShard?: boolean };
-      const t = w.tabtrain.trainer;
-      const real = t.gradient.bind(t);
-      t.gradient = async (...a: unknown[]) => {
-        await real(...a);
-        w.heldShard = true;
-        return new Promise<never>(() => undefined);
-      };
-    });
-    await busy.waitForFunction(() => (window as unknown as { heldShard?: boolean }).heldShard === true && document.getElementById('status')?.textContent === 'computing', null, { timeout: 60_000, polling: 50 });
-    const busyClosedAt = await globalStep(first);
+    // A second tab closes while it holds a shard. The coordinator cuts shards
+    // by measured speed and may give a tab nothing for a while, so tab-1, tab-3
+    // and tab-4 are all armed: the first to finish computing a training shard
+    // holds its gradient back (a slow laptop), its page showing 'computing'
+    // with the coordinator waiting on that shard, and it is the one closed.
+    // The others are disarmed; one that held too sends its gradient late.
+    await expect.poll(() => globalStep(first), { timeout: 60_000 }).toBeGreaterThanOrEqual(20);
+    const candidates = [first, ...others];
+    for (const p of candidates) {
+      await p.evaluate(() => {
+        const w = window as unknown as Held & { tabtrain: { trainer: { gradient: (...a: unknown[]) => Promise<unknown> } } };
+        const t = w.tabtrain.trainer;
+        const real = t.gradient.bind(t);
+        w.hold = { armed: true, held: false, release: null };
+        t.gradient = async (...a: unknown[]) => {
+          const g = await real(...a);
+          if (!w.hold!.armed) return g;
+          w.hold!.armed = false;
+          w.hold!.held = true;
+          return new Promise((resolve) => (w.hold!.release = () => resolve(g)));
+        };
+      });
+    }
+    const holding = (p: Page): Promise<Page> =>
+      p.waitForFunction(() => (window as unknown as Held).hold?.held === true && document.getElementById('status')?.textContent === 'computing', null, { timeout: 60_000, polling: 50 }).then(() => p);
+    const busy = await Promise.any(candidates.map(holding));
+    const rest = candidates.filter((p) => p !== busy);
+    for (const p of rest) {
+      await p.evaluate(() => {
+        const h = (window as unknown as Held).hold!;
+        h.armed = false;
+        h.release?.();
+      });
+    }
+    const busyName = new URL(busy.url()).searchParams.get('name')!;
+    const busyClosedAt = await globalStep(rest[0]!);
     await busy.close();
 
     // The newcomer reached WebGL and got shards of the running job.
     await expect(late.locator('#backend')).toHaveText('webgl', { timeout: 60_000 });
     await expect.poll(() => steps(late), { timeout: 60_000 }).toBeGreaterThan(0);
-    const lateWorkingAt = await globalStep(first);
-    console.log(`[elastic] faulty run: tab-2 closed at step ${plainClosedAt} (tab-5 opened then), tab-3 closed while computing at step ${busyClosedAt}, tab-5 had computed a shard by step ${lateWorkingAt}, of ${STEPS}`);
+    const lateWorkingAt = await globalStep(late);
+    console.log(`[elastic] faulty run: tab-2 closed at step ${plainClosedAt} (tab-5 opened then), ${busyName} closed while computing at step ${busyClosedAt}, tab-5 had computed a shard by step ${lateWorkingAt}, of ${STEPS}`);
     expect(busyClosedAt, 'the tabs were closed mid-training').toBeLessThan(STEPS);
     expect(lateWorkingAt, 'the newcomer joined mid-training').toBeLessThan(STEPS);
 
-    expect(await exited(cli, 150_000)).toBe(0);
+    expect(await exited(cli, 240_000)).toBe(0);
     await expect(late.locator('#status')).toHaveText('done');
-    return { r: readReport(file), cli };
+    return { r: readReport(file), cli, busyName };
   } finally {
     cli.proc.kill('SIGKILL');
     await context.close();
@@ -184,7 +207,8 @@ async function faultyRun(browser: Browser, dir: string): Promise<{ r: Report; cl
 }
 
 test('4 tabs, 2 closed mid-training, 1 new: the run completes, exact accounting, accuracy of a clean run', async ({ browser }) => {
-  test.setTimeout(240_000);
+  // Two runs of four WebGL tabs: most of the time is tab start-up and WebGL shader compiles in the first steps.
+  test.setTimeout(480_000); // a ceiling: on a 2-core machine shared with other jobs one run took over 3 min
   const dir = mkdtempSync(join(tmpdir(), 'tabtrain-elastic-'));
   const t0 = Date.now();
 
@@ -192,9 +216,11 @@ test('4 tabs, 2 closed mid-training, 1 new: the run completes, exact accounting,
   console.log(summary('clean run', clean));
   expect(clean.final.testAccuracy).toBeGreaterThanOrEqual(0.95);
 
-  const { r: faulty, cli } = await faultyRun(browser, dir);
+  const { r: faulty, cli, busyName } = await faultyRun(browser, dir);
   console.log(summary('faulty run', faulty));
-  console.log(`[elastic] membership: ${cli.lines.filter((l) => /^peer .* (joined|left|reconnected)/.test(l)).join(' | ')}`);
+  // Up to the report: the coordinator's shutdown afterwards drops every remaining socket too.
+  const during = cli.lines.slice(0, cli.lines.findIndex((l) => l.startsWith('report: ')));
+  console.log(`[elastic] membership: ${during.filter((l) => /^peer .* (joined|left|reconnected)/.test(l)).join(' | ')}`);
   console.log(`[elastic] |acc_faulty - acc_clean| = ${Math.abs(faulty.final.testAccuracy - clean.final.testAccuracy).toFixed(4)}; spec ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   expectExactAccounting(faulty);
@@ -203,15 +229,14 @@ test('4 tabs, 2 closed mid-training, 1 new: the run completes, exact accounting,
   // The report shows who left and who came.
   const byName = new Map(faulty.peers.map((p) => [p.nickname, p]));
   expect([...byName.keys()].sort()).toEqual(['tab-1', 'tab-2', 'tab-3', 'tab-4', 'tab-5']);
-  for (const name of ['tab-2', 'tab-3']) {
-    expect(byName.get(name)!.status, `${name} status`).toBe('gone');
-    expect(byName.get(name)!.samples, `${name} worked before leaving`).toBeGreaterThan(0);
-  }
-  for (const name of ['tab-1', 'tab-4', 'tab-5']) expect(byName.get(name)!.status, `${name} status`).not.toBe('gone');
+  // Closed tabs say goodbye with 1001 (going away): gone, not waiting to reconnect.
+  const closed = ['tab-2', busyName];
+  for (const name of closed) expect(byName.get(name)!.status, `${name} status`).toBe('gone');
+  for (const name of [...byName.keys()].filter((n) => !closed.includes(n))) expect(byName.get(name)!.status, `${name} status`).not.toBe('gone');
   const newcomer = byName.get('tab-5')!;
   expect(newcomer.kind).toBe('tab');
   expect(newcomer.backend).toBe('webgl');
   expect(newcomer.samples).toBeGreaterThan(0);
-  // tab-3's held shard went to another peer.
+  // The held shard went to another peer (at its departure, or as a backup after its deadline).
   expect(faulty.accounting.reassigned).toBeGreaterThanOrEqual(1);
 });

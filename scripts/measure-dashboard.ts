@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     const closed = [await window()];
     const opened: Awaited<ReturnType<typeof window>>[] = [];
     const renders: { step: number; sentAt: number; at: number; ms: number }[] = [];
-    const feed0 = { pushes: c.dashboard.pushes, busyMs: c.dashboard.busyMs };
+    const feed0 = { pushes: c.dashboard.pushes, busyMs: c.dashboard.busyMs, cpuMs: c.dashboard.cpuMs };
     const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
     let openMs = 0;
     for (let k = 0; k < rounds; k++) {
@@ -89,6 +89,7 @@ async function main(): Promise<void> {
     await browser.close();
     const pushes = c.dashboard.pushes - feed0.pushes;
     const pushMs = c.dashboard.busyMs - feed0.busyMs;
+    const pushCpuMs = c.dashboard.cpuMs - feed0.cpuMs;
     const mean = (ws: { cpuMsPerSec: number }[]): number => ws.reduce((a, w) => a + w.cpuMsPerSec, 0) / ws.length;
 
     // Latency: a step's completion (coordinator clock) to the first render that shows it.
@@ -122,7 +123,10 @@ async function main(): Promise<void> {
       console.log(`  dashboard ${name.padEnd(7)} coordinator CPU ${f(w.cpuMsPerSec)} ms/s (${f(w.cpuMsPerSec / 10)}% of a core), ${w.steps} steps, ${f(w.cpuMsPerStep)} ms CPU/step`);
     }
     console.log(`  dashboard open minus closed: ${f(mean(opened) - baseline)} ms CPU per second (${f((mean(opened) - baseline) / 10)}% of a core); means ${f(mean(opened))} vs ${f(baseline)} ms/s`);
-    console.log(`  feed, measured inside the coordinator: ${pushes} pushes, ${(pushMs / pushes).toFixed(2)} ms each (build + serialise + send), ${f((1000 * pushMs) / openMs)} ms CPU per second open (${((100 * pushMs) / openMs).toFixed(2)}% of a core)`);
+    console.log(
+      `  feed, measured inside the coordinator: ${pushes} pushes (${f((1000 * pushes) / openMs)}/s), each ${(pushCpuMs / pushes).toFixed(2)} ms CPU (${(pushMs / pushes).toFixed(2)} ms wall) to build, serialise and send; ` +
+        `${f((1000 * pushCpuMs) / openMs)} ms CPU per second open (${((100 * pushCpuMs) / openMs).toFixed(2)}% of a core)`,
+    );
     console.log(`  one snapshot now: ${(buildMs).toFixed(2)} ms to build and serialise, ${(bytes / 1024).toFixed(1)} KiB; ${renders.length} renders in ${rounds * seconds} s open (${f(renders.length / (rounds * seconds))}/s)`);
     console.log(`  update latency, step completed -> DOM: median ${f(q(stepLatency, 0.5))} ms, p90 ${f(q(stepLatency, 0.9))} ms, max ${f(Math.max(...stepLatency))} ms (${stepLatency.length} steps shown)`);
     console.log(`  push sent -> DOM: median ${f(q(pushLatency, 0.5))} ms, p90 ${f(q(pushLatency, 0.9))} ms; render itself: median ${f(q(renderMs, 0.5))} ms, max ${f(Math.max(...renderMs))} ms`);

@@ -76,7 +76,13 @@ export class Charts {
     for (const c of this.all()) ro.observe(c.el);
   }
 
+  private drawn = '';
+
   update(v: RunView): void {
+    // Redraw only when a curve gained a point or a control was applied.
+    const key = `${v.base.runId}/${v.history.length}/${v.breakdown.length}/${v.base.evals.length}/${v.base.controls.length}`;
+    if (key === this.drawn) return;
+    this.drawn = key;
     const h = v.history;
     const steps = h.map((e) => e.step);
     // Validation loss at the step it was measured, on the same x as training loss.

@@ -17,5 +17,7 @@ export function renderConfig(dl: HTMLElement, b: DashboardBase): void {
     ['Shards reassigned', `${num(b.counters.reassigned)}, duplicates dropped ${num(b.counters.duplicatesDropped)}, late dropped ${num(b.counters.lateDropped)}`],
   ];
   const html = rows.map(([k, v]) => `<dt>${k}</dt><dd>${esc(v)}</dd>`).join('');
-  if (dl.innerHTML !== html) dl.innerHTML = html;
+  if (dl.dataset.html === html) return;
+  dl.dataset.html = html;
+  dl.innerHTML = html;
 }

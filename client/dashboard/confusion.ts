@@ -29,5 +29,8 @@ export function renderConfusion(table: HTMLTableElement, caption: HTMLElement, b
       return `<tr><th>${names[t]}</th>${cells}</tr>`;
     })
     .join('');
-  table.innerHTML = head + body;
+  const html = head + body;
+  if (table.dataset.html === html) return;
+  table.dataset.html = html;
+  table.innerHTML = html;
 }

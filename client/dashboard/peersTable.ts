@@ -9,9 +9,11 @@ import { esc } from './format';
 const ORDER: Record<string, number> = { computing: 0, ready: 1, done: 1, 'warming-up': 2, reconnecting: 3, gone: 4 };
 const LABEL: Record<string, string> = { computing: 'computing', ready: 'idle', done: 'done', 'warming-up': 'warming up', reconnecting: 'reconnecting', gone: 'gone' };
 
+const lastHtml = new WeakMap<HTMLElement, string>();
+
 export function renderPeers(body: HTMLElement, peers: PeerView[]): void {
   const rows = [...peers].sort((a, b) => (ORDER[a.status] ?? 9) - (ORDER[b.status] ?? 9) || b.samples - a.samples || a.id.localeCompare(b.id));
-  body.innerHTML = rows
+  const html = rows
     .map((p) => {
       const gpu = p.renderer ? ` title="${esc(p.renderer)}"` : '';
       return (
@@ -23,6 +25,10 @@ export function renderPeers(body: HTMLElement, peers: PeerView[]): void {
       );
     })
     .join('');
+  // Most pushes change a few cells at most: skip the DOM when nothing changed.
+  if (lastHtml.get(body) === html) return;
+  lastHtml.set(body, html);
+  body.innerHTML = html;
 }
 
 function ago(s: number): string {

@@ -31,9 +31,10 @@ export class DashboardFeed {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private lastPush = 0;
-  /** Pushes sent and the time spent building and sending them, for measurements and tests. */
+  /** Pushes sent, and the wall and CPU time spent building and sending them (for measurements). */
   pushes = 0;
   busyMs = 0;
+  cpuMs = 0;
 
   constructor(
     private readonly run: TrainingCoordinator,
@@ -92,6 +93,7 @@ export class DashboardFeed {
     this.lastPush = Date.now();
     if (this.clients.size === 0) return;
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const run = this.run;
     const base = JSON.stringify(dashboardBase(run, this.o.connections(), this.o.joinUrl()));
     const head = `{"type":"status","sentAt":${Date.now()},"runStartedAt":${performance.timeOrigin + run.startedAt},"base":${base}`;
@@ -115,5 +117,7 @@ export class DashboardFeed {
     }
     this.pushes++;
     this.busyMs += performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    this.cpuMs += (cpu.user + cpu.system) / 1000;
   }
 }

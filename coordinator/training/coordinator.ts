@@ -170,7 +170,9 @@ export class TrainingCoordinator {
     if (this.async?.owns(g.taskId)) return this.async.onGrad(peerId, g);
     const size = this.engine.taskSize(g.taskId);
     if (size === null || this.engine.current?.kind !== 'train' || g.step !== this.engine.current.id) {
-      this.perform(this.engine.result(peerId, g.taskId, now).effects);
+      const late = this.engine.result(peerId, g.taskId, now);
+      this.timeline.returned(peerId, g.taskId, now, g.computeMs, late.verdict);
+      this.perform(late.effects);
       return;
     }
     const reject = (code: 'GRAD_WRONG_LENGTH' | 'GRAD_NOT_FINITE', msg: string): never => {
@@ -207,7 +209,9 @@ export class TrainingCoordinator {
     const now = this.io.now();
     const size = this.engine.taskSize(r.taskId);
     if (size === null || this.engine.current?.kind !== 'eval' || r.evalId !== this.engine.current.id) {
-      this.perform(this.engine.result(peerId, r.taskId, now).effects);
+      const late = this.engine.result(peerId, r.taskId, now);
+      this.timeline.returned(peerId, r.taskId, now, r.computeMs, late.verdict);
+      this.perform(late.effects);
       return;
     }
     try {
