@@ -143,6 +143,8 @@ export class PeerSession {
         this.o.onChange?.(this.stats);
         return;
       case MessageCode.DONE:
+        // Tasks still queued belong to a run that is over: computing them would only flip us back to idle.
+        this.queue = [];
         this.set('done', m.body.reason);
         return;
       case MessageCode.WEIGHTS:
@@ -186,7 +188,7 @@ export class PeerSession {
   }
 
   private pump(): void {
-    if (this.working || !this.trainer || this.stats.state === 'warming-up' || this.stats.state === 'downloading') return;
+    if (this.working || !this.trainer || this.stats.state === 'warming-up' || this.stats.state === 'downloading' || this.stats.state === 'done') return;
     const t = this.queue.shift();
     if (!t) return;
     // A newer training step makes an older one pointless (the coordinator has
