@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { peerStatus } from './server/status';
 import type { TrainingCoordinator } from './training/coordinator';
 
 /** The run's JSON report: what was asked, what happened, what it reached. */
@@ -27,7 +28,7 @@ export function buildReport(run: TrainingCoordinator, wallSeconds: number): Reco
       meanComputeMs: p.steps > 0 ? p.computeMs / p.steps : 0,
       samplesPerSec: p.speed,
       connections: p.connections,
-      status: p.status,
+      status: peerStatus(run, p),
     })),
     steps: run.step,
     epochs: run.accounting.filter((a) => a.complete).length,

@@ -22,7 +22,10 @@ export function proportionalSizes(n: number, weights: readonly number[]): number
  * Cuts `n` samples across peers so that all are expected to finish at the
  * same moment T under their cost models (overhead + n_i * perSample):
  * n_i = (T - a_i) / b_i with sum n_i = n. A peer whose overhead alone exceeds
- * T gets nothing (it would only finish last). Sizes sum to exactly n.
+ * T would only finish last; it still gets a small floor share (1 to 8
+ * samples, at most a quarter of an equal share), so that its speed keeps being measured: a tab misjudged at
+ * warm-up, or one that got faster, is not starved for the rest of the run.
+ * Sizes sum to exactly n.
  */
 export function balancedSizes(n: number, models: readonly { msPerSample: number; overheadMs: number }[]): number[] {
   if (models.length === 0) return [];
@@ -42,5 +45,11 @@ export function balancedSizes(n: number, models: readonly { msPerSample: number;
     if (worst < 0) break;
     active[worst] = false;
   }
-  return proportionalSizes(n, ideal.map((x) => Math.max(0, x)));
+  const k = models.length;
+  const floor = n >= k ? Math.max(1, Math.min(8, Math.floor(n / (4 * k)))) : 0;
+  const short = ideal.reduce((a, x) => a + Math.max(0, floor - x), 0);
+  // Take the floor shares from the others in proportion to what they have.
+  const spare = ideal.reduce((a, x) => a + Math.max(0, x - floor), 0);
+  const adjusted = ideal.map((x) => (x < floor ? floor : spare > 0 ? x - (short * (x - floor)) / spare : x));
+  return proportionalSizes(n, adjusted.map((x) => Math.max(0, x)));
 }

@@ -149,7 +149,7 @@ export function dashboardBase(run: TrainingCoordinator, connections: number, joi
 }
 
 /** The coordinator's status, with "computing" only while a shard is out, and "done" at the end. */
-function peerStatus(run: TrainingCoordinator, p: PeerRecord): string {
+export function peerStatus(run: TrainingCoordinator, p: PeerRecord): string {
   if (p.status !== 'computing' && p.status !== 'ready') return p.status;
   if (run.state === 'done') return 'done';
   return run.timeline.busy(p.id) ? 'computing' : 'ready';

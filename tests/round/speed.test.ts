@@ -18,9 +18,12 @@ describe('shard sizing by cost model', () => {
     expect(Math.abs(t[0]! - t[1]!)).toBeLessThan(4);
   });
 
-  it('a peer whose overhead alone exceeds the step gets nothing', () => {
-    const sizes = balancedSizes(8, [speedModel(1000, 0), speedModel(1000, 500)]);
-    expect(sizes).toEqual([8, 0]);
+  it('a peer whose overhead alone exceeds the step still gets a small floor share, so it keeps being measured', () => {
+    expect(balancedSizes(128, [speedModel(1000, 0), speedModel(1000, 500)])).toEqual([120, 8]);
+    expect(balancedSizes(8, [speedModel(1000, 0), speedModel(1000, 500)])).toEqual([7, 1]);
+    const sizes = balancedSizes(256, [speedModel(2000, 10), speedModel(2000, 10), speedModel(10, 900)]);
+    expect(sizes[2]).toBe(8);
+    expect(sizes[0]! + sizes[1]! + sizes[2]!).toBe(256);
   });
 
   it('a small shard no longer reads as a slow peer: the overhead is kept apart', () => {
