@@ -145,7 +145,9 @@ export class Evaluator {
       this.final.valLoss = metrics.loss;
       this.final.valAccuracy = accuracy;
       this.final.trainLoss = lastTrain?.loss ?? null;
-      const improved = metrics.loss < this.bestValLoss;
+      // Only the passes after an epoch compete: the final pass re-measures the restored best weights
+      // (the same loss up to summation order) and must not move the best epoch.
+      const improved = pass.then === 'epoch' && metrics.loss < this.bestValLoss;
       if (improved) {
         this.bestValLoss = metrics.loss;
         this.bestEpoch = pass.epoch;
