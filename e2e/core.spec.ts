@@ -14,7 +14,7 @@ const tensors = (page: Page): Promise<number> => page.evaluate(() => (window as 
 test('three WebGL tabs train MNIST to the stated accuracy, without leaking tensors', async ({ context }) => {
   const dir = mkdtempSync(join(tmpdir(), 'tabtrain-e2e-'));
   const report = join(dir, 'report.json');
-  const cli = startCli(['serve', '--port', '0', '--host', '127.0.0.1', '--min-peers', '3', '--exit-when-done', '--epochs', '2', '--batch-size', '64', '--report', report]);
+  const cli = startCli(['serve', '--port', '0', '--host', '127.0.0.1', '--min-peers', '3', '--exit-when-done', '--epochs', '2', '--batch-size', '128', '--report', report]);
   try {
     const url = local(await cli.joinUrl);
     const pages: Page[] = [];
