@@ -20,6 +20,7 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getEl
 let lostSince: number | null = null;
 let session: PeerSession | null = null;
 let predictor: Predictor | null = null;
+const tensorsAfterStep: Record<number, number> = {};
 
 function show(live: PeerStats): void {
   // Once the run says it is over, a late task finishing does not make this tab "idle" again.
@@ -76,12 +77,16 @@ async function main(): Promise<void> {
     socket: (url) => new WebSocket(url) as unknown as PeerSocket,
     resolveUrl: (path) => new URL(path, location.href).toString(),
     onChange: show,
-    onWeights: () => predictor?.weightsChanged(),
+    onWeights: () => {
+      predictor?.weightsChanged();
+      // Live tensors once each task is over (the leak check reads it; mid-task counts include the batch).
+      if (session) tensorsAfterStep[session.stats.steps] = tf.memory().numTensors;
+    },
     shapeBuckets: choice.backend === 'webgl',
   });
   $('pad-clear').addEventListener('click', () => predictor?.clear());
   // Tests read the session's counters directly too.
-  Object.assign(window, { tabtrain: session, tabtrainTensors: () => tf.memory().numTensors });
+  Object.assign(window, { tabtrain: session, tabtrainTensors: () => tf.memory().numTensors, tabtrainTensorsAfterStep: tensorsAfterStep });
   session.start();
   show(session.stats);
   // Keep "unreachable for N s" counting while the session retries.
