@@ -4,7 +4,7 @@
 // `N passed, N failed` and exits non-zero if anything failed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 const out = join('test-results');
 rmSync(out, { recursive: true, force: true });
@@ -29,7 +29,8 @@ if (existsSync(vitestJson)) {
   if (vitestStatus !== 0 && r.numFailedTests === 0) failed++;
 } else if (vitestStatus !== 0) failed++;
 
-const pwJson = join(out, 'playwright.json');
+// Absolute: Playwright resolves a relative report path against the config's folder.
+const pwJson = resolve(out, 'playwright.json');
 const pwStatus = run('npx', ['playwright', 'test', '-c', 'e2e/playwright.config.ts'], { PLAYWRIGHT_JSON_OUTPUT_NAME: pwJson });
 if (existsSync(pwJson)) {
   const r = JSON.parse(readFileSync(pwJson, 'utf8'));
