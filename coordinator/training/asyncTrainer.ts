@@ -1,11 +1,11 @@
-import { fail, isTabtrainError } from '../../shared/errors';
+import { isTabtrainError } from '../../shared/errors';
 import { addPenaltyGradients, clipByGlobalNorm, learningRateAt } from '../../shared/optim';
-import { decodeTensor } from '../../shared/compress';
 import type { GradFrame } from '../../shared/protocol';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from '../round/engine';
-import { expectedMs, observe, samplesPerSec } from '../round/speed';
+import { expectedMs } from '../round/speed';
 import type { TrainingCoordinator } from './coordinator';
 import { scheduleConfig } from './coordinator';
+import { checkGradient } from './gradCheck';
 
 /**
  * Asynchronous training with bounded staleness. Every ready peer pulls one
@@ -63,6 +63,8 @@ export class AsyncTrainer {
   private readonly open = new Set<Batch>();
   private readonly tasks = new Map<number, Task>();
   private readonly busy = new Map<string, number>();
+  /** Decode buffer for compressed gradients, reused every update. */
+  private scratch: Float32Array | null = null;
   /** Recently answered tasks and their epochs, so a second copy of one is counted as a duplicate. */
   private readonly answered = new Map<number, number>();
   /** Epochs up to this one have had their validation pass. */
@@ -171,7 +173,7 @@ export class AsyncTrainer {
     };
     let grad: Float32Array;
     try {
-      grad = this.check(g, b.indices.length);
+      grad = checkGradient(g, b.indices.length, run.store, () => (this.scratch ??= new Float32Array(run.store.trainableSize)));
     } catch (e) {
       lost();
       this.busy.set(peerId, -1); // no more work until it reconnects
@@ -197,14 +199,7 @@ export class AsyncTrainer {
     }
     this.nonFinite = 0;
     this.apply(b, g, grad, staleness, now - t.sentAt);
-    if (p) {
-      p.samples += g.count;
-      p.steps++;
-      p.computeMs += g.computeMs;
-      p.cost = observe(p.cost, g.count, g.computeMs);
-      p.speed = samplesPerSec(p.cost);
-      run.engine.updateSpeed(peerId, p.cost);
-    }
+    if (p) run.credit(p, g);
     run.checkpointer?.atBoundary();
     this.pump();
   }
@@ -243,19 +238,6 @@ export class AsyncTrainer {
   }
 
   /** Checks a gradient before it may touch anything; returns it decoded. */
-  private check(g: GradFrame, size: number): Float32Array {
-    const store = this.run.store;
-    if (g.grad.length !== store.trainableSize) throw fail('GRAD_WRONG_LENGTH', `gradient has ${g.grad.length} values, the model has ${store.trainableSize}`, 1008);
-    if (g.state.length !== store.stateSize) throw fail('GRAD_WRONG_LENGTH', `state has ${g.state.length} values, the model has ${store.stateSize}`, 1008);
-    if (g.count !== size) throw fail('GRAD_WRONG_LENGTH', `gradient covers ${g.count} samples, task ${g.taskId} has ${size}`, 1008);
-    const grad = decodeTensor(g.grad);
-    let finite = Number.isFinite(g.lossSum);
-    for (let i = 0; finite && i < grad.length; i++) finite = Number.isFinite(grad[i]!);
-    for (let i = 0; finite && i < g.state.length; i++) finite = Number.isFinite(g.state[i]!);
-    if (!finite) throw fail('GRAD_NOT_FINITE', `gradient of task ${g.taskId} has NaN or Infinity`, 1007);
-    return grad;
-  }
-
   private acc(epoch: number): ReturnType<TrainingCoordinator['epochAccounting']> {
     return this.run.epochAccounting(epoch);
   }

@@ -1,11 +1,12 @@
+import { checkGradient } from './gradCheck';
 import { batchNormLayout } from '../model/batchNormLayout';
 import { observe, samplesPerSec as samplesPerSecAt, speedModel } from '../round/speed';
 import { randomBytes } from 'node:crypto';
-import { decodeTensor, encodeFp32 } from '../../shared/compress';
-import { fail } from '../../shared/errors';
+import { encodeFp32 } from '../../shared/compress';
+import { isTabtrainError } from '../../shared/errors';
 import { addPenaltyGradients, clipByGlobalNorm, createOptimizer, learningRateAt } from '../../shared/optim';
 import type { Optimizer } from '../../shared/optim/types';
-import { TaskFlag, TaskKind, TensorCodec, encodeTask, encodeTaskParts, encodeDone, NO_TENSOR, type EvalResultFrame, type GradFrame, type HelloBody, type TensorPayload } from '../../shared/protocol';
+import { TaskFlag, TaskKind, encodeTask, encodeTaskParts, encodeDone, NO_TENSOR, type EvalResultFrame, type GradFrame, type HelloBody, type TensorPayload } from '../../shared/protocol';
 import { RoundEngine, RoundStage, type Effect } from '../round/engine';
 import { AsyncTrainer } from './asyncTrainer';
 import type { Checkpointer } from './checkpoint';
@@ -175,34 +176,32 @@ export class TrainingCoordinator {
       this.perform(late.effects);
       return;
     }
-    const reject = (code: 'GRAD_WRONG_LENGTH' | 'GRAD_NOT_FINITE', msg: string): never => {
+    let grad: Float32Array;
+    try {
+      grad = checkGradient(g, size, this.store, () => (this.gradScratch ??= new Float32Array(this.store.trainableSize)));
+    } catch (e) {
       this.perform(this.engine.failed(peerId, g.taskId, now));
-      throw fail(code, msg, code === 'GRAD_WRONG_LENGTH' ? 1008 : 1007);
-    };
-    if (g.grad.length !== this.store.trainableSize) reject('GRAD_WRONG_LENGTH', `gradient has ${g.grad.length} values, the model has ${this.store.trainableSize}`);
-    if (g.state.length !== this.store.stateSize) reject('GRAD_WRONG_LENGTH', `state has ${g.state.length} values, the model has ${this.store.stateSize}`);
-    if (g.count !== size) reject('GRAD_WRONG_LENGTH', `gradient covers ${g.count} samples, task ${g.taskId} has ${size}`);
-    // fp32 decodes to a view of the frame; other codecs into one buffer reused every step.
-    const grad = decodeTensor(g.grad, g.grad.codec === TensorCodec.FP32 ? undefined : (this.gradScratch ??= new Float32Array(this.store.trainableSize)));
-    if (!allFinite(grad) || !allFinite(g.state) || !Number.isFinite(g.lossSum)) {
-      if (this.round && ++this.round.failures >= 3) this.finishDiverged();
-      reject('GRAD_NOT_FINITE', `gradient of task ${g.taskId} has NaN or Infinity`);
+      if (isTabtrainError(e) && e.code === 'GRAD_NOT_FINITE' && this.round && ++this.round.failures >= 3) this.finishDiverged();
+      throw e;
     }
     const { verdict, effects } = this.engine.result(peerId, g.taskId, now);
     this.timeline.returned(peerId, g.taskId, now, g.computeMs, verdict);
     if (verdict === 'accepted') {
       this.store.add(grad, g.state, g.count, g.lossSum);
-      if (p) {
-        p.samples += g.count;
-        p.steps++;
-        p.computeMs += g.computeMs;
-        p.cost = observe(p.cost, g.count, g.computeMs);
-        p.speed = samplesPerSecAt(p.cost);
-        this.engine.updateSpeed(peerId, p.cost);
-      }
+      if (p) this.credit(p, g);
       if (this.round) this.round.maxComputeMs = Math.max(this.round.maxComputeMs, g.computeMs);
     }
     this.perform(effects);
+  }
+
+  /** An accepted gradient's contribution to its peer's counters and cost model (sync and async alike). */
+  credit(p: PeerRecord, g: GradFrame): void {
+    p.samples += g.count;
+    p.steps++;
+    p.computeMs += g.computeMs;
+    p.cost = observe(p.cost, g.count, g.computeMs);
+    p.speed = samplesPerSecAt(p.cost);
+    this.engine.updateSpeed(p.id, p.cost);
   }
 
   onEval(peerId: string, r: EvalResultFrame): void {
@@ -452,14 +451,6 @@ export class TrainingCoordinator {
 }
 
 /** x * 0 is 0 for every finite x and NaN otherwise: one branch-free pass, unrolled by 4 (bench item 5). */
-function allFinite(a: Float32Array): boolean {
-  const n = a.length;
-  let s = 0;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) s += a[i]! * 0 + a[i + 1]! * 0 + a[i + 2]! * 0 + a[i + 3]! * 0;
-  for (; i < n; i++) s += a[i]! * 0;
-  return s === 0;
-}
 
 
 export function optimizerConfig(c: RunSetup['config']): import('../../shared/optim/types').OptimizerConfig {
