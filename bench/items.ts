@@ -1,5 +1,6 @@
 import type { BenchContext, ItemResult } from './context';
 import { accuracyItem } from './items/accuracy';
+import { backgroundItem } from './items/background';
 import { capacityItem } from './items/capacity';
 import { codecsItem } from './items/codecs';
 import { optimizerItem } from './items/optimizer';
@@ -12,6 +13,7 @@ export const ITEMS = {
   optimizer: { title: '4. Optimizer kernels', tabs: false, run: optimizerItem },
   capacity: { title: '5. Coordinator capacity', tabs: false, run: capacityItem },
   accuracy: { title: '6. Time to accuracy', tabs: true, run: accuracyItem },
+  background: { title: 'Hidden tabs keep their speed (issue 4)', tabs: true, run: backgroundItem },
 } satisfies Record<string, { title: string; tabs: boolean; run: (c: BenchContext) => Promise<ItemResult> }>;
 
 export type ItemName = keyof typeof ITEMS;

@@ -55,9 +55,9 @@ interface Report {
   accounting: { epochs: Epoch[]; duplicatesDropped: number; reassigned: number; lateDropped: number };
 }
 
-/** The in-page hook that holds one training gradient back (see faultyRun). */
+/** The page's handle on its peer (client/volunteer/peerHost.ts): its test hook holds one training gradient back (see faultyRun). */
 interface Held {
-  hold?: { armed: boolean; held: boolean; release: (() => void) | null };
+  tabtrain: { held: boolean; hold(action: 'arm' | 'disarm' | 'release'): void };
 }
 
 const steps = (page: Page): Promise<number> => page.locator('#steps').textContent().then((t) => Number(t));
@@ -159,32 +159,13 @@ async function faultyRun(browser: Browser, dir: string): Promise<{ r: Report; cl
     // The others are disarmed; one that held too sends its gradient late.
     await expect.poll(() => globalStep(first), { timeout: 60_000 }).toBeGreaterThanOrEqual(20);
     const candidates = [first, ...others];
-    for (const p of candidates) {
-      await p.evaluate(() => {
-        const w = window as unknown as Held & { tabtrain: { trainer: { gradient: (...a: unknown[]) => Promise<unknown> } } };
-        const t = w.tabtrain.trainer;
-        const real = t.gradient.bind(t);
-        w.hold = { armed: true, held: false, release: null };
-        t.gradient = async (...a: unknown[]) => {
-          const g = await real(...a);
-          if (!w.hold!.armed) return g;
-          w.hold!.armed = false;
-          w.hold!.held = true;
-          return new Promise((resolve) => (w.hold!.release = () => resolve(g)));
-        };
-      });
-    }
+    for (const p of candidates) await p.evaluate(() => (window as unknown as Held).tabtrain.hold('arm'));
     const holding = (p: Page): Promise<Page> =>
-      p.waitForFunction(() => (window as unknown as Held).hold?.held === true && document.getElementById('status')?.textContent === 'computing', null, { timeout: 60_000, polling: 50 }).then(() => p);
+      p.waitForFunction(() => (window as unknown as Held).tabtrain.held && document.getElementById('status')?.textContent === 'computing', null, { timeout: 60_000, polling: 50 }).then(() => p);
     const busy = await Promise.any(candidates.map(holding));
     const rest = candidates.filter((p) => p !== busy);
-    for (const p of rest) {
-      await p.evaluate(() => {
-        const h = (window as unknown as Held).hold!;
-        h.armed = false;
-        h.release?.();
-      });
-    }
+    // The others are disarmed; one that held too sends its gradient late.
+    for (const p of rest) await p.evaluate(() => (window as unknown as Held).tabtrain.hold('release'));
     const busyName = new URL(busy.url()).searchParams.get('name')!;
     const busyClosedAt = await globalStep(rest[0]!);
     await busy.close();

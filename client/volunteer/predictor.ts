@@ -1,4 +1,4 @@
-import type { Trainer } from '../trainer/trainer';
+import type { ModelFacts, Prediction } from '../peer/hostMessages';
 import { DrawPad } from './drawPad';
 
 /**
@@ -6,14 +6,21 @@ import { DrawPad } from './drawPad';
  * received (a shard's weights during training, the final weights at the
  * end) predicts the drawn digit; the page shows every class's probability.
  */
-export function isImageClassifier(t: Trainer): boolean {
-  const m = t.dataset.meta;
+export function isImageClassifier(m: ModelFacts): boolean {
   const s = m.inputShape;
   return m.task === 'classification' && m.numClasses > 2 && (s.length === 2 || (s.length === 3 && s[2] === 1)) && s[0]! >= 8 && s[1]! >= 8;
 }
 
+/** The peer's model (in its worker or in the page), asked for predictions. */
+export interface PredictSource {
+  model: ModelFacts | null;
+  predict(pixels: Float32Array): Promise<Prediction>;
+}
+
 export class Predictor {
-  private trainer: Trainer | null = null;
+  private source: PredictSource | null = null;
+  /** Answers can overtake each other: only the newest request's is shown. */
+  private asked = 0;
   private queued = false;
   private lastAuto = 0;
   readonly pad: DrawPad;
@@ -25,8 +32,8 @@ export class Predictor {
     this.pad = new DrawPad(canvas, (final) => this.schedule(final));
   }
 
-  attach(t: Trainer): void {
-    this.trainer = t;
+  attach(s: PredictSource): void {
+    this.source = s;
   }
 
   clear(): void {
@@ -56,13 +63,20 @@ export class Predictor {
   }
 
   predict(): void {
-    const t = this.trainer;
-    if (!t) return;
-    const [h, w] = t.dataset.meta.inputShape as [number, number];
+    void this.ask().catch(() => undefined);
+  }
+
+  private async ask(): Promise<void> {
+    const model = this.source?.model;
+    if (!this.source || !model) return;
+    const [h, w] = model.inputShape as [number, number];
     const x = this.pad.sample(h, w);
     if (!x) return;
-    const probs = toProbabilities(Array.from(t.predict(x)));
-    const names = t.dataset.meta.classNames;
+    const ticket = ++this.asked;
+    const answer = await this.source.predict(x);
+    if (ticket !== this.asked || !answer.probs || this.pad.empty) return;
+    const probs = toProbabilities(answer.probs);
+    const names = model.classNames;
     let best = 0;
     probs.forEach((p, i) => (p > probs[best]! ? (best = i) : 0));
     const label = (i: number): string => names?.[i] ?? String(i);
@@ -77,7 +91,7 @@ export class Predictor {
         return row;
       }),
     );
-    this.out.note.textContent = t.weightsVersion < 0 ? 'The model has not been trained yet: this guess is random.' : `Model version ${t.weightsVersion}, computed in this tab.`;
+    this.out.note.textContent = answer.weightsVersion < 0 ? 'The model has not been trained yet: this guess is random.' : `Model version ${answer.weightsVersion}, computed in this tab.`;
   }
 }
 

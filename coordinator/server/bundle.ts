@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
  */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const DIST = join(ROOT, 'dist', 'client');
-const ENTRIES = { volunteer: 'client/volunteer/main.ts', dashboard: 'client/dashboard/main.ts' } as const;
+// The worker computes a volunteer's gradients; the page loads tfjs (a shared chunk) only when it cannot use the worker.
+const ENTRIES = { volunteer: 'client/volunteer/main.ts', worker: 'client/worker/peerWorker.ts', dashboard: 'client/dashboard/main.ts' } as const;
 
 function newestMtime(dir: string): number {
   let t = 0;
@@ -31,6 +32,8 @@ export async function ensureClientBundle(force = false): Promise<{ built: boolea
     entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([k, v]) => [k, join(ROOT, v)])),
     outdir: DIST,
     bundle: true,
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     format: 'esm',
     platform: 'browser',
     target: 'es2022',

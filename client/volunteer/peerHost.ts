@@ -1,0 +1,171 @@
+import type { BackendChoice } from '../peer/backend';
+import type { FromPeer, HoldAction, ModelFacts, Prediction, StartRequest, ToPeer } from '../peer/hostMessages';
+import type { PeerStats } from '../peer/session';
+
+/**
+ * The page's handle on its peer. By default the peer runs in a Web Worker
+ * with WebGL through OffscreenCanvas, so a hidden tab or one behind other
+ * windows keeps its speed (the page's own timers and GPU work are throttled
+ * then). Where the browser has WebGL in the page but not in a worker, the
+ * peer runs in the page, since WebGL there beats wasm in a worker; where it
+ * has neither, the worker runs wasm or cpu. `?worker=0` forces the page.
+ */
+export type Where = 'worker' | 'page';
+
+export interface Placement {
+  where: Where;
+  why: string;
+}
+
+export interface Capabilities {
+  workers: boolean;
+  workerWebGL: boolean;
+  pageWebGL: boolean;
+}
+
+const IN_WORKER = 'in a Web Worker, so it keeps its speed when this tab is hidden';
+
+/** Where the peer should run: pure, so it is tested without a browser. */
+export function placement(asked: string | null, c: Capabilities, backend: string | null = null): Placement {
+  if (asked === '0' || asked === 'page') return { where: 'page', why: 'in the page, as the link asks (?worker=0); it slows down when this tab is hidden' };
+  if (!c.workers) return { where: 'page', why: 'in the page: this browser has no Web Workers; it slows down when this tab is hidden' };
+  const wantsWebGL = backend === null || backend === 'webgl';
+  if (wantsWebGL && !c.workerWebGL && c.pageWebGL)
+    return { where: 'page', why: 'in the page: this browser has no WebGL in workers (OffscreenCanvas); it slows down when this tab is hidden' };
+  return { where: 'worker', why: IN_WORKER };
+}
+
+export function capabilities(): Capabilities {
+  const gl = (make: () => WebGLRenderingContext | WebGL2RenderingContext | null): boolean => {
+    try {
+      const ctx = make();
+      // Give the context back at once: browsers cap the number alive.
+      ctx?.getExtension('WEBGL_lose_context')?.loseContext();
+      return ctx !== null;
+    } catch {
+      return false;
+    }
+  };
+  return {
+    workers: typeof Worker === 'function',
+    workerWebGL: typeof OffscreenCanvas === 'function' && gl(() => new OffscreenCanvas(1, 1).getContext('webgl2')),
+    pageWebGL: gl(() => document.createElement('canvas').getContext('webgl2') ?? document.createElement('canvas').getContext('webgl')),
+  };
+}
+
+export interface HostEvents {
+  backend(choice: BackendChoice): void;
+  stats(stats: PeerStats): void;
+  taskDone(steps: number): void;
+  failed(message: string): void;
+}
+
+export class PeerHost {
+  stats: PeerStats | null = null;
+  model: ModelFacts | null = null;
+  weightsVersion = -1;
+  /** Test hook state: a gradient is being held back (see GradientHold). */
+  held = false;
+  /** Live tensor count after each finished task, by step count (the leak check reads it). */
+  readonly tensorsAfterStep: Record<number, number> = {};
+  private send: (m: ToPeer) => void = () => undefined;
+  private nextId = 0;
+  private readonly pending = new Map<number, (p: Prediction) => void>();
+
+  constructor(
+    readonly placement: Placement,
+    private readonly events: HostEvents,
+  ) {}
+
+  bind(send: (m: ToPeer) => void): void {
+    this.send = send;
+  }
+
+  post(m: ToPeer): void {
+    this.send(m);
+  }
+
+  receive(m: FromPeer): void {
+    switch (m.type) {
+      case 'backend':
+        return this.events.backend(m.choice);
+      case 'stats':
+        this.stats = m.stats;
+        this.model = m.model;
+        return this.events.stats(m.stats);
+      case 'task-done':
+        this.tensorsAfterStep[m.steps] = m.tensors;
+        this.weightsVersion = m.weightsVersion;
+        return this.events.taskDone(m.steps);
+      case 'predicted': {
+        const done = this.pending.get(m.id);
+        this.pending.delete(m.id);
+        return done?.({ probs: m.probs, weightsVersion: m.weightsVersion });
+      }
+      case 'held':
+        this.held = m.held;
+        return;
+      case 'failed':
+        return this.events.failed(m.message);
+    }
+  }
+
+  /** The peer's own copy of the model reads the drawing pad. */
+  predict(pixels: Float32Array): Promise<Prediction> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      this.send({ type: 'predict', id, pixels });
+    });
+  }
+
+  hold(action: HoldAction): void {
+    this.send({ type: 'hold', action });
+  }
+}
+
+type Start = Omit<StartRequest, 'type' | 'where'>;
+
+/** Starts the peer where `placement` says; a worker that cannot start falls back to the page. */
+export async function startPeer(start: Start, asked: string | null, events: HostEvents): Promise<PeerHost> {
+  let p = placement(asked, capabilities(), start.backend);
+  if (p.where === 'worker') {
+    const host = await tryWorker(start, p, events);
+    if (host.ok) return host.host;
+    p = { where: 'page', why: `in the page: the Web Worker did not start (${host.reason}); it slows down when this tab is hidden` };
+  }
+  // Loaded only here: in the usual case the page never downloads tfjs.
+  const { PeerRuntime } = await import('../peer/peerRuntime');
+  const host = new PeerHost(p, events);
+  const runtime = new PeerRuntime((m) => host.receive(m));
+  host.bind((m) => runtime.handle(m));
+  host.post({ type: 'start', ...start, where: p.why });
+  return host;
+}
+
+function tryWorker(start: Start, p: Placement, events: HostEvents): Promise<{ ok: true; host: PeerHost } | { ok: false; reason: string }> {
+  return new Promise((resolve) => {
+    let worker: Worker;
+    try {
+      worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'tabtrain peer' });
+    } catch (e) {
+      resolve({ ok: false, reason: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+    const host = new PeerHost(p, events);
+    host.bind((m) => worker.postMessage(m));
+    let heard = false;
+    worker.onmessage = (e: MessageEvent<FromPeer>) => {
+      if (!heard) resolve({ ok: true, host });
+      heard = true;
+      host.receive(e.data);
+    };
+    worker.onerror = (e: ErrorEvent) => {
+      const reason = e.message || 'the worker script failed to load';
+      if (heard) return host.receive({ type: 'failed', message: `the computing thread stopped: ${reason}` });
+      worker.terminate();
+      resolve({ ok: false, reason });
+    };
+    host.post({ type: 'start', ...start, where: p.why });
+  });
+}
