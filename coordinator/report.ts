@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { formatWeightsCodec } from '../shared/compress';
 import { peerStatus } from './server/status';
 import type { TrainingCoordinator } from './training/coordinator';
 
@@ -49,6 +50,8 @@ export function buildReport(run: TrainingCoordinator, wallSeconds: number): Reco
     misclassified: run.evaluator.misclassified,
     /** Dashboard control actions (lr, optimizer, batch size, pause...), each at the step it took effect. */
     controls: run.controls,
+    /** --weights-codec: weights payloads sent whole (fp32, or fp16) and as deltas, and their bytes. */
+    weights: { codec: formatWeightsCodec(run.broadcast.codec), ...run.broadcast.counts },
     /** --mode async: staleness histogram and what was dropped. */
     async: run.async ? run.async.report() : null,
     /** --checkpoint-dir: what was saved, and where this run resumed from. */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { formatCompress, formatWeightsCodec, parseCompress, parseWeightsCodec, payloadBytes, weightsStepBytes } from '../shared/compress';
 import { learningRate } from '../shared/config/parse';
 import type { Config } from '../shared/config/schema';
 import { datasetHash, encodeDataset } from '../shared/data/codec';
@@ -50,13 +51,18 @@ export function describeRun(s: RunSetup, stepsPerEpoch: number, totalSteps: numb
   const m = s.dataset.meta;
   const c = s.config;
   const params = s.model.trainableParams;
+  const weights = parseWeightsCodec(c.weightsCodec);
+  const grads = parseCompress(c.compress);
+  const weightsNote = weights.name === 'delta' ? ', full fp32 to a peer that joins or falls behind' : '';
+  const down = `${fmtBytes(weightsStepBytes(weights, params + s.model.stateParams, s.model.specs.length))} weights down (${weights.name === 'none' ? 'fp32' : formatWeightsCodec(weights)}${weightsNote})`;
+  const up = `${fmtBytes(payloadBytes(grads, params, s.model.specs.filter((w) => w.trainable).length))} gradient up (${grads.name === 'none' ? 'fp32' : formatCompress(grads)})`;
   const lines = [
     `dataset ${m.name}: ${m.splits.train} train / ${m.splits.val} val / ${m.splits.test} test, input [${m.inputShape}], ${m.task}${m.task === 'classification' ? ` (${m.numClasses} classes)` : ''}`,
     `model ${c.model}: ${params.toLocaleString('en')} parameters${s.model.stateParams ? ` + ${s.model.stateParams} state` : ''}`,
     ...s.model.layers.map((l) => `  ${l.name.padEnd(12)} ${l.className.padEnd(20)} ${l.outputShape.padEnd(18)} ${l.params.toLocaleString('en')}`),
     `optimizer ${c.optimizer} lr ${s.lr} (${c.schedule}), loss ${s.loss}, mode ${c.mode}`,
     `global batch ${c.batchSize}, ${stepsPerEpoch} steps/epoch, ${totalSteps} steps in all, seed ${c.seed}`,
-    `bytes per step per peer: ${fmtBytes(4 * (params + s.model.stateParams))} weights down + ${fmtBytes(4 * params)} gradient up (fp32)`,
+    `bytes per step per peer: ${down} + ${up}`,
   ];
   return lines;
 }

@@ -21,6 +21,8 @@ export const ErrorCode = {
   GRAD_NOT_FINITE: 'GRAD_NOT_FINITE',
   GRAD_STALE: 'GRAD_STALE',
   GRAD_UNKNOWN_TASK: 'GRAD_UNKNOWN_TASK',
+  // a peer's copy of the weights is not the one a weights delta applies to
+  WEIGHTS_BASE_MISSING: 'WEIGHTS_BASE_MISSING',
   // configuration and data given by a person
   CONFIG_INVALID: 'CONFIG_INVALID',
   DATA_INVALID: 'DATA_INVALID',
@@ -47,6 +49,8 @@ export const CloseStatus = {
   BAD_TOKEN: 4003,
   TRAINING_DONE: 4000,
   REPLACED: 4009,
+  /** A peer's weights are out of step with a delta it was sent: it reconnects and gets full weights. */
+  WEIGHTS_RESYNC: 4010,
 } as const;
 
 export class TabtrainError extends Error {

@@ -1,5 +1,5 @@
-import { GradientEncoder, decodeTensor, specOf } from '../../shared/compress';
-import { CloseStatus } from '../../shared/errors';
+import { GradientEncoder, WeightsReceiver, decodeTensor, specOf } from '../../shared/compress';
+import { CloseStatus, isTabtrainError } from '../../shared/errors';
 import {
   MessageCode,
   TaskFlag,
@@ -70,6 +70,8 @@ export class PeerSession {
   private retry: ReturnType<typeof setTimeout> | null = null;
   /** The codec WELCOME asked for; int8 and top-k keep their error-feedback residual here, on the peer. */
   private gradEncoder: GradientEncoder | null = null;
+  /** Our copy of the weights as TASKs bring them (full, or a delta to the copy; --weights-codec). */
+  private readonly weights = new WeightsReceiver();
 
   constructor(private readonly o: SessionOptions) {}
 
@@ -109,6 +111,7 @@ export class PeerSession {
     if (ws !== this.ws) return;
     this.ws = null;
     this.queue = [];
+    this.weights.reset(); // a new connection starts from full weights
     if (this.stopped) return;
     if (FINAL_CLOSES.has(code)) {
       this.set(code === CloseStatus.TRAINING_DONE ? 'done' : 'refused', reason || `closed (${code})`);
@@ -199,7 +202,10 @@ export class PeerSession {
     this.run(t, obsolete)
       .catch((e: unknown) => {
         this.stats.reason = `task ${t.taskId} failed: ${e instanceof Error ? e.message : String(e)}`;
-        this.ws?.close(CloseStatus.INTERNAL_ERROR, 'peer failed a task');
+        // A typed error with an application close status (browsers allow 1000 and 3000-4999) closes with it:
+        // WEIGHTS_BASE_MISSING reconnects, and the coordinator sends full weights.
+        if (isTabtrainError(e) && e.closeStatus >= 4000) this.ws?.close(e.closeStatus, e.code);
+        else this.ws?.close(CloseStatus.INTERNAL_ERROR, 'peer failed a task');
       })
       .finally(() => {
         this.working = false;
@@ -210,7 +216,8 @@ export class PeerSession {
 
   private async run(t: TaskFrame, obsolete: boolean): Promise<void> {
     const trainer = this.trainer!;
-    if (t.weights.length > 0) trainer.setWeights(t.weightsVersion, decodeTensor(t.weights));
+    const weights = this.weights.receive(t);
+    if (weights) trainer.setWeights(t.weightsVersion, weights);
     if (obsolete) return;
     if (trainer.weightsVersion !== t.weightsVersion) return; // weights we never got: the deadline reassigns the shard
     const ws = this.ws;

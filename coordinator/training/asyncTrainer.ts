@@ -1,11 +1,10 @@
 import { isTabtrainError } from '../../shared/errors';
-import { addPenaltyGradients, clipByGlobalNorm, learningRateAt } from '../../shared/optim';
 import type { GradFrame } from '../../shared/protocol';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from '../round/engine';
 import { expectedMs } from '../round/speed';
 import type { TrainingCoordinator } from './coordinator';
-import { scheduleConfig } from './coordinator';
 import { checkGradient } from './gradCheck';
+import { applyUpdate } from './update';
 
 /**
  * Asynchronous training with bounded staleness. Every ready peer pulls one
@@ -207,7 +206,6 @@ export class AsyncTrainer {
   private apply(b: Batch, g: GradFrame, grad: Float32Array, staleness: number, ms: number): void {
     const run = this.run;
     const store = run.store;
-    const c = run.setup.config;
     const t0 = run.now();
     b.done = true;
     this.open.delete(b);
@@ -215,10 +213,7 @@ export class AsyncTrainer {
     store.resetAccumulators();
     store.add(grad, g.state, g.count, g.lossSum);
     const loss = store.average();
-    if (c.l1 > 0 || c.l2 > 0) addPenaltyGradients(store.meanGrad, store.params, run.setup.model.penaltyMask, c.l1, c.l2);
-    if (c.clipNorm > 0) clipByGlobalNorm(store.meanGrad, c.clipNorm);
-    const lr = learningRateAt(run.lr, scheduleConfig(c), { step: run.step, epoch: run.step / run.sampler.stepsPerEpoch, totalSteps: run.totalSteps });
-    store.apply(run.optimizer, lr);
+    const lr = applyUpdate(run);
     this.acc(b.epoch).samplesUsed += g.count;
     run.step++;
     const now = run.now();

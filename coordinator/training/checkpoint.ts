@@ -207,7 +207,7 @@ export function restoreCheckpoint(run: TrainingCoordinator, ck: Checkpoint, name
     run.peers.set(p.id, {
       ...p,
       status: 'gone',
-      sentVersion: -1,
+      sentWeights: -1,
       joinedAt: at,
       lastSeen: at,
     });

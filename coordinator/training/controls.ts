@@ -2,7 +2,7 @@ import { DEFAULT_LR, type Config } from '../../shared/config/schema';
 import { createOptimizer } from '../../shared/optim';
 import { OPTIMIZER_NAMES } from '../../shared/optim/types';
 import type { TrainingCoordinator } from './coordinator';
-import { optimizerConfig } from './coordinator';
+import { optimizerConfig } from './update';
 
 /**
  * What the dashboard's controls may do to a live run, checked and logged:

@@ -1,12 +1,13 @@
 import { checkGradient } from './gradCheck';
 import { batchNormLayout } from '../model/batchNormLayout';
 import { observe, samplesPerSec as samplesPerSecAt, speedModel } from '../round/speed';
-import { randomBytes } from 'node:crypto';
-import { encodeFp32 } from '../../shared/compress';
+import type { Io } from './io';
+import { newPeerRecord } from './peerRecord';
+import { parseWeightsCodec } from '../../shared/compress';
 import { isTabtrainError } from '../../shared/errors';
-import { addPenaltyGradients, clipByGlobalNorm, createOptimizer, learningRateAt } from '../../shared/optim';
+import { createOptimizer } from '../../shared/optim';
 import type { Optimizer } from '../../shared/optim/types';
-import { TaskFlag, TaskKind, encodeTask, encodeTaskParts, encodeDone, NO_TENSOR, type EvalResultFrame, type GradFrame, type HelloBody, type TensorPayload } from '../../shared/protocol';
+import { encodeDone, type EvalResultFrame, type GradFrame, type HelloBody } from '../../shared/protocol';
 import { RoundEngine, RoundStage, type Effect } from '../round/engine';
 import { AsyncTrainer } from './asyncTrainer';
 import type { Checkpointer } from './checkpoint';
@@ -15,30 +16,21 @@ import type { ControlEntry } from './controls';
 import { StepTimeline } from './timeline';
 import { ParamStore } from './paramStore';
 import { EpochSampler } from './sampler';
+import { TaskSender, type SendEffect } from './taskSender';
+import { applyUpdate, optimizerConfig } from './update';
+import { WeightsBroadcast } from './weightsBroadcast';
 import type { EpochAccounting, ExitReason, HistoryEntry, PeerRecord, RunSetup } from './types';
+
+export type { Io } from './io';
+export { optimizerConfig, scheduleConfig } from './update';
+
+export type RunState = 'waiting' | 'training' | 'paused' | 'evaluating' | 'done';
 
 /**
  * The training run, without sockets: membership, the synchronous step loop,
  * evaluation passes and the record of it all. The server turns network and
  * timer events into calls here, and performs what comes out through `Io`.
  */
-export interface Io {
-  now(): number;
-  send(peerId: string, frame: Uint8Array): void;
-  /**
-   * Optional: send parts as the fragments of one message, without joining
-   * them. The parts must not change until written: the weights part is a
-   * snapshot made once per version and shared by every peer (bench item 5).
-   */
-  sendParts?(peerId: string, parts: readonly Uint8Array[]): void;
-  /** Wake `tick()` at this time (ms), replacing any earlier request; null cancels. */
-  wakeAt(at: number | null): void;
-  log(line: string): void;
-  finished(reason: ExitReason): void;
-}
-
-export type RunState = 'waiting' | 'training' | 'paused' | 'evaluating' | 'done';
-
 export class TrainingCoordinator {
   readonly peers = new Map<string, PeerRecord>();
   readonly store: ParamStore;
@@ -65,7 +57,6 @@ export class TrainingCoordinator {
   private paused = false;
   private started = false;
   private round: { lastOfEpoch: boolean; epoch: number; startedAt: number; maxComputeMs: number; failures: number } | null = null;
-  private weightsPayload: { version: number; payload: TensorPayload } | null = null;
   nextPeer = 1;
   /** Dashboard: recent shards per peer and each step's time breakdown (timeline.ts). */
   readonly timeline = new StepTimeline();
@@ -74,6 +65,9 @@ export class TrainingCoordinator {
   /** Set when the global batch changes mid-run (setBatchSize). */
   private plannedSteps: number | null = null;
   private gradScratch: Float32Array | null = null;
+  /** The weights on their way to the peers (--weights-codec) and what each peer holds. */
+  readonly broadcast: WeightsBroadcast;
+  private readonly tasks: TaskSender;
 
   constructor(
     readonly setup: RunSetup,
@@ -89,6 +83,9 @@ export class TrainingCoordinator {
     this.sampler = new EpochSampler(c.seed, setup.dataset.meta.splits.train, c.batchSize);
     this.evaluator = new Evaluator(this, setup);
     this.async = c.mode === 'async' ? new AsyncTrainer(this, c.maxStaleness) : null;
+    const specs = [...setup.model.specs.filter((w) => w.trainable), ...setup.model.specs.filter((w) => !w.trainable)];
+    this.broadcast = new WeightsBroadcast(parseWeightsCodec(c.weightsCodec), this.store, specs.map((w) => w.shape.reduce((a, b) => a * b, 1)));
+    this.tasks = new TaskSender(io, c, this.broadcast, this.timeline);
     this.startedAt = io.now();
   }
 
@@ -110,32 +107,13 @@ export class TrainingCoordinator {
     const known = hello.reconnectToken ? [...this.peers.values()].find((p) => p.reconnectToken === hello.reconnectToken) : undefined;
     if (known) {
       if (known.status !== 'gone' && known.status !== 'reconnecting') this.engine.peerGone(known.id, now);
-      Object.assign(known, { status: 'warming-up', backend: hello.backend, lastSeen: now, sentVersion: -1 });
+      Object.assign(known, { status: 'warming-up', backend: hello.backend, lastSeen: now, sentWeights: -1 });
       this.async?.peerGone(known.id);
       known.connections++;
       return known;
     }
     const id = `p${this.nextPeer++}`;
-    const p: PeerRecord = {
-      id,
-      nickname: hello.nickname || `${hello.kind}-${id}`,
-      kind: hello.kind,
-      backend: hello.backend,
-      backendNote: hello.backendNote,
-      renderer: hello.renderer,
-      reconnectToken: randomBytes(12).toString('hex'),
-      status: 'warming-up',
-      speed: 0,
-      cost: speedModel(0),
-      samples: 0,
-      steps: 0,
-      evalSamples: 0,
-      computeMs: 0,
-      sentVersion: -1,
-      joinedAt: now,
-      lastSeen: now,
-      connections: 1,
-    };
+    const p = newPeerRecord(id, hello, now);
     this.peers.set(id, p);
     return p;
   }
@@ -152,6 +130,7 @@ export class TrainingCoordinator {
   }
 
   leave(peerId: string, reconnecting: boolean): void {
+    this.broadcast.gone(peerId);
     const p = this.peers.get(peerId);
     if (!p || p.status === 'gone') return;
     p.status = reconnecting ? 'reconnecting' : 'gone';
@@ -168,6 +147,7 @@ export class TrainingCoordinator {
     const now = this.io.now();
     const p = this.peers.get(peerId);
     if (p) p.lastSeen = now;
+    this.broadcast.answered(peerId, g.taskId);
     if (this.async?.owns(g.taskId)) return this.async.onGrad(peerId, g);
     const size = this.engine.taskSize(g.taskId);
     if (size === null || this.engine.current?.kind !== 'train' || g.step !== this.engine.current.id) {
@@ -206,6 +186,7 @@ export class TrainingCoordinator {
 
   onEval(peerId: string, r: EvalResultFrame): void {
     const now = this.io.now();
+    this.broadcast.answered(peerId, r.taskId);
     const size = this.engine.taskSize(r.taskId);
     if (size === null || this.engine.current?.kind !== 'eval' || r.evalId !== this.engine.current.id) {
       const late = this.engine.result(peerId, r.taskId, now);
@@ -332,18 +313,12 @@ export class TrainingCoordinator {
   private completeStep(): void {
     const r = this.round!;
     const t0 = this.io.now();
-    const c = this.setup.config;
     const loss = this.store.average();
-    if (c.l1 > 0 || c.l2 > 0) addPenaltyGradients(this.store.meanGrad, this.store.params, this.setup.model.penaltyMask, c.l1, c.l2);
-    if (c.clipNorm > 0) clipByGlobalNorm(this.store.meanGrad, c.clipNorm);
-    const lr = learningRateAt(this.lr, scheduleConfig(c), { step: this.step, epoch: this.step / this.sampler.stepsPerEpoch, totalSteps: this.totalSteps });
-    this.store.apply(this.optimizer, lr);
+    const lr = applyUpdate(this);
     const acc = this.epochAccounting(r.epoch);
     acc.samplesUsed += this.store.count;
-    const before = this.engine.counters;
-    acc.duplicatesDropped = before.duplicatesDropped - this.countersAtEpochStart(r.epoch).duplicatesDropped;
-    acc.reassigned = before.reassigned - this.countersAtEpochStart(r.epoch).reassigned;
-    acc.lateDropped = before.lateDropped - this.countersAtEpochStart(r.epoch).lateDropped;
+    const atEpochStart = this.epochCounters.get(r.epoch)!;
+    for (const k of ['duplicatesDropped', 'reassigned', 'lateDropped'] as const) acc[k] = this.engine.counters[k] - atEpochStart[k];
     this.step++;
     const now = this.io.now();
     this.history.push({
@@ -369,10 +344,6 @@ export class TrainingCoordinator {
 
   readonly epochCounters = new Map<number, { duplicatesDropped: number; reassigned: number; lateDropped: number }>();
 
-  private countersAtEpochStart(epoch: number): { duplicatesDropped: number; reassigned: number; lateDropped: number } {
-    return this.epochCounters.get(epoch)!;
-  }
-
   epochAccounting(epoch: number): EpochAccounting {
     let a = this.accounting.find((x) => x.epoch === epoch);
     if (!a) {
@@ -395,34 +366,10 @@ export class TrainingCoordinator {
     this.io.wakeAt(at === null ? asyncAt : asyncAt === null ? at : Math.min(at, asyncAt));
   }
 
-  sendTask(e: Extract<Effect, { type: 'send' }>): void {
+  /** A TASK out (taskSender.ts), with the weights when the peer's copy is not the current one. */
+  sendTask(e: SendEffect): void {
     const p = this.peers.get(e.peerId);
-    if (!p) return;
-    const fresh = p.sentVersion !== e.version;
-    const task = {
-      kind: e.kind === 'train' ? TaskKind.TRAIN : TaskKind.EVAL,
-      taskId: e.taskId,
-      step: e.roundId,
-      weightsVersion: e.version,
-      flags: (e.kind === 'train' ? TaskFlag.TRAINING : 0) | (e.kind === 'train' && this.setup.config.augment ? TaskFlag.AUGMENT : 0),
-      seed: (this.setup.config.seed * 2654435761 + e.taskId) >>> 0,
-      indices: e.indices,
-      weights: fresh ? this.currentWeights() : NO_TENSOR,
-    };
-    p.sentVersion = e.version;
-    p.status = 'computing';
-    this.timeline.sent({ kind: e.kind, roundId: e.roundId, taskId: e.taskId, peerId: e.peerId, size: e.indices.length, backup: e.backup }, this.io.now());
-    if (this.io.sendParts && fresh) this.io.sendParts(e.peerId, encodeTaskParts(task));
-    else this.io.send(e.peerId, encodeTask(task));
-  }
-
-  private currentWeights(): TensorPayload {
-    if (!this.weightsPayload || this.weightsPayload.version !== this.store.version) {
-      // With sendParts the payload goes to the sockets as is, so it must be a snapshot (the next step updates the weights in place).
-      const w = this.io.sendParts ? this.store.weights.slice() : this.store.weights;
-      this.weightsPayload = { version: this.store.version, payload: encodeFp32(w) };
-    }
-    return this.weightsPayload.payload;
+    if (p) this.tasks.send(p, e);
   }
 
   /** Called by the evaluator when an epoch's validation pass is recorded. */
@@ -447,25 +394,4 @@ export class TrainingCoordinator {
     if (!restarting) for (const p of this.peers.values()) if (p.status !== 'gone') this.io.send(p.id, done);
     this.io.finished(reason);
   }
-
 }
-
-/** x * 0 is 0 for every finite x and NaN otherwise: one branch-free pass, unrolled by 4 (bench item 5). */
-
-
-export function optimizerConfig(c: RunSetup['config']): import('../../shared/optim/types').OptimizerConfig {
-  const usesMomentum = c.optimizer === 'momentum' || c.optimizer === 'nesterov';
-  return {
-    name: c.optimizer,
-    ...(usesMomentum ? { momentum: c.momentum } : {}),
-    beta1: c.beta1,
-    beta2: c.beta2,
-    epsilon: c.epsilon,
-    ...(c.optimizer === 'adamw' ? { weightDecay: c.weightDecay } : {}),
-  };
-}
-
-export function scheduleConfig(c: RunSetup['config']): import('../../shared/optim/types').ScheduleConfig {
-  return { name: c.schedule, gamma: c.gamma, everyEpochs: c.decayEvery, warmupSteps: c.warmupSteps };
-}
-

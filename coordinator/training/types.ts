@@ -39,8 +39,8 @@ export interface PeerRecord {
   steps: number;
   evalSamples: number;
   computeMs: number;
-  /** The weights version this peer was last sent (so unchanged weights are not resent). */
-  sentVersion: number;
+  /** The weights this peer was last sent (a WeightsBroadcast content serial, -1 none), so unchanged weights are not resent. */
+  sentWeights: number;
   joinedAt: number;
   lastSeen: number;
   connections: number;

@@ -71,13 +71,25 @@ export function encodeFp16(values: Float32Array, scratch?: Uint8Array): TensorPa
 
 /** Decodes into `out` (a fresh array when not given). */
 export function decodeFp16(p: TensorPayload, out?: Float32Array): Float32Array {
+  const h = halfBits(p);
+  const dst = outFor(out, h.length);
+  const t = halfTable();
+  for (let i = 0; i < h.length; i++) dst[i] = t[h[i]!]!;
+  return dst;
+}
+
+/** The payload's half values after checking its size; a view where aligned. */
+function halfBits(p: TensorPayload): Uint16Array {
   const n = p.length;
   if (p.bytes.byteLength !== 2 * n) throw fail('FRAME_INVALID', `fp16 tensor of ${n} values needs ${2 * n} bytes, got ${p.bytes.byteLength}`);
-  const dst = outFor(out, n);
-  const h = p.bytes.byteOffset % 2 === 0 ? new Uint16Array(p.bytes.buffer, p.bytes.byteOffset, n) : new Uint16Array(p.bytes.slice().buffer);
+  return p.bytes.byteOffset % 2 === 0 ? new Uint16Array(p.bytes.buffer, p.bytes.byteOffset, n) : new Uint16Array(p.bytes.slice().buffer);
+}
+
+/** dst += decode(p): half values are exact in float32, so this is the float32 sum (see addInt8). */
+export function addFp16(p: TensorPayload, dst: Float32Array): void {
+  const h = halfBits(p);
   const t = halfTable();
-  for (let i = 0; i < n; i++) dst[i] = t[h[i]!]!;
-  return dst;
+  for (let i = 0; i < h.length; i++) dst[i]! += t[h[i]!]!;
 }
 
 export function outFor(out: Float32Array | undefined, n: number): Float32Array {

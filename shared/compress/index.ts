@@ -7,10 +7,13 @@ import { decodeInt8 } from './int8';
 import { decodeTopk } from './topk';
 
 export { encodeFp32, decodeFp32 } from './fp32';
-export { encodeFp16, decodeFp16, toHalfBits, fromHalfBits, FP16_MAX } from './fp16';
-export { encodeInt8, decodeInt8, int8Bytes } from './int8';
+export { encodeFp16, decodeFp16, addFp16, toHalfBits, fromHalfBits, FP16_MAX } from './fp16';
+export { encodeInt8, decodeInt8, addInt8, int8Bytes } from './int8';
 export { encodeTopk, decodeTopk, kthLargest, topkBytes, TopkScratch } from './topk';
 export { GradientEncoder } from './gradientEncoder';
+export { parseWeightsCodec, formatWeightsCodec, weightsStepBytes, WEIGHTS_CODEC_HELP, type WeightsCodec } from './weightsCodec';
+export { addDelta } from './weightsDelta';
+export { WeightsReceiver } from './weightsReceiver';
 export { parseCompress, formatCompress, codecOf, specOf, welcomeCodec, payloadBytes, topkCount, COMPRESS_HELP, type CompressSpec } from './spec';
 
 /** The codecs this build can decode, for HELLO. */

@@ -97,6 +97,23 @@ export function decodeInt8(p: TensorPayload, out?: Float32Array): Float32Array {
   return dst;
 }
 
+/**
+ * dst += decode(p), each decoded value rounded to float32 first (as
+ * decodeInt8 stores it), then added in float32. The coordinator's mirror and
+ * every peer apply a weights delta through this one function, so their
+ * copies stay bit-identical (weightsDelta.ts).
+ */
+export function addInt8(p: TensorPayload, dst: Float32Array): void {
+  const { scales, lengths, q } = layout(p);
+  let at = 0;
+  for (let s = 0; s < scales.length; s++) {
+    const scale = scales[s]!;
+    const end = at + lengths[s]!;
+    for (let i = at; i < end; i++) dst[i]! += Math.fround(q[i]! * scale);
+    at = end;
+  }
+}
+
 /** residual -= decode(encoded): what the wire did not carry stays behind. */
 export function subtractInt8(e: Int8Encoded, segments: readonly number[] | undefined, residual: Float32Array): void {
   const segs = segments && segments.length > 0 ? segments : [residual.length];

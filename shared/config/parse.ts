@@ -1,5 +1,6 @@
 import { fail } from '../errors';
 import { parseCompress } from '../compress/spec';
+import { parseWeightsCodec } from '../compress/weightsCodec';
 import { configSchema, DEFAULT_LR, type Config } from './schema';
 
 /**
@@ -23,6 +24,7 @@ export function parseConfig(input: unknown): Config {
     throw fail('CONFIG_INVALID', 'min-peers: must be at least 1');
   }
   parseCompress(c.compress);
+  parseWeightsCodec(c.weightsCodec);
   if (c.checkpointEvery > 0 && !c.checkpointDir) {
     throw fail('CONFIG_INVALID', 'checkpointEvery: needs --checkpoint-dir DIR to write the checkpoints to');
   }

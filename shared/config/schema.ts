@@ -75,6 +75,8 @@ export const configSchema = z
     maxStaleness: z.number().int().nonnegative().default(4),
     /** Gradient wire codec. */
     compress: z.string().default('none'),
+    /** Weights wire codec (none | fp16 | delta | delta:fp16); evaluation always gets the exact float32 weights. */
+    weightsCodec: z.string().default('none'),
 
     // --- fleet ---
     /** Headless Chromium tabs started by `run`. */

@@ -26,14 +26,24 @@ export function fp32Payload(values: Float32Array): TensorPayload {
 }
 
 /*
- * TASK (coordinator -> client), 32-byte header:
+ * TASK (coordinator -> client), 36-byte header:
  *   0 u8 code   1 u8 kind (0 train, 1 eval)   2 u8 weights codec (0 = none)   3 u8 flags
  *   4 u32 taskId   8 u32 step (eval: evaluation id)   12 u32 weightsVersion
  *  16 u32 indexCount   20 u32 weights length (floats)   24 u32 weights payload bytes   28 u32 seed
- *  32 u32[indexCount] sample indices, then the weights payload.
+ *  32 u32 baseVersion: with flag WEIGHTS_DELTA, the version the payload is a difference to (else 0)
+ *  36 u32[indexCount] sample indices, then the weights payload.
  */
-export const TASK_HEADER_BYTES = 32;
-export const TaskFlag = { TRAINING: 1, AUGMENT: 2 } as const;
+export const TASK_HEADER_BYTES = 36;
+export const TaskFlag = {
+  TRAINING: 1,
+  AUGMENT: 2,
+  /**
+   * The weights payload is a difference to add to the weights of
+   * `baseVersion` (--weights-codec delta); a peer that does not hold that
+   * version must not apply it (shared/compress/weightsReceiver.ts).
+   */
+  WEIGHTS_DELTA: 4,
+} as const;
 
 export interface TaskFrame {
   kind: TaskKind;
@@ -44,8 +54,10 @@ export interface TaskFrame {
   /** Per-task seed for dropout and augmentation, so a replayed task computes the same gradient. */
   seed: number;
   indices: Uint32Array;
-  /** The weights of `weightsVersion`, or NO_TENSOR when the peer already holds them. */
+  /** The weights of `weightsVersion` (or, with WEIGHTS_DELTA, their difference to `baseVersion`'s), or NO_TENSOR when the peer already holds them. */
   weights: TensorPayload;
+  /** With TaskFlag.WEIGHTS_DELTA: the version the delta applies to; otherwise 0. */
+  baseVersion: number;
 }
 
 export function encodeTask(t: TaskFrame): Uint8Array {
@@ -62,6 +74,7 @@ export function encodeTask(t: TaskFrame): Uint8Array {
   w.u32(20, t.weights.length);
   w.u32(24, t.weights.bytes.byteLength);
   w.u32(28, t.seed);
+  w.u32(32, t.baseVersion);
   w.u32Array(TASK_HEADER_BYTES, t.indices);
   w.raw(weightsAt, t.weights.bytes);
   return w.bytes;
@@ -103,6 +116,7 @@ export function decodeTask(frame: Uint8Array): TaskFrame {
     seed: r.u32(28, 'seed'),
     indices: r.u32Array(TASK_HEADER_BYTES, n, 'indices'),
     weights: { codec, length, bytes: r.slice(weightsAt, payloadBytes, 'weights') },
+    baseVersion: r.u32(32, 'baseVersion'),
   };
 }
 

@@ -5,7 +5,8 @@ import { TrainingCoordinator, type Io } from '../../coordinator/training/coordin
 import type { ExitReason } from '../../coordinator/training/types';
 import { parseConfig } from '../../shared/config/parse';
 import type { ConfigInput } from '../../shared/config/schema';
-import { decodeTensor, encodeFp32 } from '../../shared/compress';
+import { WeightsReceiver, encodeFp32 } from '../../shared/compress';
+import { isTabtrainError } from '../../shared/errors';
 import { MessageCode, TaskKind, decodeMessage, encodeEvalResult, encodeGrad, type TaskFrame } from '../../shared/protocol';
 
 /**
@@ -26,9 +27,11 @@ export interface SimPeer {
   name: string;
   token: string;
   connected: boolean;
-  weights: Float32Array | null;
-  version: number;
+  /** Its copy of the weights, as the TASKs it got built it (full weights or deltas, as a tab's session does). */
+  weights: WeightsReceiver;
   tasks: number;
+  /** Deltas it refused for lack of their base, each followed by a reconnect (as a tab does). */
+  resyncs: number;
 }
 
 export interface Answer {
@@ -83,7 +86,7 @@ export class Sim {
     const rec = this.run.join({ token: '', kind: 'node', backend: 'cpu', backendNote: '', renderer: '', nickname: name, reconnectToken, codecs: [1] });
     let peer = this.peers.find((x) => x.id === rec.id);
     if (!peer) {
-      peer = { id: rec.id, name, token: rec.reconnectToken, connected: true, weights: null, version: -1, tasks: 0 };
+      peer = { id: rec.id, name, token: rec.reconnectToken, connected: true, weights: new WeightsReceiver(), tasks: 0, resyncs: 0 };
       this.peers.push(peer);
     }
     peer.connected = true;
@@ -93,7 +96,7 @@ export class Sim {
 
   leave(peer: SimPeer, reconnecting: boolean): void {
     peer.connected = false;
-    peer.weights = null;
+    peer.weights.reset();
     this.run.leave(peer.id, reconnecting);
   }
 
@@ -130,14 +133,21 @@ export class Sim {
     const m = decodeMessage(frame);
     if (m.code !== MessageCode.TASK) return;
     const t = m.task;
-    if (t.weights.length > 0) {
-      peer.weights = Float32Array.from(decodeTensor(t.weights));
-      peer.version = t.weightsVersion;
+    try {
+      peer.weights.receive(t);
+    } catch (e) {
+      if (!isTabtrainError(e) || e.code !== 'WEIGHTS_BASE_MISSING') throw e;
+      // As a tab's session: close, reconnect under the same identity, get full weights.
+      peer.resyncs++;
+      this.leave(peer, true);
+      this.join(peer.name, peer.token);
+      return;
     }
-    if (!peer.weights || peer.version !== t.weightsVersion) return; // weights it never got: the deadline recovers
+    const weights = peer.weights.weights;
+    if (!weights || peer.weights.version !== t.weightsVersion) return; // weights it never got: the deadline recovers
     peer.tasks++;
     this.now += 1;
-    this.trainer.setWeights(t.weightsVersion, peer.weights);
+    this.trainer.setWeights(t.weightsVersion, weights);
     let deliver: () => void;
     if (t.kind === TaskKind.TRAIN) {
       const g = await this.trainer.gradient(t.indices);

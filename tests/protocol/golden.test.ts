@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { encodeInt8 } from '../../shared/compress';
 import { TabtrainError } from '../../shared/errors';
 import {
   MessageCode,
   PROTOCOL_VERSION,
+  TaskFlag,
   TaskKind,
   TensorCodec,
   decodeMessage,
@@ -28,7 +30,7 @@ describe('golden bytes', () => {
   it('HELLO: code, u16 LE version, then JSON', () => {
     const body = { token: 'tk', kind: 'tab' as const, backend: 'webgl' as const, backendNote: '', renderer: '', nickname: '', reconnectToken: '', codecs: [1] };
     const f = encodeHello(body);
-    expect(hex(f.subarray(0, 3))).toBe('01' + '0100');
+    expect(hex(f.subarray(0, 3))).toBe('01' + '0200'); // v2: TASK carries baseVersion
     expect(hex(f.subarray(3))).toBe(ascii(JSON.stringify(body)));
   });
 
@@ -53,7 +55,7 @@ describe('golden bytes', () => {
     expect(decodeMessage(w)).toEqual({ code: MessageCode.WELCOME, body: welcome });
   });
 
-  it('TASK: 32-byte header, u32 indices, fp32 weights', () => {
+  it('TASK: 36-byte header, u32 indices, fp32 weights', () => {
     const f = encodeTask({
       kind: TaskKind.TRAIN,
       taskId: 7,
@@ -63,14 +65,44 @@ describe('golden bytes', () => {
       seed: 0xdeadbeef,
       indices: Uint32Array.of(5, 258),
       weights: fp32Payload(Float32Array.of(1, -2)),
+      baseVersion: 0,
     });
     expect(hex(f)).toBe(
       '04' + '00' + '01' + '01' + // code, kind train, codec fp32, flags training
         '07000000' + '03000000' + '03000000' + // taskId, step, version
         '02000000' + '02000000' + '08000000' + 'efbeadde' + // 2 indices, 2 floats, 8 bytes, seed
+        '00000000' + // base version (full weights)
         '05000000' + '02010000' + // indices 5, 258
         '0000803f' + '000000c0', // 1.0f, -2.0f
     );
+  });
+
+  it('TASK with a weights delta: flag WEIGHTS_DELTA (4) and the base version it applies to', () => {
+    // int8 delta of [0.5, -1] in one segment: scale 1/127, q = [64, -127] (0.5 * 127 = 63.5 rounds to 64).
+    const f = encodeTask({
+      kind: TaskKind.TRAIN,
+      taskId: 8,
+      step: 4,
+      weightsVersion: 4,
+      flags: 1 | 4,
+      seed: 1,
+      indices: Uint32Array.of(9),
+      weights: encodeInt8(Float32Array.of(0.5, -1)).payload,
+      baseVersion: 3,
+    });
+    expect(hex(f)).toBe(
+      '04' + '00' + '03' + '05' + // code, kind train, codec int8, flags training | delta
+        '08000000' + '04000000' + '04000000' + // taskId, step, version
+        '01000000' + '02000000' + '0e000000' + '01000000' + // 1 index, 2 values, 14 payload bytes, seed
+        '03000000' + // the delta applies to version 3
+        '09000000' + // index 9
+        '01000000' + '0402013c' + '02000000' + '40' + '81' + // 1 segment, scale 1/127 (f32), length 2, q 64 and -127
+        '0000', // padding to 4 bytes
+    );
+    const m = decodeMessage(f);
+    if (m.code !== MessageCode.TASK) throw new Error('not TASK');
+    expect(m.task.baseVersion).toBe(3);
+    expect(m.task.flags & TaskFlag.WEIGHTS_DELTA).toBe(TaskFlag.WEIGHTS_DELTA);
   });
 
   it('GRAD: 48-byte header, gradient, state', () => {
@@ -103,7 +135,7 @@ describe('golden bytes', () => {
 
 describe('round trips', () => {
   it('every binary message decodes to what was encoded', () => {
-    const task = { kind: TaskKind.EVAL, taskId: 1, step: 2, weightsVersion: 3, flags: 0, seed: 4, indices: Uint32Array.of(1, 2, 3), weights: NO_TENSOR };
+    const task = { kind: TaskKind.EVAL, taskId: 1, step: 2, weightsVersion: 3, flags: 0, seed: 4, indices: Uint32Array.of(1, 2, 3), weights: NO_TENSOR, baseVersion: 0 };
     const t = decodeMessage(encodeTask(task));
     expect(t.code).toBe(MessageCode.TASK);
     if (t.code !== MessageCode.TASK) return;
@@ -150,8 +182,8 @@ describe('malformed frames', () => {
   });
 
   it('a TASK whose indices run past the end is truncated, with the byte range', () => {
-    const f = encodeTask({ kind: TaskKind.TRAIN, taskId: 1, step: 0, weightsVersion: 0, flags: 0, seed: 0, indices: Uint32Array.of(1, 2, 3), weights: NO_TENSOR });
-    expect(() => decodeMessage(f.subarray(0, f.length - 2))).toThrow(/TASK frame is 42 bytes; indices needs bytes 32\.\.44/);
+    const f = encodeTask({ kind: TaskKind.TRAIN, taskId: 1, step: 0, weightsVersion: 0, flags: 0, seed: 0, indices: Uint32Array.of(1, 2, 3), weights: NO_TENSOR, baseVersion: 0 });
+    expect(() => decodeMessage(f.subarray(0, f.length - 2))).toThrow(/TASK frame is 46 bytes; indices needs bytes 36\.\.48/);
   });
 
   it('a GRAD with an unknown codec, or trailing bytes, is invalid', () => {
@@ -171,7 +203,7 @@ describe('malformed frames', () => {
   });
 
   it('HELLO with an unknown field is invalid (schemas are strict)', () => {
-    const f = Uint8Array.from([0x01, 0x01, 0x00, ...Buffer.from('{"token":"t","kind":"tab","backend":"cpu","extra":1}')]);
+    const f = Uint8Array.from([0x01, PROTOCOL_VERSION, 0x00, ...Buffer.from('{"token":"t","kind":"tab","backend":"cpu","extra":1}')]);
     expect(() => decodeMessage(f)).toThrow(/HELLO body is invalid/);
   });
 
