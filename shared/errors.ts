@@ -51,6 +51,12 @@ export const CloseStatus = {
   REPLACED: 4009,
   /** A peer's weights are out of step with a delta it was sent: it reconnects and gets full weights. */
   WEIGHTS_RESYNC: 4010,
+  /**
+   * A peer could not start or failed a task and closes itself: its shards are
+   * reassigned and it reconnects. (A page's WebSocket may only close with 1000
+   * or 3000-4999: 1011 would throw there and leave the socket open.)
+   */
+  PEER_FAILED: 4011,
 } as const;
 
 export class TabtrainError extends Error {

@@ -131,7 +131,7 @@ export class PeerSession {
         this.backoffMs = 250;
         void this.welcome(ws, m.body).catch((e: unknown) => {
           this.set('refused', `could not start: ${e instanceof Error ? e.message : String(e)}`);
-          ws.close(CloseStatus.INTERNAL_ERROR, 'peer could not start');
+          ws.close(CloseStatus.PEER_FAILED, 'peer could not start');
         });
         return;
       case MessageCode.TASK:
@@ -205,7 +205,7 @@ export class PeerSession {
         // A typed error with an application close status (browsers allow 1000 and 3000-4999) closes with it:
         // WEIGHTS_BASE_MISSING reconnects, and the coordinator sends full weights.
         if (isTabtrainError(e) && e.closeStatus >= 4000) this.ws?.close(e.closeStatus, e.code);
-        else this.ws?.close(CloseStatus.INTERNAL_ERROR, 'peer failed a task');
+        else this.ws?.close(CloseStatus.PEER_FAILED, 'peer failed a task');
       })
       .finally(() => {
         this.working = false;
