@@ -1,4 +1,5 @@
 import { cpus, loadavg } from 'node:os';
+import type { TabBrowser } from './tabs';
 
 /** What every bench item gets: the mode, a logger, and the machine it runs on. */
 export interface BenchContext {
@@ -7,6 +8,8 @@ export interface BenchContext {
   repeats: number;
   log: (line: string) => void;
   chromium: string | null;
+  /** The headless Chromium of this bench process, launched on first use and shared by the items (closed by main). */
+  tabBrowser: () => Promise<TabBrowser>;
 }
 
 export interface Machine {

@@ -5,6 +5,7 @@ import { findChromium } from '../coordinator/peers/chromium';
 import { machine, type BenchContext, type ItemResult } from './context';
 import { ITEMS, type ItemName } from './items';
 import { summaryMarkdown } from './summary';
+import { TabBrowser } from './tabs';
 
 /**
  * `tabtrain bench [--quick] [--only a,b] [--name NAME] [--repeats N] [--chromium PATH]`
@@ -68,13 +69,19 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const a = parseBenchArgs(argv);
-  const names = a.only.length ? a.only : (Object.keys(ITEMS) as ItemName[]);
+  const names = a.only.length ? a.only : (Object.keys(ITEMS) as ItemName[]).filter((n) => !a.quick || !('inQuick' in ITEMS[n]) || ITEMS[n].inQuick);
   const needsTabs = names.some((n) => ITEMS[n].tabs);
+  let browser: Promise<TabBrowser> | null = null;
   const ctx: BenchContext = {
     quick: a.quick,
     repeats: a.repeats ?? (a.quick ? 2 : 3),
     log: (l) => console.log(`[bench] ${l}`),
     chromium: needsTabs ? findChromium(a.chromium ?? undefined) : null,
+    tabBrowser: async () => {
+      // Relaunched if an earlier item's failure took it down.
+      if (browser && !(await browser.then((b) => b.connected, () => false))) browser = null;
+      return (browser ??= TabBrowser.launch(ctx.chromium!, () => undefined));
+    },
   };
   const m = machine();
   ctx.log(`${a.quick ? 'quick' : 'full'} run "${a.name}": ${names.join(', ')} on ${m.cores} cores (${m.cpu}), node ${m.node}`);
@@ -93,6 +100,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     }
     ctx.log(`${n} took ${results[n]!.seconds.toFixed(0)} s`);
   }
+  if (browser) await (browser as Promise<TabBrowser>).then((b) => b.close(), () => undefined);
   mkdirSync(RESULTS_DIR, { recursive: true });
   const svgFiles: Record<string, string> = {};
   for (const r of Object.values(results)) {

@@ -1,9 +1,10 @@
 /**
  * Child process of the capacity bench (item 5): one coordinator, alone in
  * its process so that its CPU and memory are its own. Prints one JSON line
- * with the join URL, then, when the run ends, one with the measurements.
+ * with the join URL, then, when the run ends or `deadlineSec` passes (a
+ * partial result, reason "timeout"), one with the measurements.
  *
- *   node --import tsx bench/capacity/serve.ts '{"peers":50,"hidden":[316,316],"steps":10}'
+ *   node --import tsx bench/capacity/serve.ts '{"peers":50,"hidden":[316,316],"steps":10,"deadlineSec":120}'
  */
 import { percentile } from '../stats';
 import { startRun } from '../run';
@@ -12,6 +13,7 @@ interface Args {
   peers: number;
   hidden: number[];
   steps: number;
+  deadlineSec: number;
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as Args;
@@ -29,43 +31,47 @@ const r = await startRun({
 const run = r.c.run;
 console.log(JSON.stringify({ joinUrl: r.c.localJoinUrl, params: run.store.trainableSize, batchSize }));
 
+// CPU and wall time over the steady steps: from the end of the first step to the end of the last.
 let peakRss = process.memoryUsage.rss();
 let cpuAtFirst: NodeJS.CpuUsage | null = null;
-let tAtFirst = 0;
-let cpuAtLast: NodeJS.CpuUsage | null = null;
-let tAtLast = 0;
+let cpuSteady: NodeJS.CpuUsage | null = null;
+let stepsSampled = 0;
 const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
-  if (!cpuAtFirst && run.history.length >= 1) {
-    cpuAtFirst = process.cpuUsage();
-    tAtFirst = performance.now();
+  if (!cpuAtFirst && run.history.length >= 1) cpuAtFirst = process.cpuUsage();
+  if (cpuAtFirst && run.history.length > stepsSampled && stepsSampled < args.steps) {
+    stepsSampled = run.history.length;
+    cpuSteady = process.cpuUsage(cpuAtFirst);
   }
-  if (!cpuAtLast && run.history.length >= args.steps) {
-    cpuAtLast = process.cpuUsage(cpuAtFirst ?? undefined);
-    tAtLast = performance.now();
-  }
-}, 25);
+}, 10);
 
-const reason = await r.c.done;
+let deadline: ReturnType<typeof setTimeout> | undefined;
+const reason = await Promise.race([r.c.done, new Promise<'timeout'>((res) => (deadline = setTimeout(() => res('timeout'), args.deadlineSec * 1000)))]);
+clearTimeout(deadline);
 clearInterval(sampler);
-const h = run.history;
-// The first step includes every peer's first weights download; steady state is the rest.
+if (cpuAtFirst && run.history.length > stepsSampled) {
+  // The last step ended just before the run did (its final evaluation was quicker than one sample).
+  stepsSampled = Math.min(run.history.length, args.steps);
+  cpuSteady = process.cpuUsage(cpuAtFirst);
+}
+const h = run.history.slice(0, stepsSampled);
+// The first step includes the joins' aftermath; steady state is the rest.
 const steady = h.slice(1);
 const latencies = steady.map((x) => x.ms + x.updateMs);
-const span = steady.length > 1 ? steady.at(-1)!.t - h[0]!.t : NaN;
-const cpu = cpuAtLast ?? process.cpuUsage(cpuAtFirst ?? undefined);
-const wallMs = (tAtLast || performance.now()) - tAtFirst;
+const spanSec = steady.length >= 1 ? steady.at(-1)!.t - h[0]!.t : NaN;
+const cpuMs = cpuSteady ? (cpuSteady.user + cpuSteady.system) / 1000 : NaN;
 console.log(
   JSON.stringify({
     result: {
       reason,
-      steps: run.step,
+      steps: h.length,
       peersReady: run.readyPeers,
-      stepsPerSec: steady.length / span,
+      joinSeconds: run.trainStartedAt === null ? NaN : (run.trainStartedAt - run.startedAt) / 1000,
+      stepsPerSec: steady.length / spanSec,
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
-      cpuCores: (cpu.user + cpu.system) / 1000 / wallMs,
-      cpuMsPerStep: (cpu.user + cpu.system) / 1000 / Math.max(1, args.steps - 1),
+      cpuCores: cpuMs / 1000 / spanSec,
+      cpuMsPerStep: cpuMs / Math.max(1, steady.length),
       peakRssMB: peakRss / 2 ** 20,
       maxRssMB: process.resourceUsage().maxRSS / 1024,
       heapUsedMB: process.memoryUsage().heapUsed / 2 ** 20,

@@ -2,8 +2,9 @@ import type { BenchContext, ItemResult } from '../context';
 import { machine, table } from '../context';
 import { median, round } from '../stats';
 import { barChart, stackedBars } from '../svg';
-import { TabBrowser, steadySamplesPerSec, type TabRun } from '../tabs';
+import { describePhases, steadySamplesPerSec, type TabRun } from '../tabs';
 import { startRun } from '../run';
+import type { HistoryEntry } from '../../coordinator/training/types';
 
 /**
  * Items 1 and 2. Scaling: samples/s of the MLP on MNIST (global batch 128)
@@ -25,6 +26,14 @@ interface Anatomy {
   totalMs: number;
   outsideShareMean: number;
   outsideShareCritical: number;
+}
+
+/** Steps of the whole run over twice its median step (new shard shapes compile WebGL programs), and their time beyond the median. */
+function slowSteps(h: readonly HistoryEntry[]): { count: number; extraSeconds: number } {
+  const ms = h.map((x) => x.ms + x.updateMs);
+  const m = median(ms);
+  const slow = ms.filter((x) => x > 2 * m);
+  return { count: slow.length, extraSeconds: slow.reduce((a, x) => a + x - m, 0) / 1000 };
 }
 
 /** Median over steady steps of each part; parts of one step add up to its wall time. */
@@ -59,46 +68,45 @@ function anatomy(r: TabRun, skip: number): Anatomy {
 }
 
 export async function scalingItem(ctx: BenchContext): Promise<ItemResult> {
-  const steps = ctx.quick ? 60 : 150;
-  const skip = ctx.quick ? 10 : 20;
+  // Quick: 32 steps, the same runs as item 6's quick MLP runs (TabBrowser measures them once).
+  const length = { steps: ctx.quick ? 32 : 150 };
+  const skip = ctx.quick ? 8 : 20;
   const repeats = ctx.quick ? 1 : ctx.repeats;
-  const config = { dataset: 'mnist', model: 'mlp', batchSize: 128, steps, optimizer: 'adam' as const, seed: 1 };
+  const config = { dataset: 'mnist', model: 'mlp', batchSize: 128, optimizer: 'adam' as const, seed: 1, ...length };
   const probeRun = await startRun(config);
   const setup = probeRun.prepared.setup;
+  const steps = probeRun.c.run.totalSteps;
   await probeRun.close();
-  const browser = await TabBrowser.launch(ctx.chromium!, () => undefined);
-  const rows: { repeat: number; baseline: number; baselineMedianStep: number; fleets: Record<number, number>; medianStep: Record<number, number>; anatomy: Record<number, Anatomy> }[] = [];
+  const browser = await ctx.tabBrowser();
+  const rows: { repeat: number; baseline: number; baselineMedianStep: number; fleets: Record<number, number>; medianStep: Record<number, number>; anatomy: Record<number, Anatomy>; slow: Record<number, { count: number; extraSeconds: number }> }[] = [];
   let renderer = '';
   let backends: string[] = [];
-  try {
-    for (let rep = 0; rep < repeats; rep++) {
-      const b = await browser.baseline({
-        topology: setup.model.topology,
-        inputShape: setup.dataset.meta.inputShape,
-        classes: setup.dataset.meta.numClasses,
-        trainSize: setup.dataset.meta.splits.train,
-        batch: 128,
-        steps: steps,
-        lr: setup.lr,
-        loss: setup.loss,
-      });
-      const steady = b.stepMs.slice(skip);
-      const baseline = (128 * steady.length * 1000) / steady.reduce((a, x) => a + x, 0);
-      ctx.log(`scaling repeat ${rep + 1}: baseline (plain tfjs, one ${b.backend} tab) ${baseline.toFixed(0)} samples/s`);
-      const row = { repeat: rep + 1, baseline, baselineMedianStep: (128 * 1000) / median(steady), fleets: {} as Record<number, number>, medianStep: {} as Record<number, number>, anatomy: {} as Record<number, Anatomy> };
-      for (const n of FLEETS) {
-        const r = await browser.run(config, n, 600_000);
-        renderer = r.renderer;
-        backends = r.backends;
-        row.fleets[n] = steadySamplesPerSec(r.history, skip);
-        row.medianStep[n] = (128 * 1000) / median(r.history.slice(skip).map((h) => h.ms + h.updateMs));
-        row.anatomy[n] = anatomy(r, skip);
-        ctx.log(`scaling repeat ${rep + 1}: ${n} tab${n > 1 ? 's' : ''} ${row.fleets[n]!.toFixed(0)} samples/s (${(row.fleets[n]! / baseline).toFixed(2)}x baseline), step ${row.anatomy[n]!.totalMs.toFixed(1)} ms, ${(100 * row.anatomy[n]!.outsideShareCritical).toFixed(0)}% outside tab compute`);
-      }
-      rows.push(row);
+  for (let rep = 0; rep < repeats; rep++) {
+    const b = await browser.baseline({
+      topology: setup.model.topology,
+      inputShape: setup.dataset.meta.inputShape,
+      classes: setup.dataset.meta.numClasses,
+      trainSize: setup.dataset.meta.splits.train,
+      batch: 128,
+      steps,
+      lr: setup.lr,
+      loss: setup.loss,
+    });
+    const steady = b.stepMs.slice(skip);
+    const baseline = (128 * steady.length * 1000) / steady.reduce((a, x) => a + x, 0);
+    ctx.log(`scaling repeat ${rep + 1}: baseline (plain tfjs, one ${b.backend} tab) ${baseline.toFixed(0)} samples/s`);
+    const row = { repeat: rep + 1, baseline, baselineMedianStep: (128 * 1000) / median(steady), fleets: {} as Record<number, number>, medianStep: {} as Record<number, number>, anatomy: {} as Record<number, Anatomy>, slow: {} as Record<number, { count: number; extraSeconds: number }> };
+    for (const n of FLEETS) {
+      const r = await browser.run(config, n, 600_000, rep + 1);
+      renderer = r.renderer;
+      backends = r.backends;
+      row.fleets[n] = steadySamplesPerSec(r.history, skip);
+      row.medianStep[n] = (128 * 1000) / median(r.history.slice(skip).map((h) => h.ms + h.updateMs));
+      row.anatomy[n] = anatomy(r, skip);
+      row.slow[n] = slowSteps(r.history);
+      ctx.log(`scaling repeat ${rep + 1}: ${n} tab${n > 1 ? 's' : ''} ${row.fleets[n]!.toFixed(0)} samples/s (${(row.fleets[n]! / baseline).toFixed(2)}x baseline), step ${row.anatomy[n]!.totalMs.toFixed(1)} ms, ${(100 * row.anatomy[n]!.outsideShareCritical).toFixed(0)}% outside tab compute, ${row.slow[n]!.count} slow steps (+${row.slow[n]!.extraSeconds.toFixed(1)} s); run ${describePhases(r)}`);
     }
-  } finally {
-    await browser.close();
+    rows.push(row);
   }
   const cores = machine().cores;
   const baseline = median(rows.map((r) => r.baseline));
@@ -109,6 +117,8 @@ export async function scalingItem(ctx: BenchContext): Promise<ItemResult> {
     vsOneTab: round(median(rows.map((r) => r.fleets[n]! / r.fleets[1]!)), 3),
     medianStepRate: round(median(rows.map((r) => r.medianStep[n]!)), 1),
     medianStepVsBaseline: round(median(rows.map((r) => r.medianStep[n]! / r.baselineMedianStep)), 3),
+    slowSteps: round(median(rows.map((r) => r.slow[n]!.count)), 1),
+    slowExtraSeconds: round(median(rows.map((r) => r.slow[n]!.extraSeconds)), 1),
     anatomy: Object.fromEntries(
       (Object.keys(rows[0]!.anatomy[n]!) as (keyof Anatomy)[]).map((k) => [k, round(median(rows.map((r) => r.anatomy[n]![k])), 3)]),
     ) as unknown as Anatomy,
@@ -123,13 +133,13 @@ export async function scalingItem(ctx: BenchContext): Promise<ItemResult> {
     ['otherUpdateMs', 'other update'],
   ];
   const markdown = [
-    `MLP (${setup.model.trainableParams.toLocaleString('en')} params) on embedded MNIST, global batch 128, Adam, ${steps} steps per run, the first ${skip} left out (kernel compiles); ${repeats} repeat${repeats > 1 ? 's' : ''}, each running the baseline and the 1-, 2- and 4-tab fleets back to back; ratios taken within a repeat, then the median. Machine: **${cores} cores**; tabs on ${backends[0] ?? '?'} (${renderer || 'renderer unknown'}). All tabs share one headless Chromium on this machine, so more tabs means the same cores split more ways. The steady-window rate counts every stall (a new shard size compiles WebGL kernels once); the median-step rate shows the typical step.`,
+    `MLP (${setup.model.trainableParams.toLocaleString('en')} params) on embedded MNIST, global batch 128, Adam, ${steps} steps per run, the first ${skip} left out (kernel compiles); ${repeats} repeat${repeats > 1 ? 's' : ''}, each running the baseline and the 1-, 2- and 4-tab fleets back to back; ratios taken within a repeat, then the median. Machine: **${cores} cores**; tabs on ${backends[0] ?? '?'} (${renderer || 'renderer unknown'}). All tabs share one headless Chromium on this machine, so more tabs means the same cores split more ways. The steady-window rate counts every stall (a new shard size compiles WebGL kernels once); the median-step rate shows the typical step. Slow steps: steps of the whole run over twice its median step, and the seconds they took beyond it.`,
     '',
     table(
-      ['', 'samples/s (steady window)', 'vs single-tab plain tfjs', 'vs 1 tab', 'samples/s at the median step', 'vs baseline (median step)', 'median step ms', 'outside tab compute'],
+      ['', 'samples/s (steady window)', 'vs single-tab plain tfjs', 'vs 1 tab', 'samples/s at the median step', 'vs baseline (median step)', 'median step ms', 'outside tab compute', 'slow steps (extra s)'],
       [
-        ['plain tfjs, 1 tab (baseline)', round(baseline, 1), '1x', '', round(median(rows.map((r) => r.baselineMedianStep)), 1), '1x', round((128 * 1000) / median(rows.map((r) => r.baselineMedianStep)), 1), '0%'],
-        ...summary.map((s) => [`tabtrain, ${s.tabs} tab${s.tabs > 1 ? 's' : ''}`, s.samplesPerSec, `${s.vsBaseline}x`, `${s.vsOneTab}x`, s.medianStepRate, `${s.medianStepVsBaseline}x`, s.anatomy.totalMs, `${(100 * s.anatomy.outsideShareCritical).toFixed(0)}%`]),
+        ['plain tfjs, 1 tab (baseline)', round(baseline, 1), '1x', '', round(median(rows.map((r) => r.baselineMedianStep)), 1), '1x', round((128 * 1000) / median(rows.map((r) => r.baselineMedianStep)), 1), '0%', ''],
+        ...summary.map((s) => [`tabtrain, ${s.tabs} tab${s.tabs > 1 ? 's' : ''}`, s.samplesPerSec, `${s.vsBaseline}x`, `${s.vsOneTab}x`, s.medianStepRate, `${s.medianStepVsBaseline}x`, s.anatomy.totalMs, `${(100 * s.anatomy.outsideShareCritical).toFixed(0)}%`, `${s.slowSteps} (${s.slowExtraSeconds} s)`]),
       ],
     ),
     '',

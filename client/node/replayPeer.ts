@@ -1,9 +1,9 @@
-import { WebSocket } from 'ws';
 import { GradientEncoder, SUPPORTED_CODECS, specOf } from '../../shared/compress';
-import { CloseStatus } from '../../shared/errors';
-import { MessageCode, TaskKind, decodeMessage, encodeEvalResult, encodeGrad, encodeHello, encodeReady, type WelcomeBody } from '../../shared/protocol';
+import { CloseStatus, fail } from '../../shared/errors';
+import { GRAD_HEADER_BYTES, MessageCode, TASK_HEADER_BYTES, TaskKind, WEIGHTS_HEADER_BYTES, align4, decodeMessage, encodeEvalResult, encodeGrad, encodeHello, encodeReady, messageName, type WelcomeBody } from '../../shared/protocol';
+import { LeanSocket, MaskedTail } from './leanSocket';
 import { joinParts } from './nodePeer';
-import { meterSocket, type WireMeter } from './wireMeter';
+import type { WireMeter } from './wireMeter';
 
 /**
  * A replay peer: speaks the whole protocol like a tab, but answers every
@@ -13,10 +13,13 @@ import { meterSocket, type WireMeter } from './wireMeter';
  * in one process, so the coordinator's own limits (steps/s, latency, CPU,
  * memory) can be measured: `tabtrain bench` item 5.
  *
- * The GRAD frame is built once per model and codec and shared by every
- * replay peer of the process; only its 16 header bytes (task, step, version,
- * count) are patched before each send. The ws client masks a copy, so the
- * shared frame is never sent while being patched.
+ * A replay peer must cost next to nothing per step, or the bench measures
+ * the peers instead of the coordinator. So it reads TASK frames through
+ * LeanSocket (leanSocket.ts): it keeps the 32-byte header, checks the frame's
+ * length against it, and drops the weights unread. The GRAD frame is built
+ * and masked once per model and codec and shared by every replay peer of the
+ * process; each send writes only its first 20 bytes (code, codec, task,
+ * step, version, count) and then the shared tail, uncopied.
  */
 export interface ReplayPeerOptions {
   joinUrl: string;
@@ -33,7 +36,9 @@ export interface ReplayPeer {
   stop(): void;
 }
 
-const frames = new Map<string, Uint8Array>();
+/** The GRAD bytes that differ between sends: code and codec (0..3), taskId, step, weightsVersion, count (4..19). */
+const GRAD_HEAD_BYTES = 20;
+const frames = new Map<string, MaskedTail>();
 
 /** A gradient of small values (about 1e-3) from a fixed seed: the same in every process. */
 export function replayGradient(n: number): Float32Array {
@@ -48,7 +53,7 @@ export function replayGradient(n: number): Float32Array {
   return g;
 }
 
-function gradFrame(w: WelcomeBody): Uint8Array {
+function gradFrame(w: WelcomeBody): MaskedTail {
   const key = `${w.model.trainableParams}/${w.model.stateParams}/${w.gradCodec}/${w.gradCodecParam ?? ''}`;
   let f = frames.get(key);
   if (!f) {
@@ -56,7 +61,7 @@ function gradFrame(w: WelcomeBody): Uint8Array {
     const segments = w.model.weights.filter((x) => x.trainable).map((x) => x.shape.reduce((a, b) => a * b, 1));
     const enc = new GradientEncoder(specOf(w.gradCodec, w.gradCodecParam), n, segments);
     const grad = enc.encode(replayGradient(n));
-    f = encodeGrad({ taskId: 0, step: 0, weightsVersion: 0, count: 0, computeMs: 0, lossSum: 0, grad, state: new Float32Array(w.model.stateParams) });
+    f = new MaskedTail(encodeGrad({ taskId: 0, step: 0, weightsVersion: 0, count: 0, computeMs: 0, lossSum: 0, grad, state: new Float32Array(w.model.stateParams) }), GRAD_HEAD_BYTES);
     frames.set(key, f);
   }
   return f;
@@ -70,92 +75,110 @@ function classesOf(w: WelcomeBody): number {
   return last?.shape.at(-1) ?? 0;
 }
 
+/** What a replay peer reads of a TASK: its header; the indices and weights are only counted. */
+interface TaskHead {
+  kind: number;
+  taskId: number;
+  step: number;
+  weightsVersion: number;
+  count: number;
+}
+
+/** The TASK header, checked against the frame's length as decodeTask would check it. */
+function taskHead(head: Uint8Array, length: number): TaskHead {
+  if (head.byteLength < TASK_HEADER_BYTES) throw fail('FRAME_TRUNCATED', `TASK frame is ${length} bytes, shorter than its header`);
+  const v = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const kind = v.getUint8(1);
+  const count = v.getUint32(16, true);
+  const end = align4(TASK_HEADER_BYTES + count * 4 + v.getUint32(24, true));
+  if (kind !== TaskKind.TRAIN && kind !== TaskKind.EVAL) throw fail('FRAME_INVALID', `TASK kind ${kind} is not 0 (train) or 1 (eval)`);
+  if (end !== length) throw fail('FRAME_INVALID', `TASK frame is ${length} bytes but its fields end at byte ${end}`);
+  return { kind, taskId: v.getUint32(4, true), step: v.getUint32(8, true), weightsVersion: v.getUint32(12, true), count };
+}
+
+/** The meter's kinds, as wireMeter.ts names them. */
+function meterKind(code: number, kind: number): string {
+  return code === MessageCode.TASK ? (kind === TaskKind.EVAL ? 'TASK/eval' : 'TASK/train') : messageName(code);
+}
+
+function tally(side: WireMeter['sent'], kind: string, bytes: number): void {
+  const c = (side[kind] ??= { frames: 0, bytes: 0 });
+  c.frames++;
+  c.bytes += bytes;
+}
+
 export function startReplayPeer(o: ReplayPeerOptions): ReplayPeer {
   const { token, wsUrl } = joinParts(o.joinUrl);
   const stats: ReplayPeer['stats'] = { tasks: 0, evals: 0, state: 'connecting', peerId: '' };
-  const ws = new WebSocket(wsUrl, { perMessageDeflate: false });
-  if (o.meter) meterSocket(ws, o.meter);
-  let frame: Uint8Array | null = null;
+  let frame: MaskedTail | null = null;
   let classes = 0;
-  let view: DataView | null = null;
-  let timers = 0;
   let stopped = false;
-  ws.binaryType = 'nodebuffer';
-  ws.on('open', () => {
-    ws.send(
-      encodeHello({ token, kind: 'node', backend: 'replay', backendNote: 'replay peer: precomputed gradient', renderer: '', nickname: o.nickname ?? '', reconnectToken: '', codecs: SUPPORTED_CODECS }),
-    );
-  });
-  ws.on('message', (data: Buffer) => {
-    const m = decodeMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    switch (m.code) {
-      case MessageCode.WELCOME:
-        stats.peerId = m.body.peerId;
-        frame = gradFrame(m.body);
-        classes = classesOf(m.body);
-        view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-        ws.send(encodeReady({ samplesPerSec: o.samplesPerSec ?? 100_000, warmupMs: 0, overheadMs: 0 }));
-        stats.state = 'ready';
-        return;
-      case MessageCode.TASK: {
-        const t = m.task;
-        const answer = (): void => {
-          if (stopped || ws.readyState !== ws.OPEN) return;
-          if (t.kind === TaskKind.TRAIN && frame && view) {
-            view.setUint32(4, t.taskId, true);
-            view.setUint32(8, t.step, true);
-            view.setUint32(12, t.weightsVersion, true);
-            view.setUint32(16, t.indices.length, true);
-            ws.send(frame);
-            stats.tasks++;
-          } else if (t.kind === TaskKind.EVAL) {
-            // Every sample counted as class 0, predicted right: a well-formed result.
-            const confusion = new Uint32Array(classes * classes);
-            if (classes > 0) confusion[0] = t.indices.length;
-            ws.send(
-              encodeEvalResult({
-                taskId: t.taskId,
-                evalId: t.step,
-                count: t.indices.length,
-                lossSum: 0,
-                absErrSum: 0,
-                sqErrSum: 0,
-                apeSum: 0,
-                computeMs: 0,
-                classes,
-                confusion,
-                misclassified: new Uint32Array(0),
-              }),
-            );
-            stats.evals++;
-          }
-        };
-        const delay = o.computeMs ?? 0;
-        if (delay > 0) {
-          timers++;
-          setTimeout(() => {
-            timers--;
-            answer();
-          }, delay);
-        } else answer();
-        return;
-      }
-      case MessageCode.DONE:
-        stats.state = 'done';
-        return;
-      default:
-        return;
+  const gradHead = new Uint8Array(GRAD_HEAD_BYTES);
+  const gradView = new DataView(gradHead.buffer);
+  const send = (m: Uint8Array): void => {
+    if (o.meter) tally(o.meter.sent, meterKind(m[0]!, 0), m.byteLength);
+    ws.send(m);
+  };
+  const answer = (t: TaskHead): void => {
+    if (stopped || !ws.isOpen) return;
+    if (t.kind === TaskKind.TRAIN && frame) {
+      gradView.setUint32(4, t.taskId, true);
+      gradView.setUint32(8, t.step, true);
+      gradView.setUint32(12, t.weightsVersion, true);
+      gradView.setUint32(16, t.count, true);
+      if (o.meter) tally(o.meter.sent, 'GRAD', frame.message.byteLength);
+      ws.sendWithHead(frame, gradHead);
+      stats.tasks++;
+    } else if (t.kind === TaskKind.EVAL) {
+      // Every sample counted as class 0, predicted right: a well-formed result.
+      const confusion = new Uint32Array(classes * classes);
+      if (classes > 0) confusion[0] = t.count;
+      send(encodeEvalResult({ taskId: t.taskId, evalId: t.step, count: t.count, lossSum: 0, absErrSum: 0, sqErrSum: 0, apeSum: 0, computeMs: 0, classes, confusion, misclassified: new Uint32Array(0) }));
+      stats.evals++;
     }
-  });
-  ws.on('error', () => undefined);
-  ws.on('close', () => {
-    if (stats.state !== 'done') stats.state = 'closed';
+  };
+  const onMessage = (head: Uint8Array, length: number): void => {
+    const code = head[0];
+    if (code === MessageCode.TASK) {
+      const t = taskHead(head, length);
+      if (o.meter) tally(o.meter.received, meterKind(code, t.kind), length);
+      const delay = o.computeMs ?? 0;
+      if (delay > 0) setTimeout(() => answer(t), delay);
+      else answer(t);
+      return;
+    }
+    if (o.meter && code !== undefined) tally(o.meter.received, meterKind(code, 0), length);
+    // Anything but a TASK or WEIGHTS frame was kept whole: decode it as a tab would.
+    const m = code === MessageCode.WEIGHTS ? null : decodeMessage(head);
+    if (m?.code === MessageCode.WELCOME) {
+      stats.peerId = m.body.peerId;
+      frame = gradFrame(m.body);
+      gradHead.set(frame.message.subarray(0, GRAD_HEAD_BYTES));
+      classes = classesOf(m.body);
+      send(encodeReady({ samplesPerSec: o.samplesPerSec ?? 100_000, warmupMs: 0, overheadMs: 0 }));
+      stats.state = 'ready';
+    } else if (m?.code === MessageCode.DONE) stats.state = 'done';
+  };
+  const ws = new LeanSocket(wsUrl, {
+    // TASK and WEIGHTS: the header (the weights are what a replay peer never needs); the rest whole.
+    keep: (code) => (code === MessageCode.TASK ? TASK_HEADER_BYTES : code === MessageCode.WEIGHTS ? WEIGHTS_HEADER_BYTES : Infinity),
+    open: () => send(encodeHello({ token, kind: 'node', backend: 'replay', backendNote: 'replay peer: precomputed gradient', renderer: '', nickname: o.nickname ?? '', reconnectToken: '', codecs: SUPPORTED_CODECS })),
+    message: (head, length) => {
+      try {
+        onMessage(head, length);
+      } catch (e) {
+        ws.close(CloseStatus.PROTOCOL_ERROR, e instanceof Error ? e.message : String(e));
+      }
+    },
+    close: () => {
+      if (stats.state !== 'done') stats.state = 'closed';
+    },
   });
   return {
     stats,
     stop: () => {
       stopped = true;
-      if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(CloseStatus.NORMAL, 'replay peer stopped');
+      ws.close(CloseStatus.NORMAL, 'replay peer stopped');
     },
   };
 }
