@@ -1,6 +1,6 @@
 import { GradientEncoder, SUPPORTED_CODECS, specOf } from '../../shared/compress';
 import { CloseStatus, fail } from '../../shared/errors';
-import { GRAD_HEADER_BYTES, MessageCode, TASK_HEADER_BYTES, TaskKind, WEIGHTS_HEADER_BYTES, align4, decodeMessage, encodeEvalResult, encodeGrad, encodeHello, encodeReady, messageName, type WelcomeBody } from '../../shared/protocol';
+import { MessageCode, TASK_HEADER_BYTES, TaskKind, WEIGHTS_HEADER_BYTES, align4, decodeMessage, encodeEvalResult, encodeGrad, encodeHello, encodeReady, messageName, type WelcomeBody } from '../../shared/protocol';
 import { LeanSocket, MaskedTail } from './leanSocket';
 import { joinParts } from './nodePeer';
 import type { WireMeter } from './wireMeter';
