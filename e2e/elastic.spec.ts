@@ -57,7 +57,7 @@ interface Report {
 
 /** The page's handle on its peer (client/volunteer/peerHost.ts): its test hook holds one training gradient back (see faultyRun). */
 interface Held {
-  tabtrain: { held: boolean; hold(action: 'arm' | 'disarm' | 'release'): void };
+  tabtrain: { held: boolean; hold(action: 'arm' | 'release'): void };
 }
 
 const steps = (page: Page): Promise<number> => page.locator('#steps').textContent().then((t) => Number(t));
@@ -112,15 +112,20 @@ function summary(label: string, r: Report): string {
   );
 }
 
+/** Four tabs named `<prefix>-1..4`, each on WebGL. */
+async function openFleet(context: BrowserContext, url: string, prefix: string): Promise<Page[]> {
+  const pages: Page[] = [];
+  for (let i = 1; i <= 4; i++) pages.push(await openTab(context, url, `${prefix}-${i}`));
+  for (const p of pages) await expect(p.locator('#backend')).toHaveText('webgl', { timeout: 60_000 });
+  return pages;
+}
+
 async function cleanRun(browser: Browser, dir: string): Promise<Report> {
   const file = join(dir, 'clean.json');
   const cli = serve(file);
   const context = await browser.newContext();
   try {
-    const url = local(await cli.joinUrl);
-    const pages: Page[] = [];
-    for (let i = 1; i <= 4; i++) pages.push(await openTab(context, url, `clean-${i}`));
-    for (const p of pages) await expect(p.locator('#backend')).toHaveText('webgl', { timeout: 60_000 });
+    await openFleet(context, local(await cli.joinUrl), 'clean');
     expect(await exited(cli, 240_000)).toBe(0);
     const r = readReport(file);
     expectExactAccounting(r);
@@ -140,9 +145,7 @@ async function faultyRun(browser: Browser, dir: string): Promise<{ r: Report; cl
   const context = await browser.newContext();
   try {
     const url = local(await cli.joinUrl);
-    const pages: Page[] = [];
-    for (let i = 1; i <= 4; i++) pages.push(await openTab(context, url, `tab-${i}`));
-    for (const p of pages) await expect(p.locator('#backend')).toHaveText('webgl', { timeout: 60_000 });
+    const pages = await openFleet(context, url, 'tab');
     const [first, plain, ...others] = pages as [Page, Page, Page, Page];
 
     // tab-2 closes at an arbitrary moment a little way into the run, and a newcomer opens.

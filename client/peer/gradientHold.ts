@@ -17,8 +17,7 @@ export class GradientHold {
     if (action === 'arm') {
       if (trainer) this.wrap(trainer);
       this.armed = true;
-    } else if (action === 'disarm') this.armed = false;
-    else {
+    } else {
       this.armed = false;
       const r = this.release;
       this.release = null;

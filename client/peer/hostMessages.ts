@@ -29,7 +29,7 @@ export interface StartRequest {
 }
 
 /** A test hook: hold the next gradient back, as a slow laptop would. */
-export type HoldAction = 'arm' | 'disarm' | 'release';
+export type HoldAction = 'arm' | 'release';
 
 export type ToPeer = StartRequest | { type: 'predict'; id: number; pixels: Float32Array } | { type: 'hold'; action: HoldAction };
 
@@ -42,8 +42,8 @@ export interface Prediction {
 export type FromPeer =
   | { type: 'backend'; choice: BackendChoice }
   | { type: 'stats'; stats: PeerStats; model: ModelFacts | null }
-  /** After each finished task: the live tensor count (the leak check reads it) and the weights it used. */
-  | { type: 'task-done'; steps: number; tensors: number; weightsVersion: number }
+  /** After each finished task: the live tensor count (the leak check reads it). */
+  | { type: 'task-done'; steps: number; tensors: number }
   | ({ type: 'predicted'; id: number } & Prediction)
   | { type: 'held'; held: boolean }
   | { type: 'failed'; message: string };

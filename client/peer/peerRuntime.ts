@@ -41,7 +41,7 @@ export class PeerRuntime {
       socket: (url) => new WebSocket(url) as unknown as PeerSocket,
       resolveUrl: (path) => new URL(path, m.pageUrl).toString(),
       onChange: (stats) => this.emit({ type: 'stats', stats: { ...stats }, model: this.model() }),
-      onWeights: (t) => this.emit({ type: 'task-done', steps: session.stats.steps, tensors: tf.memory().numTensors, weightsVersion: t.weightsVersion }),
+      onWeights: () => this.emit({ type: 'task-done', steps: session.stats.steps, tensors: tf.memory().numTensors }),
       shapeBuckets: m.shapeBuckets ?? choice.backend === 'webgl',
     });
     this.session = session;

@@ -63,27 +63,19 @@ export interface HostEvents {
 export class PeerHost {
   stats: PeerStats | null = null;
   model: ModelFacts | null = null;
-  weightsVersion = -1;
   /** Test hook state: a gradient is being held back (see GradientHold). */
   held = false;
   /** Live tensor count after each finished task, by step count (the leak check reads it). */
   readonly tensorsAfterStep: Record<number, number> = {};
-  private send: (m: ToPeer) => void = () => undefined;
   private nextId = 0;
   private readonly pending = new Map<number, (p: Prediction) => void>();
 
   constructor(
     readonly placement: Placement,
     private readonly events: HostEvents,
+    /** To the peer: the worker's postMessage, or the in-page runtime's handle. */
+    readonly send: (m: ToPeer) => void,
   ) {}
-
-  bind(send: (m: ToPeer) => void): void {
-    this.send = send;
-  }
-
-  post(m: ToPeer): void {
-    this.send(m);
-  }
 
   receive(m: FromPeer): void {
     switch (m.type) {
@@ -95,7 +87,6 @@ export class PeerHost {
         return this.events.stats(m.stats);
       case 'task-done':
         this.tensorsAfterStep[m.steps] = m.tensors;
-        this.weightsVersion = m.weightsVersion;
         return this.events.taskDone(m.steps);
       case 'predicted': {
         const done = this.pending.get(m.id);
@@ -136,10 +127,10 @@ export async function startPeer(start: Start, asked: string | null, events: Host
   }
   // Loaded only here: in the usual case the page never downloads tfjs.
   const { PeerRuntime } = await import('../peer/peerRuntime');
-  const host = new PeerHost(p, events);
+  // The runtime answers only after `start`, so `host` is set by the time it first emits.
   const runtime = new PeerRuntime((m) => host.receive(m));
-  host.bind((m) => runtime.handle(m));
-  host.post({ type: 'start', ...start, where: p.why });
+  const host = new PeerHost(p, events, (m) => runtime.handle(m));
+  host.send({ type: 'start', ...start, where: p.why });
   return host;
 }
 
@@ -152,8 +143,7 @@ function tryWorker(start: Start, p: Placement, events: HostEvents): Promise<{ ok
       resolve({ ok: false, reason: e instanceof Error ? e.message : String(e) });
       return;
     }
-    const host = new PeerHost(p, events);
-    host.bind((m) => worker.postMessage(m));
+    const host = new PeerHost(p, events, (m) => worker.postMessage(m));
     let heard = false;
     worker.onmessage = (e: MessageEvent<FromPeer>) => {
       if (!heard) resolve({ ok: true, host });
@@ -166,6 +156,6 @@ function tryWorker(start: Start, p: Placement, events: HostEvents): Promise<{ ok
       worker.terminate();
       resolve({ ok: false, reason });
     };
-    host.post({ type: 'start', ...start, where: p.why });
+    host.send({ type: 'start', ...start, where: p.why });
   });
 }
