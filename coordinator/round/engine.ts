@@ -1,17 +1,17 @@
+import { WorkLedger, type LedgerCounters, type LedgerOptions, type SendEffect, type Shard, type UnitKind, type Verdict, type WorkUnit } from './ledger';
 import { balancedSizes } from './split';
-import { expectedMs, samplesPerSec, speedModel, type SpeedModel } from './speed';
+import { speedModel, type SpeedModel } from './speed';
 
 /**
- * The round state machine: which peer computes which shard of the current
- * round, when a shard is late, what to do when a peer leaves. It owns no
- * sockets, timers or tensors: the server feeds it events with the time, and
- * performs the effects it returns (send a task, finish the round). That keeps
- * every fault (late, lost, duplicated, disconnected) testable with a fake clock.
+ * Barrier rounds over the work ledger: the synchronous training step (one
+ * global batch) and, in every mode, an evaluation pass. A round covers a
+ * fixed list of sample indices exactly once; it is cut into shards by the
+ * idle peers' speeds, a shard without a live copy goes to an idle peer, and a
+ * late shard gets one backup copy on an idle peer (synchronous SGD with
+ * backup workers). The round completes when every shard is covered.
  *
- * A round covers a fixed list of sample indices exactly once: a training step
- * (the global batch) or an evaluation pass. The list is cut into shards; each
- * shard is done by the first attempt whose result arrives, any other copy is
- * dropped as a duplicate.
+ * No sockets, timers or tensors: the caller feeds events with the time and
+ * performs the effects returned (send a task, finish the round).
  */
 export const RoundStage = {
   /** No round yet, or the last one finished. */
@@ -25,7 +25,11 @@ export const RoundStage = {
 } as const;
 export type RoundStage = (typeof RoundStage)[keyof typeof RoundStage];
 
-export type RoundKind = 'train' | 'eval';
+export type RoundKind = UnitKind;
+export type { Verdict } from './ledger';
+export type EngineOptions = Pick<LedgerOptions, 'deadlineSlack' | 'deadlineFloorMs' | 'maxAttempts'>;
+export type EngineCounters = LedgerCounters;
+export { DEFAULT_LEDGER_OPTIONS as DEFAULT_ENGINE_OPTIONS } from './ledger';
 
 export interface RoundSpec {
   kind: RoundKind;
@@ -34,205 +38,122 @@ export interface RoundSpec {
   /** The weights version the tasks compute on. */
   version: number;
   items: Uint32Array;
+  /** Training rounds: the epoch of their samples. */
+  epoch?: number;
 }
 
-export interface EngineOptions {
-  /** A shard is late after `slack` times its expected compute time ... */
-  deadlineSlack: number;
-  /** ... plus this floor (transfer, scheduling jitter), in ms. */
-  deadlineFloorMs: number;
-  /** At most this many copies of one shard in flight at once. */
-  maxAttempts: number;
-}
-
-export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { deadlineSlack: 3, deadlineFloorMs: 3000, maxAttempts: 2 };
-
-export type Effect =
-  | { type: 'send'; peerId: string; taskId: number; kind: RoundKind; roundId: number; version: number; indices: Uint32Array; backup: boolean }
-  | { type: 'complete'; kind: RoundKind; roundId: number };
-
-export type Verdict = 'accepted' | 'duplicate' | 'stale' | 'unknown';
-
-export interface EngineCounters {
-  /** Results for a shard that another copy had already covered. */
-  duplicatesDropped: number;
-  /** Results for a round already closed. */
-  lateDropped: number;
-  /** Shards given to another peer because theirs left, failed or was late. */
-  reassigned: number;
-}
-
-interface Attempt {
-  taskId: number;
-  peerId: string;
-  deadline: number;
-  live: boolean;
-}
-
-interface Shard {
-  start: number;
-  end: number;
-  done: boolean;
-  /** Set once the shard has been taken from a peer, so a later hand-out counts as a reassignment. */
-  orphaned: boolean;
-  attempts: Attempt[];
-  /** The peer whose result covered the shard. */
-  winner?: string;
-}
-
-/** busyWith value of a peer that sent an unusable result. */
-const QUARANTINED = -1;
-
-interface PeerSlot {
-  speed: SpeedModel;
-  /** Task of the current round this peer is computing, if any. */
-  busyWith: number | null;
-}
+export type Effect = SendEffect | { type: 'complete'; kind: RoundKind; roundId: number };
 
 export class RoundEngine {
-  private readonly opts: EngineOptions;
-  private readonly peers = new Map<string, PeerSlot>();
-  private round: RoundSpec | null = null;
+  readonly ledger: WorkLedger;
+  private round: WorkUnit | null = null;
   private shards: Shard[] = [];
-  private readonly tasks = new Map<number, { roundId: number; kind: RoundKind; shard: Shard }>();
-  private nextTaskId = 1;
   stage: RoundStage = RoundStage.IDLE;
-  readonly counters: EngineCounters = { duplicatesDropped: 0, lateDropped: 0, reassigned: 0 };
 
-  constructor(opts: Partial<EngineOptions> = {}) {
-    this.opts = { ...DEFAULT_ENGINE_OPTIONS, ...opts };
+  /** Its own ledger (tests, a lone engine) or the run's, shared with the other policies. */
+  constructor(opts: Partial<LedgerOptions> | WorkLedger = {}) {
+    this.ledger = opts instanceof WorkLedger ? opts : new WorkLedger(opts);
   }
 
-  get current(): RoundSpec | null {
+  get counters(): LedgerCounters {
+    return this.ledger.counters;
+  }
+
+  get current(): WorkUnit | null {
     return this.round;
   }
 
+  /** Whether `shard` belongs to the round under way. */
+  owns(shard: Shard): boolean {
+    return shard.unit === this.round;
+  }
+
   /** The number of samples task `taskId` covers, if it belongs to the current round. */
-  taskSize(taskId: number): number | null {
-    const t = this.tasks.get(taskId);
-    return t ? t.shard.end - t.shard.start : null;
+  taskSize(peerId: string, taskId: number): number | null {
+    const t = this.ledger.lookup(peerId, taskId);
+    return t && t.shard.unit === this.round ? t.shard.end - t.shard.start : null;
   }
 
-  /** The next task id to be issued (a checkpoint keeps it, so ids never repeat across a restart). */
   get taskIdCursor(): number {
-    return this.nextTaskId;
+    return this.ledger.taskIdCursor;
   }
 
-  /** Continue issuing task ids from `next` (after a restart), never going back. */
   continueTaskIds(next: number): void {
-    this.nextTaskId = Math.max(this.nextTaskId, next);
+    this.ledger.continueTaskIds(next);
   }
 
-  /** A task id outside any round (asynchronous training hands out its own tasks). */
   allocateTaskId(): number {
-    return this.nextTaskId++;
+    return this.ledger.allocateTaskId();
   }
 
   get peerCount(): number {
-    return this.peers.size;
+    return this.ledger.peerCount;
   }
 
   /** A peer is ready for work (joined and warmed up), with its measured cost model (or samples/s). */
   peerReady(peerId: string, speed: SpeedModel | number, now: number): Effect[] {
-    this.peers.set(peerId, { speed: typeof speed === 'number' ? speedModel(speed) : speed, busyWith: null });
-    return this.assignPending(now);
+    this.ledger.addPeer(peerId, typeof speed === 'number' ? speedModel(speed) : speed);
+    return this.assign(now);
   }
 
   updateSpeed(peerId: string, speed: SpeedModel): void {
-    const p = this.peers.get(peerId);
-    if (p && Number.isFinite(speed.msPerSample) && speed.msPerSample > 0) p.speed = speed;
+    this.ledger.setSpeed(peerId, speed);
   }
 
   /** A peer left (closed, crashed, refused): its unfinished shards go to others. */
   peerGone(peerId: string, now: number): Effect[] {
-    if (!this.peers.delete(peerId)) return [];
-    for (const s of this.shards) {
-      for (const a of s.attempts) {
-        if (a.peerId === peerId && a.live) {
-          a.live = false;
-          s.orphaned = true;
-        }
-      }
-    }
-    return this.assignPending(now);
+    this.ledger.removePeer(peerId);
+    return this.assign(now);
   }
 
   startRound(spec: RoundSpec, now: number): Effect[] {
-    this.round = spec;
-    this.tasks.clear();
-    for (const p of this.peers.values()) if (p.busyWith !== QUARANTINED) p.busyWith = null;
+    if (this.round) this.ledger.close(this.round);
+    const unit: WorkUnit = { kind: spec.kind, id: spec.id, version: spec.version, items: spec.items, epoch: spec.epoch ?? -1, closed: false };
+    this.round = unit;
+    this.ledger.freeClosed();
     this.shards = [];
     if (spec.items.length === 0) {
       this.stage = RoundStage.COMPLETE;
       return [{ type: 'complete', kind: spec.kind, roundId: spec.id }];
     }
-    this.shards = [{ start: 0, end: spec.items.length, done: false, orphaned: false, attempts: [] }];
+    this.shards = [{ unit, start: 0, end: spec.items.length, done: false, orphaned: false, attempts: [] }];
     this.stage = RoundStage.COLLECTING;
-    return this.assignPending(now);
+    return this.assign(now);
   }
 
   /** A result came back. Only an `accepted` result may touch the accumulator. */
   result(peerId: string, taskId: number, now: number): { verdict: Verdict; effects: Effect[] } {
-    const t = this.tasks.get(taskId);
-    const peer = this.peers.get(peerId);
-    if (peer && peer.busyWith === taskId) peer.busyWith = null;
-    if (!t || !this.round || t.roundId !== this.round.id || t.kind !== this.round.kind) {
-      // A task of a closed round (or never ours): count only what we really sent.
-      if (taskId > 0 && taskId < this.nextTaskId) {
-        this.counters.lateDropped++;
-        return { verdict: 'stale', effects: this.assignPending(now) };
-      }
-      return { verdict: 'unknown', effects: [] };
-    }
-    const attempt = t.shard.attempts.find((a) => a.taskId === taskId);
-    if (!attempt || attempt.peerId !== peerId) return { verdict: 'unknown', effects: [] };
-    attempt.live = false;
-    if (t.shard.done) {
-      this.counters.duplicatesDropped++;
-      return { verdict: 'duplicate', effects: this.assignPending(now) };
-    }
-    t.shard.done = true;
-    t.shard.winner = peerId;
-    const effects = this.assignPending(now);
-    if (this.shards.every((s) => s.done)) {
+    const { verdict, shard } = this.ledger.judge(peerId, taskId);
+    if (verdict === 'unknown') return { verdict, effects: [] };
+    if (verdict !== 'accepted' || !shard) return { verdict, effects: this.assign(now) };
+    this.ledger.cover(shard, peerId);
+    return { verdict, effects: this.covered(now) };
+  }
+
+  /** After a shard of the round was covered: more work out, and the round's end when every shard is in. */
+  covered(now: number): Effect[] {
+    const effects = this.assign(now);
+    if (this.round && this.stage !== RoundStage.COMPLETE && this.shards.every((s) => s.done)) {
       this.stage = RoundStage.COMPLETE;
       effects.push({ type: 'complete', kind: this.round.kind, roundId: this.round.id });
     }
-    return { verdict: 'accepted', effects };
+    return effects;
   }
 
-  /**
-   * A result was unusable (wrong length, not finite): the shard goes back to
-   * the pool, and the peer gets no more work until it is ready again (the
-   * server closes it; it may reconnect).
-   */
+  /** A result was unusable: the shard goes back to the pool, the peer gets no more work until it is ready again. */
   failed(peerId: string, taskId: number, now: number): Effect[] {
-    const t = this.tasks.get(taskId);
-    const peer = this.peers.get(peerId);
-    if (peer) peer.busyWith = QUARANTINED;
-    if (!t) return [];
-    for (const a of t.shard.attempts) {
-      if (a.taskId === taskId && a.live) {
-        a.live = false;
-        t.shard.orphaned = true;
-      }
-    }
-    return this.assignPending(now);
+    this.ledger.fail(peerId, taskId);
+    return this.assign(now);
   }
 
-  /** The earliest live deadline still ahead of `now`, for the server's single timer. */
-  nextDeadline(now: number): number | null {
-    let min: number | null = null;
-    for (const s of this.shards) {
-      if (s.done) continue;
-      for (const a of s.attempts) if (a.live && a.deadline > now && (min === null || a.deadline < min)) min = a.deadline;
-    }
-    return min;
+  nextDeadline(_now?: number): number | null {
+    return this.ledger.nextDeadline();
   }
 
   /** Time passed: late shards get a backup copy on an idle peer. */
   tick(now: number): Effect[] {
-    return this.assignPending(now);
+    this.ledger.noteLate(now);
+    return this.assign(now);
   }
 
   /** Samples and shards each peer has had accepted in the current round (a checkpoint mid-step takes them back). */
@@ -248,22 +169,12 @@ export class RoundEngine {
     return m;
   }
 
-  /** Per-peer work in flight, for the dashboard and for tests. */
   inFlight(): Map<string, number> {
-    const m = new Map<string, number>();
-    for (const [id, p] of this.peers) if (p.busyWith !== null && p.busyWith !== QUARANTINED) m.set(id, p.busyWith);
-    return m;
-  }
-
-  private idlePeers(): string[] {
-    return [...this.peers.entries()]
-      .filter(([, p]) => p.busyWith === null)
-      .sort((a, b) => samplesPerSec(b[1].speed) - samplesPerSec(a[1].speed) || (a[0] < b[0] ? -1 : 1))
-      .map(([id]) => id);
+    return this.ledger.inFlight();
   }
 
   /** Hand every shard that has no live copy to idle peers, splitting it by speed when several are idle. */
-  private assignPending(now: number): Effect[] {
+  assign(now: number): Effect[] {
     const effects: Effect[] = [];
     if (!this.round || this.stage === RoundStage.COMPLETE || this.stage === RoundStage.IDLE) return effects;
     const pending = this.shards.filter((s) => !s.done && !s.attempts.some((a) => a.live));
@@ -272,7 +183,7 @@ export class RoundEngine {
       this.assignBackups(now, effects);
       return effects;
     }
-    const idle = this.idlePeers();
+    const idle = this.ledger.idlePeers();
     if (idle.length === 0) {
       const anyLive = this.shards.some((s) => s.attempts.some((a) => a.live));
       this.stage = anyLive ? RoundStage.COLLECTING : RoundStage.STARVED;
@@ -284,66 +195,43 @@ export class RoundEngine {
       // Fewer shards than idle peers: cut the largest pending shard across the spare peers.
       const largest = pending[0]!;
       const spare = idle.slice(0, idle.length - pending.length + 1);
-      const parts = this.cut(largest, spare.map((id) => this.peers.get(id)!.speed));
+      const parts = this.cut(largest, spare.map((id) => this.ledger.speedOf(id)!));
       pending.splice(0, 1, ...parts);
     }
     for (let i = 0; i < pending.length && i < idle.length; i++) {
       const s = pending[i]!;
-      if (s.orphaned) this.counters.reassigned++;
-      effects.push(this.send(idle[i]!, s, now, false));
+      if (s.orphaned) this.ledger.count('reassigned', s.unit);
+      effects.push(this.ledger.issue(idle[i]!, s, now, false));
     }
     this.assignBackups(now, effects);
     return effects;
   }
 
-  /** Backup work, as in synchronous SGD with backup workers: an idle peer takes a copy of a late shard. */
+  /** Backup work: an idle peer takes a copy of a late shard (at most maxAttempts copies live). */
   private assignBackups(now: number, effects: Effect[]): void {
     for (const s of this.shards) {
       if (s.done) continue;
       const live = s.attempts.filter((a) => a.live);
-      if (live.length === 0 || live.length >= this.opts.maxAttempts) continue;
+      if (live.length === 0 || live.length >= this.ledger.opts.maxAttempts) continue;
       if (live.some((a) => a.deadline > now)) continue;
-      const pick = this.idlePeers().find((id) => !live.some((a) => a.peerId === id));
+      const pick = this.ledger.idlePeers().find((id) => !live.some((a) => a.peerId === id));
       if (!pick) return;
-      this.counters.reassigned++;
-      effects.push(this.send(pick, s, now, true));
+      this.ledger.count('reassigned', s.unit);
+      effects.push(this.ledger.issue(pick, s, now, true));
     }
   }
 
-  /** Replace `shard` by contiguous children sized by `weights` (empty children dropped). */
+  /** Replace `shard` by contiguous children sized by the peers' cost models (empty children dropped). */
   private cut(shard: Shard, models: SpeedModel[]): Shard[] {
     const sizes = balancedSizes(shard.end - shard.start, models);
     const children: Shard[] = [];
     let at = shard.start;
     for (const n of sizes) {
       if (n === 0) continue;
-      children.push({ start: at, end: at + n, done: false, orphaned: shard.orphaned, attempts: [] });
+      children.push({ unit: shard.unit, start: at, end: at + n, done: false, orphaned: shard.orphaned, attempts: [] });
       at += n;
     }
-    const idx = this.shards.indexOf(shard);
-    this.shards.splice(idx, 1, ...children);
+    this.shards.splice(this.shards.indexOf(shard), 1, ...children);
     return children;
-  }
-
-  private send(peerId: string, s: Shard, now: number, backup: boolean): Effect {
-    const round = this.round!;
-    const peer = this.peers.get(peerId)!;
-    const taskId = this.nextTaskId++;
-    const n = s.end - s.start;
-    const attempt: Attempt = { taskId, peerId, deadline: now + this.opts.deadlineFloorMs + this.opts.deadlineSlack * expectedMs(peer.speed, n), live: true };
-    s.attempts.push(attempt);
-    s.orphaned = false;
-    peer.busyWith = taskId;
-    this.tasks.set(taskId, { roundId: round.id, kind: round.kind, shard: s });
-    return {
-      type: 'send',
-      peerId,
-      taskId,
-      kind: round.kind,
-      roundId: round.id,
-      version: round.version,
-      indices: round.items.subarray(s.start, s.end),
-      backup,
-    };
   }
 }

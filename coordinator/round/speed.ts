@@ -35,3 +35,26 @@ export function expectedMs(m: SpeedModel, n: number): number {
 export function samplesPerSec(m: SpeedModel, n = 64): number {
   return (1000 * n) / Math.max(1e-3, expectedMs(m, n));
 }
+
+/**
+ * A shard still out after `elapsedMs` (its deadline passed): it takes at
+ * least that long, so the model slows towards it (never speeds up).
+ */
+export function missed(m: SpeedModel, count: number, elapsedMs: number): SpeedModel {
+  if (!(count > 0) || !(elapsedMs > expectedMs(m, count))) return m;
+  const perSample = Math.max(MIN_MS_PER_SAMPLE, (elapsedMs - m.overheadMs) / count);
+  return { overheadMs: m.overheadMs, msPerSample: (1 - BLEND) * m.msPerSample + BLEND * perSample };
+}
+
+/** How far a measured shard may be slower than the warm-up claim before the claim is discarded. */
+export const CLAIM_TOLERANCE = 2;
+
+/**
+ * The first shard a peer returns checks the speed it claimed at warm-up: a
+ * peer more than CLAIM_TOLERANCE times slower than it said is measured
+ * instead of believed (the model becomes the shard's own figure).
+ */
+export function checkClaim(m: SpeedModel, count: number, ms: number): { model: SpeedModel; refuted: boolean } {
+  if (!(ms > 0) || !(count > 0) || ms <= CLAIM_TOLERANCE * Math.max(expectedMs(m, count), 1e-3)) return { model: observe(m, count, ms), refuted: false };
+  return { model: { overheadMs: Math.min(m.overheadMs, 0.9 * ms), msPerSample: Math.max(MIN_MS_PER_SAMPLE, (ms - Math.min(m.overheadMs, 0.9 * ms)) / count) }, refuted: true };
+}

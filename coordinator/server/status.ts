@@ -150,9 +150,10 @@ export function dashboardBase(run: TrainingCoordinator, connections: number, joi
 
 /** The coordinator's status, with "computing" only while a shard is out, and "done" at the end. */
 export function peerStatus(run: TrainingCoordinator, p: PeerRecord): string {
-  if (p.status !== 'computing' && p.status !== 'ready') return p.status;
+  if (p.status !== 'ready') return p.status;
   if (run.state === 'done') return 'done';
-  return run.timeline.busy(p.id) ? 'computing' : 'ready';
+  if (p.quarantine) return 'quarantined';
+  return run.busy(p.id) ? 'computing' : 'ready';
 }
 
 /** GET /api/status: the base and the last 500 steps, in one JSON document. */

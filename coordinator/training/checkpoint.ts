@@ -2,7 +2,7 @@ import { fail, isTabtrainError } from '../../shared/errors';
 import type { OptimizerName } from '../../shared/optim/types';
 import type { EngineCounters } from '../round/engine';
 import type { SpeedModel } from '../round/speed';
-import type { AsyncSnapshot } from './asyncTrainer';
+import type { AsyncSnapshot } from '../round/asyncPolicy';
 import { CHECKPOINT_FORMAT_VERSION, type CheckpointFile, type CheckpointTensor } from './checkpointFormat';
 import type { CheckpointStore } from './checkpointStore';
 import type { TrainingCoordinator } from './coordinator';
@@ -62,7 +62,6 @@ export interface CheckpointMeta {
   optimizer: { name: OptimizerName; t: number; slots: string[] };
   history: HistoryEntry[];
   accounting: EpochAccounting[];
-  epochCounters: [number, EngineCounters][];
   engineCounters: EngineCounters;
   evaluator: EvaluatorState;
   peers: SavedPeer[];
@@ -118,7 +117,6 @@ export function captureCheckpoint(run: TrainingCoordinator, reason: CheckpointMe
     optimizer: { name: opt.name, t: opt.t, slots: Object.keys(opt.slots).sort() },
     history: run.history,
     accounting: run.accounting,
-    epochCounters: [...run.epochCounters.entries()],
     engineCounters: { ...run.engine.counters },
     evaluator: ev.state,
     peers: [...run.peers.values()].map((p) => ({
@@ -194,12 +192,9 @@ export function restoreCheckpoint(run: TrainingCoordinator, ck: Checkpoint, name
   run.engine.continueTaskIds(m.nextTaskId);
   Object.assign(run.engine.counters, m.engineCounters);
   run.nextPeer = Math.max(run.nextPeer, m.nextPeer);
-  run.trainMsBefore = m.trainMs;
   run.startedAt = run.now() - m.runMs;
   run.history.splice(0, run.history.length, ...m.history.map((h) => ({ ...h, loss: h.loss ?? Number.NaN })));
   run.accounting.splice(0, run.accounting.length, ...m.accounting);
-  run.epochCounters.clear();
-  for (const [e, c] of m.epochCounters) run.epochCounters.set(e, c);
   const best = ck.tensors.bestWeights;
   run.evaluator.restore(m.evaluator, best instanceof Float32Array ? best : null);
   const at = run.now();
@@ -217,8 +212,8 @@ export function restoreCheckpoint(run: TrainingCoordinator, ck: Checkpoint, name
     run.async.restore(m.async, pending instanceof Uint32Array ? pending : new Uint32Array(0));
   }
   const pass = m.evaluator.pass;
-  if (pass?.then === 'epoch') run.resumeWith = () => run.evaluator.epochPass(pass.epoch);
-  else if (pass) run.resumeWith = () => run.evaluator.finalPasses(pass.reason);
+  const resumePass = pass === null ? null : pass.then === 'epoch' ? { then: 'epoch' as const, epoch: pass.epoch } : { then: 'final' as const, reason: pass.reason };
+  run.dispatch({ type: 'restored', pass: resumePass, trainMsBefore: m.trainMs });
 }
 
 /** Saves every `every` steps (at a step boundary) and on demand; remembers what it did for the report. */

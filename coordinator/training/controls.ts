@@ -3,6 +3,7 @@ import { createOptimizer } from '../../shared/optim';
 import { OPTIMIZER_NAMES } from '../../shared/optim/types';
 import type { TrainingCoordinator } from './coordinator';
 import { optimizerConfig } from './update';
+import type { ControlAction, ControlEntry } from './types';
 
 /**
  * What the dashboard's controls may do to a live run, checked and logged:
@@ -11,18 +12,8 @@ import { optimizerConfig } from './update';
  * action is appended to `run.controls`, which the report and the loss chart
  * show at the step it took effect.
  */
-export type ControlAction = 'start' | 'pause' | 'resume' | 'stop' | 'lr' | 'optimizer' | 'batchSize';
+export type { ControlAction, ControlEntry } from './types';
 export const CONTROL_ACTIONS: readonly ControlAction[] = ['start', 'pause', 'resume', 'stop', 'lr', 'optimizer', 'batchSize'];
-
-export interface ControlEntry {
-  action: ControlAction;
-  /** Completed steps when it was applied: it affects step `step + 1` on. */
-  step: number;
-  /** Seconds since the run started (the history's clock). */
-  t: number;
-  from?: string | number;
-  to?: string | number;
-}
 
 /** Stable codes: BAD_TOKEN (403), CONTROL_INVALID (400), CONTROL_REFUSED (409). */
 export type ControlErrorCode = 'BAD_TOKEN' | 'CONTROL_INVALID' | 'CONTROL_REFUSED';

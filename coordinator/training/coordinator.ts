@@ -1,73 +1,70 @@
-import { checkGradient } from './gradCheck';
 import { batchNormLayout } from '../model/batchNormLayout';
-import { observe, samplesPerSec as samplesPerSecAt, speedModel } from '../round/speed';
-import type { Io } from './io';
-import { newPeerRecord } from './peerRecord';
+import { AsyncPolicy } from '../round/asyncPolicy';
+import { RoundEngine, RoundStage, type Effect } from '../round/engine';
+import { WorkLedger, type SendEffect } from '../round/ledger';
+import type { PolicyHost, StepInput, TrainingPolicy } from '../round/policy';
+import { checkClaim, observe, samplesPerSec as samplesPerSecAt, speedModel } from '../round/speed';
+import { SyncPolicy } from '../round/syncPolicy';
 import { parseWeightsCodec } from '../../shared/compress';
-import { isTabtrainError } from '../../shared/errors';
 import { createOptimizer } from '../../shared/optim';
 import type { Optimizer } from '../../shared/optim/types';
 import { encodeDone, type EvalResultFrame, type GradFrame, type HelloBody } from '../../shared/protocol';
-import { RoundEngine, RoundStage, type Effect } from '../round/engine';
-import { AsyncTrainer } from './asyncTrainer';
-import type { Checkpointer } from './checkpoint';
 import { Evaluator } from './evaluator';
-import type { ControlEntry } from './controls';
-import { StepTimeline } from './timeline';
+import { allFinite } from './gradCheck';
+import type { Io } from './io';
 import { ParamStore } from './paramStore';
+import { ResultPath } from './results';
+import { Roster } from './roster';
 import { EpochSampler } from './sampler';
-import { TaskSender, type SendEffect } from './taskSender';
+import { INITIAL_RUN_STATE, Stage, step, type RunEvent, type RunState } from './stage';
+import { TaskSender } from './taskSender';
+import { StepTimeline } from './timeline';
+import type { ControlEntry, EpochAccounting, ExitReason, HistoryEntry, PeerRecord, RunSetup, SavePoint } from './types';
 import { applyUpdate, optimizerConfig } from './update';
 import { WeightsBroadcast } from './weightsBroadcast';
-import type { EpochAccounting, ExitReason, HistoryEntry, PeerRecord, RunSetup } from './types';
 
 export type { Io } from './io';
 export { optimizerConfig, scheduleConfig } from './update';
 
-export type RunState = 'waiting' | 'training' | 'paused' | 'evaluating' | 'done';
-
 /**
- * The training run, without sockets: membership, the synchronous step loop,
- * evaluation passes and the record of it all. The server turns network and
- * timer events into calls here, and performs what comes out through `Io`.
+ * The training run, without sockets: membership, the mode's policy over the
+ * work ledger, evaluation passes and the record of it all. The run's stage
+ * changes only through `dispatch` (stage.ts); this class performs the
+ * effects. The server turns network and timer events into calls here, and
+ * performs what comes out through `Io`.
  */
-export class TrainingCoordinator {
-  readonly peers = new Map<string, PeerRecord>();
+export class TrainingCoordinator implements PolicyHost {
+  readonly roster = new Roster();
   readonly store: ParamStore;
-  readonly engine = new RoundEngine();
+  /** The one ledger of work (training and evaluation, every mode). */
+  readonly ledger = new WorkLedger();
+  /** Barrier rounds on the ledger: evaluation passes, and sync training steps. */
+  readonly engine = new RoundEngine(this.ledger);
+  readonly policy: TrainingPolicy;
   readonly sampler: EpochSampler;
   readonly evaluator: Evaluator;
   readonly history: HistoryEntry[] = [];
   readonly accounting: EpochAccounting[] = [];
   optimizer: Optimizer;
   lr: number;
-  state: RunState = 'waiting';
   step = 0;
-  exitReason: ExitReason | null = null;
   startedAt: number;
-  trainStartedAt: number | null = null;
-  /** Training time before a resume, ms (checkpoint.ts). */
-  trainMsBefore = 0;
   /** Periodic and on-signal checkpoints (checkpoint.ts); null when --checkpoint-dir is not given. */
-  checkpointer: Checkpointer | null = null;
-  /** What a resumed run does first instead of the next step (a pass the checkpoint interrupted). */
-  resumeWith: (() => void) | null = null;
-  /** --mode async: bounded-staleness training (asyncTrainer.ts); null in sync mode. */
-  readonly async: AsyncTrainer | null;
-  private paused = false;
-  private started = false;
-  private round: { lastOfEpoch: boolean; epoch: number; startedAt: number; maxComputeMs: number; failures: number } | null = null;
-  nextPeer = 1;
+  checkpointer: SavePoint | null = null;
+  /** --mode async: the bounded-staleness policy (its report and counters); null in sync mode. */
+  readonly async: AsyncPolicy | null;
   /** Dashboard: recent shards per peer and each step's time breakdown (timeline.ts). */
   readonly timeline = new StepTimeline();
   /** Dashboard control actions applied so far, for the report (controls.ts). */
   readonly controls: ControlEntry[] = [];
-  /** Set when the global batch changes mid-run (setBatchSize). */
-  private plannedSteps: number | null = null;
-  private gradScratch: Float32Array | null = null;
   /** The weights on their way to the peers (--weights-codec) and what each peer holds. */
   readonly broadcast: WeightsBroadcast;
+  private run: RunState = INITIAL_RUN_STATE;
+  /** Set when the global batch changes mid-run (setBatchSize). */
+  private plannedSteps: number | null = null;
   private readonly tasks: TaskSender;
+  private readonly results: ResultPath;
+  private readonly sync: SyncPolicy | null;
 
   constructor(
     readonly setup: RunSetup,
@@ -82,11 +79,48 @@ export class TrainingCoordinator {
     this.lr = setup.lr;
     this.sampler = new EpochSampler(c.seed, setup.dataset.meta.splits.train, c.batchSize);
     this.evaluator = new Evaluator(this, setup);
-    this.async = c.mode === 'async' ? new AsyncTrainer(this, c.maxStaleness) : null;
     const specs = [...setup.model.specs.filter((w) => w.trainable), ...setup.model.specs.filter((w) => !w.trainable)];
     this.broadcast = new WeightsBroadcast(parseWeightsCodec(c.weightsCodec), this.store, specs.map((w) => w.shape.reduce((a, b) => a * b, 1)));
     this.tasks = new TaskSender(io, c, this.broadcast, this.timeline);
+    this.results = new ResultPath(this);
+    this.ledger.onCount = (counter, unit) => {
+      if (unit && unit.kind !== 'train') return;
+      this.epochAccounting(unit ? unit.epoch : this.sampler.epoch)[counter]++;
+    };
+    this.async = c.mode === 'async' ? new AsyncPolicy(this, c.maxStaleness) : null;
+    this.sync = this.async ? null : new SyncPolicy(this, this.engine);
+    this.policy = this.async ?? this.sync!;
     this.startedAt = io.now();
+  }
+
+  // --- the read-only view (status feed, report) ---
+
+  get state(): Stage {
+    return this.run.stage;
+  }
+
+  get exitReason(): ExitReason | null {
+    return this.run.exitReason;
+  }
+
+  get trainStartedAt(): number | null {
+    return this.run.trainStartedAt;
+  }
+
+  get trainMsBefore(): number {
+    return this.run.trainMsBefore;
+  }
+
+  get peers(): Map<string, PeerRecord> {
+    return this.roster.peers;
+  }
+
+  get nextPeer(): number {
+    return this.roster.nextPeer;
+  }
+
+  set nextPeer(n: number) {
+    this.roster.nextPeer = n;
   }
 
   get totalSteps(): number {
@@ -94,9 +128,66 @@ export class TrainingCoordinator {
   }
 
   get readyPeers(): number {
-    let n = 0;
-    for (const p of this.peers.values()) if (p.status === 'ready' || p.status === 'computing') n++;
-    return n;
+    return this.roster.readyCount;
+  }
+
+  /** Whether the peer has a shard out (the ledger is the one place that knows). */
+  busy(peerId: string): boolean {
+    return this.ledger.busy(peerId);
+  }
+
+  now(): number {
+    return this.io.now();
+  }
+
+  log(line: string): void {
+    this.io.log(line);
+  }
+
+  // --- the stage: events in, effects performed here ---
+
+  dispatch(e: RunEvent): void {
+    const out = step(this.run, e, this.io.now());
+    this.run = out.state;
+    for (const f of out.effects) {
+      switch (f.type) {
+        case 'begin':
+          for (const p of this.peers.values()) if (p.status === 'ready' && !p.quarantine) this.ledger.addPeer(p.id, p.cost);
+          break;
+        case 'continue':
+          this.boundary();
+          break;
+        case 'save-point':
+          this.checkpointer?.atBoundary();
+          break;
+        case 'next':
+          this.dispatch({ type: 'next', stepsLeft: this.step < this.totalSteps });
+          break;
+        case 'resume-pass':
+          if (f.pass.then === 'epoch') this.evaluator.epochPass(f.pass.epoch);
+          else this.evaluator.finalPasses(f.pass.reason);
+          break;
+        case 'final-passes':
+          this.evaluator.finalPasses();
+          break;
+        case 'train':
+          this.policy.pump(this.io.now());
+          break;
+        case 'finish':
+          this.finished(f.reason);
+          break;
+      }
+    }
+  }
+
+  /** A step boundary: the next step, a saved pass, or the final passes. */
+  boundary(): void {
+    this.dispatch({ type: 'boundary' });
+  }
+
+  /** Kept for callers that drive the loop by hand (checkpoint tests, the bench): a boundary. */
+  nextStep(): void {
+    this.boundary();
   }
 
   // --- membership ---
@@ -104,18 +195,14 @@ export class TrainingCoordinator {
   /** A HELLO passed the token and version checks: a new peer, or a known one coming back. */
   join(hello: HelloBody): PeerRecord {
     const now = this.io.now();
-    const known = hello.reconnectToken ? [...this.peers.values()].find((p) => p.reconnectToken === hello.reconnectToken) : undefined;
+    const known = this.roster.byToken(hello.reconnectToken);
     if (known) {
-      if (known.status !== 'gone' && known.status !== 'reconnecting') this.engine.peerGone(known.id, now);
+      if (known.status !== 'gone' && known.status !== 'reconnecting') this.dropFromLedger(known.id, now);
       Object.assign(known, { status: 'warming-up', backend: hello.backend, lastSeen: now, sentWeights: -1 });
-      this.async?.peerGone(known.id);
       known.connections++;
       return known;
     }
-    const id = `p${this.nextPeer++}`;
-    const p = newPeerRecord(id, hello, now);
-    this.peers.set(id, p);
-    return p;
+    return this.roster.add(hello, now);
   }
 
   ready(peerId: string, samplesPerSec: number, overheadMs = 0): void {
@@ -124,9 +211,13 @@ export class TrainingCoordinator {
     p.status = 'ready';
     p.cost = speedModel(samplesPerSec, overheadMs);
     p.speed = samplesPerSecAt(p.cost);
-    if (!this.started && this.readyPeers >= this.setup.config.minPeers) this.begin();
-    else this.perform(this.engine.peerReady(peerId, p.cost, this.io.now()));
-    this.async?.pump();
+    if (p.quarantine) return; // it stays out of the ledger: no work for it in this run
+    const now = this.io.now();
+    this.ledger.addPeer(peerId, p.cost);
+    const wasStarted = this.run.started;
+    this.dispatch({ type: 'peer-ready', ready: this.readyPeers, minPeers: this.setup.config.minPeers });
+    if (wasStarted || !this.run.started) this.perform(this.engine.assign(now));
+    this.async?.freed(now);
   }
 
   leave(peerId: string, reconnecting: boolean): void {
@@ -134,84 +225,46 @@ export class TrainingCoordinator {
     const p = this.peers.get(peerId);
     if (!p || p.status === 'gone') return;
     p.status = reconnecting ? 'reconnecting' : 'gone';
-    this.perform(this.engine.peerGone(peerId, this.io.now()));
-    this.async?.peerGone(peerId);
-    const starved = this.engine.stage === RoundStage.STARVED || (this.async !== null && this.state === 'training' && this.readyPeers === 0);
-    if (starved && this.state !== 'done') this.io.log('no peers: training is paused until one joins');
+    this.dropFromLedger(peerId, this.io.now());
+    this.roster.prune();
+    const starved = this.engine.stage === RoundStage.STARVED || (this.async !== null && this.state === Stage.TRAINING && this.readyPeers === 0);
+    if (starved && this.state !== Stage.DONE) this.io.log('no peers: training is paused until one joins');
   }
 
-  // --- results ---
+  private dropFromLedger(peerId: string, now: number): void {
+    const lost = this.ledger.removePeer(peerId);
+    this.perform(this.engine.assign(now));
+    this.policy.lost(lost.filter((s) => this.policy.owns(s)), now, 'left');
+  }
+
+  // --- results (results.ts: checks, quarantine, verdicts, timeline) ---
 
   /** A GRAD frame. Throws a TabtrainError (the server closes that client) when it must not touch the weights. */
   onGrad(peerId: string, g: GradFrame): void {
-    const now = this.io.now();
-    const p = this.peers.get(peerId);
-    if (p) p.lastSeen = now;
-    this.broadcast.answered(peerId, g.taskId);
-    if (this.async?.owns(g.taskId)) return this.async.onGrad(peerId, g);
-    const size = this.engine.taskSize(g.taskId);
-    if (size === null || this.engine.current?.kind !== 'train' || g.step !== this.engine.current.id) {
-      const late = this.engine.result(peerId, g.taskId, now);
-      this.timeline.returned(peerId, g.taskId, now, g.computeMs, late.verdict);
-      this.perform(late.effects);
-      return;
-    }
-    let grad: Float32Array;
-    try {
-      grad = checkGradient(g, size, this.store, () => (this.gradScratch ??= new Float32Array(this.store.trainableSize)));
-    } catch (e) {
-      this.perform(this.engine.failed(peerId, g.taskId, now));
-      if (isTabtrainError(e) && e.code === 'GRAD_NOT_FINITE' && this.round && ++this.round.failures >= 3) this.finishDiverged();
-      throw e;
-    }
-    const { verdict, effects } = this.engine.result(peerId, g.taskId, now);
-    this.timeline.returned(peerId, g.taskId, now, g.computeMs, verdict);
-    if (verdict === 'accepted') {
-      this.store.add(grad, g.state, g.count, g.lossSum);
-      if (p) this.credit(p, g);
-      if (this.round) this.round.maxComputeMs = Math.max(this.round.maxComputeMs, g.computeMs);
-    }
-    this.perform(effects);
-  }
-
-  /** An accepted gradient's contribution to its peer's counters and cost model (sync and async alike). */
-  credit(p: PeerRecord, g: GradFrame): void {
-    p.samples += g.count;
-    p.steps++;
-    p.computeMs += g.computeMs;
-    p.cost = observe(p.cost, g.count, g.computeMs);
-    p.speed = samplesPerSecAt(p.cost);
-    this.engine.updateSpeed(p.id, p.cost);
+    this.results.onGrad(peerId, g);
   }
 
   onEval(peerId: string, r: EvalResultFrame): void {
-    const now = this.io.now();
-    this.broadcast.answered(peerId, r.taskId);
-    const size = this.engine.taskSize(r.taskId);
-    if (size === null || this.engine.current?.kind !== 'eval' || r.evalId !== this.engine.current.id) {
-      const late = this.engine.result(peerId, r.taskId, now);
-      this.timeline.returned(peerId, r.taskId, now, r.computeMs, late.verdict);
-      this.perform(late.effects);
-      return;
-    }
-    try {
-      this.evaluator.check(r, size);
-    } catch (e) {
-      this.perform(this.engine.failed(peerId, r.taskId, now));
-      throw e;
-    }
-    const { verdict, effects } = this.engine.result(peerId, r.taskId, now);
-    this.timeline.returned(peerId, r.taskId, now, r.computeMs, verdict);
-    if (verdict === 'accepted') {
-      this.evaluator.add(r);
-      const p = this.peers.get(peerId);
-      if (p) p.evalSamples += r.count;
-    }
-    this.perform(effects);
+    this.results.onEval(peerId, r);
   }
 
-  now(): number {
-    return this.io.now();
+  /** An accepted gradient's contribution to its peer's counters and cost model (every mode). */
+  credit(peerId: string, g: GradFrame): void {
+    const p = this.peers.get(peerId);
+    if (!p) return;
+    if (p.steps === 0) {
+      // The first shard checks the speed claimed at warm-up.
+      const c = checkClaim(p.cost, g.count, g.computeMs);
+      if (c.refuted) this.io.log(`peer ${p.nickname} (${p.id}) claimed ${Math.round(p.speed)} samples/s at warm-up; its first shard measured ${Math.round(samplesPerSecAt(c.model))}: measured, not believed`);
+      p.cost = c.model;
+    } else {
+      p.cost = observe(p.cost, g.count, g.computeMs);
+    }
+    p.samples += g.count;
+    p.steps++;
+    p.computeMs += g.computeMs;
+    p.speed = samplesPerSecAt(p.cost);
+    this.ledger.setSpeed(p.id, p.cost);
   }
 
   /** One line per epoch, for people watching the terminal. */
@@ -229,37 +282,33 @@ export class TrainingCoordinator {
     return secs > 0 ? samples / secs : 0;
   }
 
+  /** Timer: attempts past their deadline are misses; the policies hand out backups. */
   tick(): void {
-    this.async?.tick(this.io.now());
-    this.perform(this.engine.tick(this.io.now()));
+    const now = this.io.now();
+    const late = this.ledger.noteLate(now).map((t) => t.shard);
+    this.policy.late(late.filter((s) => this.policy.owns(s)), now);
+    this.perform(this.engine.assign(now));
   }
 
-  // --- control ---
+  // --- control (controls.ts) ---
 
   pause(): void {
-    this.paused = true;
-    if (this.state === 'training') this.state = 'paused';
+    this.dispatch({ type: 'pause' });
   }
 
   resume(): void {
-    this.paused = false;
-    if (this.state === 'paused') {
-      this.state = 'training';
-      if (this.engine.stage === RoundStage.COMPLETE || this.engine.stage === RoundStage.IDLE) this.nextStep();
-    }
+    const idle = this.engine.stage === RoundStage.COMPLETE || this.engine.stage === RoundStage.IDLE;
+    this.dispatch({ type: 'resume', idle });
   }
 
   stop(reason: ExitReason = 'stopped'): void {
-    if (this.state === 'done') return;
     this.finish(reason);
   }
 
-  // --- live controls (the dashboard, via controls.ts) ---
-
   /** Starts training now with the peers that are ready, below --min-peers. False if it cannot. */
   startNow(): boolean {
-    if (this.started || this.state === 'done' || this.readyPeers === 0) return false;
-    this.begin();
+    if (this.run.started || this.state === Stage.DONE || this.readyPeers === 0) return false;
+    this.dispatch({ type: 'start', ready: this.readyPeers });
     return true;
   }
 
@@ -274,96 +323,94 @@ export class TrainingCoordinator {
     this.plannedSteps = this.step + inFlight + leftThisEpoch + Math.max(0, this.setup.config.epochs - s.epoch - 1) * s.stepsPerEpoch;
   }
 
-  // --- the loop ---
+  // --- the step (every mode; what the policies ask of the run) ---
 
-  private begin(): void {
-    this.started = true;
-    this.trainStartedAt = this.io.now() - this.trainMsBefore;
-    this.state = this.paused ? 'paused' : 'training';
-    for (const p of this.peers.values()) if (p.status === 'ready') this.engine.peerReady(p.id, p.cost, this.io.now());
-    if (!this.paused) this.nextStep();
+  get version(): number {
+    return this.store.version;
   }
 
-  nextStep(): void {
-    if (this.state === 'done') return;
-    if (this.paused) {
-      this.state = 'paused';
-      return;
-    }
-    this.checkpointer?.atBoundary();
-    if (this.resumeWith) {
-      const first = this.resumeWith;
-      this.resumeWith = null;
-      return first();
-    }
-    if (this.step >= this.totalSteps) {
-      this.evaluator.finalPasses();
-      return;
-    }
-    this.state = 'training';
-    if (this.async) return this.async.pump();
-    const batch = this.sampler.next();
-    const acc = this.epochAccounting(batch.epoch);
-    acc.complete = false;
+  canTrain(): boolean {
+    return this.state === Stage.TRAINING;
+  }
+
+  opened(epoch: number): void {
+    this.epochAccounting(epoch).complete = false;
+  }
+
+  beginStep(): void {
     this.store.resetAccumulators();
-    this.round = { lastOfEpoch: batch.lastOfEpoch, epoch: batch.epoch, startedAt: this.io.now(), maxComputeMs: 0, failures: 0 };
-    this.perform(this.engine.startRound({ kind: 'train', id: this.step, version: this.store.version, items: batch.indices }, this.io.now()));
   }
 
-  private completeStep(): void {
-    const r = this.round!;
+  accumulate(g: GradFrame, grad: Float32Array): void {
+    this.store.add(grad, g.state, g.count, g.lossSum);
+  }
+
+  staleDropped(epoch: number): void {
+    const acc = this.epochAccounting(epoch);
+    acc.staleDropped = (acc.staleDropped ?? 0) + 1;
+  }
+
+  savePoint(): void {
+    this.checkpointer?.atBoundary();
+  }
+
+  /**
+   * Averages the step's accumulators and applies the update; the run is
+   * declared diverged here only, from the aggregated gradient or the updated
+   * weights. Counts the samples once and writes the history row and the
+   * timeline's breakdown. False when the run diverged.
+   */
+  applyStep(s: StepInput): boolean {
+    const store = this.store;
     const t0 = this.io.now();
-    const loss = this.store.average();
-    const lr = applyUpdate(this);
-    const acc = this.epochAccounting(r.epoch);
-    acc.samplesUsed += this.store.count;
-    const atEpochStart = this.epochCounters.get(r.epoch)!;
-    for (const k of ['duplicatesDropped', 'reassigned', 'lateDropped'] as const) acc[k] = this.engine.counters[k] - atEpochStart[k];
+    const loss = store.average();
+    if (!allFinite(store.meanGrad)) return this.diverged('the averaged gradient has NaN or Infinity; lower the learning rate');
+    const lr = applyUpdate(store, this.optimizer, this.setup, { lr: this.lr, step: this.step, stepsPerEpoch: this.sampler.stepsPerEpoch, totalSteps: this.totalSteps });
+    if (!allFinite(store.weights)) return this.diverged('the updated weights have NaN or Infinity; lower the learning rate');
+    this.epochAccounting(s.epoch).samplesUsed += store.count;
     this.step++;
     const now = this.io.now();
     this.history.push({
       step: this.step,
-      epoch: r.epoch,
+      epoch: s.epoch,
       loss,
       lr,
       peers: this.readyPeers,
-      ms: t0 - r.startedAt,
-      computeMs: r.maxComputeMs,
+      ms: t0 - s.startedAt,
+      computeMs: s.computeMs,
       updateMs: now - t0,
-      samples: this.store.count,
+      samples: store.count,
       t: (now - this.startedAt) / 1000,
+      ...(s.staleness !== undefined ? { staleness: s.staleness } : {}),
     });
-    this.timeline.stepDone(this.step - 1, this.step, r.startedAt, t0, now);
-    if (r.lastOfEpoch) {
-      acc.complete = acc.samplesUsed === this.sampler.trainSize;
-      this.evaluator.epochPass(r.epoch);
-    } else {
-      this.nextStep();
-    }
+    this.timeline.stepDone(s.round, this.step, s.startedAt, t0, now, s.taskId);
+    return true;
   }
-
-  readonly epochCounters = new Map<number, { duplicatesDropped: number; reassigned: number; lateDropped: number }>();
 
   epochAccounting(epoch: number): EpochAccounting {
     let a = this.accounting.find((x) => x.epoch === epoch);
     if (!a) {
       a = { epoch, samplesUsed: 0, duplicatesDropped: 0, reassigned: 0, lateDropped: 0, complete: false };
       this.accounting.push(a);
-      this.epochCounters.set(epoch, { ...this.engine.counters });
     }
     return a;
   }
 
-  /** Runs the engine's effects: tasks out (with weights when the peer's copy is stale), rounds finished. */
+  /** Every batch of `epoch` is applied: it is complete if every sample was used once; then its validation pass. */
+  epochDone(epoch: number): void {
+    const acc = this.epochAccounting(epoch);
+    acc.complete = acc.samplesUsed === this.sampler.trainSize;
+    this.evaluator.epochPass(epoch);
+  }
+
+  /** Runs the ledger's effects: tasks out (with weights when the peer's copy is stale), rounds finished; re-arms the one timer. */
   perform(effects: Effect[]): void {
     for (const e of effects) {
       if (e.type === 'send') this.sendTask(e);
-      else if (e.kind === 'train') this.completeStep();
+      else if (e.kind === 'train') this.sync?.roundComplete();
       else this.evaluator.roundComplete();
     }
-    const at = this.engine.nextDeadline(this.io.now());
-    const asyncAt = this.async?.nextDeadline() ?? null;
-    this.io.wakeAt(at === null ? asyncAt : asyncAt === null ? at : Math.min(at, asyncAt));
+    if (this.state !== Stage.DONE) this.io.wakeAt(this.ledger.nextDeadline());
   }
 
   /** A TASK out (taskSender.ts), with the weights when the peer's copy is not the current one. */
@@ -372,21 +419,27 @@ export class TrainingCoordinator {
     if (p) this.tasks.send(p, e);
   }
 
+  evaluating(): void {
+    this.dispatch({ type: 'evaluate' });
+  }
+
   /** Called by the evaluator when an epoch's validation pass is recorded. */
   afterEpochEval(stopEarly: boolean): void {
     if (stopEarly) this.evaluator.finalPasses('early-stopped');
-    else this.nextStep();
+    else this.boundary();
   }
 
-  finishDiverged(): void {
-    this.io.log('training diverged: gradients are NaN or Infinity on several peers; lower the learning rate');
-    queueMicrotask(() => this.finish('diverged'));
+  diverged(why: string): false {
+    this.io.log(`training diverged: ${why}`);
+    this.finish('diverged');
+    return false;
   }
 
   finish(reason: ExitReason): void {
-    if (this.state === 'done') return;
-    this.state = 'done';
-    this.exitReason = reason;
+    this.dispatch({ type: 'finish', reason });
+  }
+
+  private finished(reason: ExitReason): void {
     this.io.wakeAt(null);
     const done = encodeDone({ reason, testAccuracy: this.evaluator.testAccuracy });
     // Interrupted with a checkpoint: the tabs keep retrying, and a resumed run takes them back.

@@ -2,8 +2,26 @@ import { fail } from '../../shared/errors';
 import { splitRange, type SplitName } from '../../shared/data/dataset';
 import type { EvalResultFrame } from '../../shared/protocol';
 import { addSums, classificationMetrics, emptySums, regressionMetrics, type EvalSums } from './metrics';
-import type { EvalEntry, ExitReason, RunSetup } from './types';
-import type { TrainingCoordinator } from './coordinator';
+import type { Effect, RoundEngine } from '../round/engine';
+import type { ParamStore } from './paramStore';
+import type { EvalEntry, ExitReason, HistoryEntry, RunSetup } from './types';
+
+/** What the evaluator needs of the run (the coordinator provides it). */
+export interface EvalHost {
+  readonly store: ParamStore;
+  readonly engine: RoundEngine;
+  readonly step: number;
+  readonly history: readonly HistoryEntry[];
+  readonly sampler: { readonly epoch: number };
+  readonly state: string;
+  now(): number;
+  /** The run's stage becomes EVALUATING. */
+  evaluating(): void;
+  perform(effects: Effect[]): void;
+  onValidation(epoch: number, valLoss: number, valAccuracy: number | null): void;
+  afterEpochEval(stopEarly: boolean): void;
+  finish(reason: ExitReason): void;
+}
 
 /**
  * Evaluation is work like training: the validation or test split is cut
@@ -48,7 +66,7 @@ export class Evaluator {
   private lastEvalStep = -1;
 
   constructor(
-    private readonly run: TrainingCoordinator,
+    private readonly run: EvalHost,
     private readonly setup: RunSetup,
   ) {
     this.sums = this.empty();
@@ -129,7 +147,7 @@ export class Evaluator {
     const items = new Uint32Array(range.end - range.start).map((_, i) => range.start + i);
     this.sums = this.empty();
     this.pass = { split, epoch, then };
-    this.run.state = 'evaluating';
+    this.run.evaluating();
     this.run.perform(this.run.engine.startRound({ kind: 'eval', id: this.nextEvalId++, version: this.run.store.version, items }, this.run.now()));
   }
 

@@ -1,5 +1,5 @@
 import { NO_TENSOR, TaskFlag, TaskKind, encodeTask, encodeTaskParts, type TaskFrame } from '../../shared/protocol';
-import type { Effect } from '../round/engine';
+import type { SendEffect } from '../round/ledger';
 import type { Io } from './io';
 import type { StepTimeline } from './timeline';
 import type { Config } from '../../shared/config/schema';
@@ -12,7 +12,7 @@ import type { WeightsBroadcast } from './weightsBroadcast';
  * not the current one (weightsBroadcast.ts decides what, and in which
  * codec). Evaluation tasks always compute on the exact float32 weights.
  */
-export type SendEffect = Extract<Effect, { type: 'send' }>;
+export type { SendEffect } from '../round/ledger';
 
 export class TaskSender {
   constructor(
@@ -36,7 +36,6 @@ export class TaskSender {
       weights: w ? w.payload : NO_TENSOR,
       baseVersion: w?.delta ? w.baseVersion : 0,
     };
-    p.status = 'computing';
     this.timeline.sent({ kind: e.kind, roundId: e.roundId, taskId: e.taskId, peerId: e.peerId, size: e.indices.length, backup: e.backup }, this.io.now());
     if (this.io.sendParts && w) {
       // The payload goes to the socket as is: its buffer is not reused until the peer answers (payloadPool.ts).

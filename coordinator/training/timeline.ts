@@ -63,14 +63,15 @@ export class StepTimeline {
     bar.outcome = outcome;
   }
 
-  /** Whether a peer has a shard out (the coordinator's own status says "computing" from its first task on). */
+  /** Whether a peer has a bar still open (the timeline's own view; the run asks the work ledger). */
   busy(peerId: string): boolean {
     return (this.out.get(peerId) ?? 0) > 0;
   }
 
   /** A step's results are all in (`resultsAt`) and its update applied (`updatedAt`). */
-  stepDone(round: number, step: number, startedAt: number, resultsAt: number, updatedAt: number): StepBreakdown {
-    const ok = this.bars.filter((b) => b.kind === 'train' && b.round === round && b.outcome === 'accepted' && b.returnedAt !== null);
+  stepDone(round: number, step: number, startedAt: number, resultsAt: number, updatedAt: number, taskId?: number): StepBreakdown {
+    // An async step is one task's gradient: its bar only (other tasks sent at the same step are other steps).
+    const ok = this.bars.filter((b) => b.kind === 'train' && b.round === round && b.outcome === 'accepted' && b.returnedAt !== null && (taskId === undefined || b.taskId === taskId));
     const n = ok.length;
     const compute = n ? ok.reduce((a, b) => a + b.computeMs!, 0) / n : 0;
     const arrival = n ? ok.reduce((a, b) => a + (b.returnedAt! - startedAt), 0) / n : resultsAt - startedAt;

@@ -20,7 +20,16 @@ export interface RunSetup {
 }
 
 export type PeerKind = 'tab' | 'node';
-export type PeerStatus = 'warming-up' | 'ready' | 'computing' | 'reconnecting' | 'gone';
+/** Whether a ready peer is computing is the work ledger's to say (round/ledger.ts `busy`), not the record's. */
+export type PeerStatus = 'warming-up' | 'ready' | 'reconnecting' | 'gone';
+
+/** Why a peer gets no more work: its result was unusable (a TabtrainError code and message). */
+export interface Quarantine {
+  code: string;
+  reason: string;
+  /** Run clock, ms. */
+  at: number;
+}
 
 export interface PeerRecord {
   id: string;
@@ -44,6 +53,8 @@ export interface PeerRecord {
   joinedAt: number;
   lastSeen: number;
   connections: number;
+  /** Set when a result of this peer was unusable: it gets no more work in this run. */
+  quarantine?: Quarantine;
 }
 
 export interface HistoryEntry {
@@ -88,3 +99,29 @@ export interface EpochAccounting {
 }
 
 export type ExitReason = 'completed' | 'early-stopped' | 'stopped' | 'diverged' | 'interrupted';
+
+export type ControlAction = 'start' | 'pause' | 'resume' | 'stop' | 'lr' | 'optimizer' | 'batchSize';
+
+/** One accepted dashboard control (controls.ts), as the report and the loss chart show it. */
+export interface ControlEntry {
+  action: ControlAction;
+  /** Completed steps when it was applied: it affects step `step + 1` on. */
+  step: number;
+  /** Seconds since the run started (the history's clock). */
+  t: number;
+  from?: string | number;
+  to?: string | number;
+}
+
+/** Periodic checkpoints, as the run sees them (checkpoint.ts). */
+export interface SavePoint {
+  lastStep: number;
+  saved: number;
+  store: { readonly dir: string };
+  resumedFrom: { file: string; step: number } | null;
+  /** Writes a checkpoint now; null when it failed (training goes on). */
+  save(reason: 'periodic' | 'signal' | 'manual'): string | null;
+  /** Called at every step boundary; saves when one is due. */
+  atBoundary(): void;
+  summary(): Record<string, unknown>;
+}

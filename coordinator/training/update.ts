@@ -1,21 +1,31 @@
 import { addPenaltyGradients, clipByGlobalNorm, learningRateAt } from '../../shared/optim';
 import type { OptimizerConfig, ScheduleConfig } from '../../shared/optim/types';
-import type { TrainingCoordinator } from './coordinator';
+import type { Optimizer } from '../../shared/optim/types';
+import type { ParamStore } from './paramStore';
 import type { RunSetup } from './types';
 
+/** Where in the run an update happens (the schedule's learning rate depends on it). */
+export interface UpdateAt {
+  /** The base learning rate (the dashboard may have changed it). */
+  lr: number;
+  step: number;
+  stepsPerEpoch: number;
+  totalSteps: number;
+}
+
 /**
- * The central update, the same in sync and async mode: on the averaged
- * gradient in `store.meanGrad`, L1/L2 penalties, global-norm clipping, then
- * one optimizer step at the schedule's learning rate for the current step.
- * Returns that learning rate (the history records it).
+ * The central update, the same in every mode, a function of the weights,
+ * the averaged gradient and the optimizer state only: on `store.meanGrad`,
+ * L1/L2 penalties, global-norm clipping, then one optimizer step at the
+ * schedule's learning rate for the step. Returns that learning rate (the
+ * history records it).
  */
-export function applyUpdate(run: TrainingCoordinator): number {
-  const c = run.setup.config;
-  const store = run.store;
-  if (c.l1 > 0 || c.l2 > 0) addPenaltyGradients(store.meanGrad, store.params, run.setup.model.penaltyMask, c.l1, c.l2);
+export function applyUpdate(store: ParamStore, optimizer: Optimizer, setup: Pick<RunSetup, 'config' | 'model'>, at: UpdateAt): number {
+  const c = setup.config;
+  if (c.l1 > 0 || c.l2 > 0) addPenaltyGradients(store.meanGrad, store.params, setup.model.penaltyMask, c.l1, c.l2);
   if (c.clipNorm > 0) clipByGlobalNorm(store.meanGrad, c.clipNorm);
-  const lr = learningRateAt(run.lr, scheduleConfig(c), { step: run.step, epoch: run.step / run.sampler.stepsPerEpoch, totalSteps: run.totalSteps });
-  store.apply(run.optimizer, lr);
+  const lr = learningRateAt(at.lr, scheduleConfig(c), { step: at.step, epoch: at.step / at.stepsPerEpoch, totalSteps: at.totalSteps });
+  store.apply(optimizer, lr);
   return lr;
 }
 
