@@ -100,6 +100,36 @@ export class Sim {
     this.run.leave(peer.id, reconnecting);
   }
 
+  /**
+   * A hand-made GRAD for `task` from `peer` (zeros unless `values` says
+   * otherwise), through the wire encoding. When the coordinator refuses it the
+   * peer is closed as the server closes it (it may reconnect), and the error
+   * code is returned.
+   */
+  sendGrad(peer: SimPeer, task: TaskFrame, patch: { step?: number; weightsVersion?: number; count?: number; values?: number } = {}): string | null {
+    const n = this.p.setup.model.trainableParams;
+    const bytes = encodeGrad({
+      taskId: task.taskId,
+      step: patch.step ?? task.step,
+      weightsVersion: patch.weightsVersion ?? task.weightsVersion,
+      count: patch.count ?? task.indices.length,
+      computeMs: task.indices.length,
+      lossSum: 1,
+      grad: encodeFp32(new Float32Array(n).fill(patch.values ?? 0)),
+      state: new Float32Array(this.p.setup.model.stateParams),
+    });
+    const r = decodeMessage(bytes);
+    if (r.code !== MessageCode.GRAD) throw new Error('not a GRAD');
+    try {
+      this.run.onGrad(peer.id, r.grad);
+      return null;
+    } catch (e) {
+      if (!isTabtrainError(e)) throw e;
+      this.leave(peer, true);
+      return e.code;
+    }
+  }
+
   peer(name: string): SimPeer {
     return this.peers.find((p) => p.name === name)!;
   }
