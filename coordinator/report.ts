@@ -30,7 +30,11 @@ export function buildReport(run: TrainingCoordinator, wallSeconds: number): Reco
       samplesPerSec: p.speed,
       connections: p.connections,
       status: peerStatus(run, p),
+      /** Why it got no more work (an unusable result), if it did not. */
+      quarantine: p.quarantine ?? null,
     })),
+    /** Peers that left long ago, folded into totals (the roster stays bounded). */
+    departedPeers: run.roster.departed,
     steps: run.step,
     epochs: run.accounting.filter((a) => a.complete).length,
     samplesPerSec: run.samplesPerSec(),
