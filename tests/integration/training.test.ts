@@ -27,16 +27,49 @@ describe('coordinator + node peers over real ws on loopback', () => {
   });
 
   it('pauses with no peers and resumes when one joins', async () => {
-    const h = await startHarness({ dataset: 'mnist', model: 'logreg', steps: 6, batchSize: 32 }, 0);
+    const h = await startHarness({ dataset: 'mnist', model: 'logreg', steps: 30, batchSize: 32 }, 0);
     try {
-      await new Promise((r) => setTimeout(r, 300));
-      expect(h.c.run.state).toBe('waiting');
-      expect(h.c.run.step).toBe(0);
+      const run = h.c.run;
+      const control = (action: string): Promise<Response> =>
+        fetch(`http://127.0.0.1:${h.c.port}/api/control`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-admin-token': h.c.adminToken }, body: JSON.stringify({ action }) });
+      // No peer: the run waits; a pause asked for now holds it even once a peer is ready.
+      expect(run.state).toBe('waiting');
+      expect((await control('pause')).status).toBe(200);
       h.addPeer();
+      await until(() => run.readyPeers === 1);
+      expect(run.state).toBe('paused');
+      expect(run.step).toBe(0);
+      expect(run.ledger.inFlight().size).toBe(0); // paused: no task went out
+      // Resumed: it trains; paused again mid-run, the step under way finishes and nothing more goes out.
+      expect((await control('resume')).status).toBe(200);
+      await until(() => run.step >= 2);
+      expect((await control('pause')).status).toBe(200);
+      await until(() => run.engine.stage === 'complete');
+      const at = run.step;
+      expect(run.state).toBe('paused');
+      expect(at).toBeLessThan(30);
+      expect(run.ledger.inFlight().size).toBe(0);
+      expect((await control('resume')).status).toBe(200);
       expect(await h.done).toBe('completed');
-      expect(h.c.run.step).toBe(6);
+      expect(run.step).toBe(30);
+      expect(run.history.map((e) => e.step)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      expect(run.controls.map((c) => [c.action, c.step])).toEqual([
+        ['pause', 0],
+        ['resume', 0],
+        ['pause', expect.any(Number)],
+        ['resume', at],
+      ]);
     } finally {
       await h.close();
     }
   });
 });
+
+/** Waits for a condition the run reaches by itself (checked every few ms, bounded). */
+async function until(cond: () => boolean, ms = 60_000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
