@@ -1,4 +1,4 @@
-import type { TrainingCoordinator } from '../coordinator/training/coordinator';
+import type { TrainingCoordinator } from '../coordinator/run/coordinator';
 
 /**
  * Coordinator-side costs of each training step, measured by wrapping the

@@ -6,8 +6,8 @@ import type { ConfigInput } from '../shared/config/schema';
 import type { BaselineOptions, BaselineResult } from './browser/baseline';
 import { CoordinatorProbe, type StepCosts } from './probe';
 import { startRun, within } from './run';
-import type { HistoryEntry, EvalEntry } from '../coordinator/training/types';
-import type { StepBreakdown } from '../coordinator/training/timeline';
+import type { HistoryEntry, EvalEntry } from '../coordinator/run/types';
+import type { StepBreakdown } from '../coordinator/dashboard/timeline';
 
 /**
  * One headless Chromium for the tab items (1, 2, 6), shared by every item of

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { formatWeightsCodec } from '../shared/compress';
 import { peerStatus } from './server/status';
-import type { TrainingCoordinator } from './training/coordinator';
+import type { TrainingCoordinator } from './run/coordinator';
 
 /** The run's JSON report: what was asked, what happened, what it reached. */
 export function buildReport(run: TrainingCoordinator, wallSeconds: number): Record<string, unknown> {

@@ -6,7 +6,7 @@ import { datasetHash, encodeDataset } from '../shared/data/codec';
 import { loadDatasetSpec } from './datasets/load';
 import { loadModel } from './model/load';
 import type { ModelDescription } from './model/describe';
-import type { RunSetup } from './training/types';
+import type { RunSetup } from './run/types';
 import './tfjsNode';
 
 /**

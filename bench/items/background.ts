@@ -1,5 +1,5 @@
 import { ensureClientBundle } from '../../coordinator/server/bundle';
-import type { HistoryEntry } from '../../coordinator/training/types';
+import type { HistoryEntry } from '../../coordinator/run/types';
 import { CdpBrowser } from '../cdp';
 import type { BenchContext, ItemResult } from '../context';
 import { machine, table } from '../context';

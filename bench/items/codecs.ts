@@ -1,8 +1,8 @@
 import { startNodePeer } from '../../client/node/nodePeer';
 import { wireMeter, type WireMeter } from '../../client/node/wireMeter';
 import type { PeerSession } from '../../client/peer/session';
-import { ParamStore } from '../../coordinator/training/paramStore';
-import { WeightsBroadcast } from '../../coordinator/training/weightsBroadcast';
+import { ParamStore } from '../../coordinator/run/paramStore';
+import { WeightsBroadcast } from '../../coordinator/broadcast/weightsBroadcast';
 import { GradientEncoder, WeightsReceiver, decodeTensor, parseCompress, parseWeightsCodec } from '../../shared/compress';
 import { TaskFlag } from '../../shared/protocol';
 import type { BenchContext, ItemResult } from '../context';

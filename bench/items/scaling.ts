@@ -4,7 +4,7 @@ import { median, round } from '../stats';
 import { barChart, stackedBars } from '../svg';
 import { describePhases, steadySamplesPerSec, type TabRun } from '../tabs';
 import { startRun } from '../run';
-import type { HistoryEntry } from '../../coordinator/training/types';
+import type { HistoryEntry } from '../../coordinator/run/types';
 
 /**
  * Items 1 and 2. Scaling: samples/s of the MLP on MNIST (global batch 128)

@@ -1,6 +1,6 @@
 import type { DashboardBase, DashboardMessage, DashboardRefusal } from '../../coordinator/server/status';
-import type { StepBreakdown } from '../../coordinator/training/timeline';
-import type { HistoryEntry } from '../../coordinator/training/types';
+import type { StepBreakdown } from '../../coordinator/dashboard/timeline';
+import type { HistoryEntry } from '../../coordinator/run/types';
 
 /**
  * The dashboard's live connection: a WebSocket to /dashboard/ws that the

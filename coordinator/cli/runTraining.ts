@@ -6,7 +6,7 @@ import { findChromium, launchTabs, type TabFleet } from '../peers/chromium';
 import { buildReport, writeReport } from '../report';
 import { ensureClientBundle } from '../server/bundle';
 import { startCoordinator } from '../server/server';
-import { CheckpointStore } from '../training/checkpointStore';
+import { CheckpointStore } from '../checkpoint/checkpointStore';
 import { describeRun, prepareRun } from '../setup';
 
 /**

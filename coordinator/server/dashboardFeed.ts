@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { CloseStatus } from '../../shared/errors';
-import type { TrainingCoordinator } from '../training/coordinator';
+import type { TrainingCoordinator } from '../run/coordinator';
 import { dashboardBase, type DashboardMessage, type DashboardRefusal } from './status';
 
 /**

@@ -1,7 +1,7 @@
 import express, { type Express, type Request, type Response } from 'express';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { ControlError, type ControlEntry } from '../training/controls';
+import { ControlError, type ControlEntry } from '../dashboard/controls';
 import { DIST, ROOT } from './bundle';
 
 /**

@@ -1,7 +1,7 @@
 import type { WebSocket, WebSocketServer } from 'ws';
 import { CloseStatus, TabtrainError, fail, isTabtrainError } from '../../shared/errors';
 import { MessageCode, decodeMessage, encodeError, encodeWelcome, messageName, type WelcomeBody } from '../../shared/protocol';
-import type { TrainingCoordinator } from '../training/coordinator';
+import type { TrainingCoordinator } from '../run/coordinator';
 
 /**
  * Turns WebSocket events into coordinator calls. A connection must say HELLO

@@ -1,8 +1,8 @@
 import type { Config } from '../../shared/config/schema';
-import type { ControlEntry } from '../training/controls';
-import type { TrainingCoordinator } from '../training/coordinator';
-import type { StepBreakdown } from '../training/timeline';
-import type { HistoryEntry, PeerRecord } from '../training/types';
+import type { ControlEntry } from '../dashboard/controls';
+import type { TrainingCoordinator } from '../run/coordinator';
+import type { StepBreakdown } from '../dashboard/timeline';
+import type { HistoryEntry, PeerRecord } from '../run/types';
 
 /**
  * What the dashboard sees: the fleet, the curves, the recent shards and the

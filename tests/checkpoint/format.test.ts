@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CHECKPOINT_FORMAT_VERSION, decodeCheckpoint, encodeCheckpoint } from '../../coordinator/training/checkpointFormat';
-import { CheckpointStore } from '../../coordinator/training/checkpointStore';
+import { CHECKPOINT_FORMAT_VERSION, decodeCheckpoint, encodeCheckpoint } from '../../coordinator/checkpoint/checkpointFormat';
+import { CheckpointStore } from '../../coordinator/checkpoint/checkpointStore';
 
 /** The file format and the directory of checkpoints: round trip, damage detection, atomic saves, keep-K, fallback. */
 const dirs: string[] = [];

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { attachCheckpoints, Checkpointer } from '../../coordinator/training/checkpoint';
-import { CheckpointStore } from '../../coordinator/training/checkpointStore';
+import { attachCheckpoints, Checkpointer } from '../../coordinator/checkpoint/checkpoint';
+import { CheckpointStore } from '../../coordinator/checkpoint/checkpointStore';
 import type { ConfigInput } from '../../shared/config/schema';
 import { Sim } from '../integration/sim';
 

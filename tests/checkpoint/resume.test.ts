@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CheckpointStore } from '../../coordinator/training/checkpointStore';
-import type { TrainingCoordinator } from '../../coordinator/training/coordinator';
+import { CheckpointStore } from '../../coordinator/checkpoint/checkpointStore';
+import type { TrainingCoordinator } from '../../coordinator/run/coordinator';
 import type { ConfigInput } from '../../shared/config/schema';
 import { startHarness } from '../integration/harness';
 

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { startNodePeer } from '../../client/node/nodePeer';
 import { wireMeter, type WireCount, type WireMeter } from '../../client/node/wireMeter';
-import type { TrainingCoordinator } from '../../coordinator/training/coordinator';
+import type { TrainingCoordinator } from '../../coordinator/run/coordinator';
 import type { ConfigInput } from '../../shared/config/schema';
 import { startHarness } from '../integration/harness';
 

@@ -2,8 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import '../../coordinator/tfjsNode';
 import { parseConfig } from '../../shared/config/parse';
 import { prepareRun, type PreparedRun } from '../../coordinator/setup';
-import { ControlError, applyControl } from '../../coordinator/training/controls';
-import { TrainingCoordinator, type Io } from '../../coordinator/training/coordinator';
+import { ControlError, applyControl } from '../../coordinator/dashboard/controls';
+import { TrainingCoordinator, type Io } from '../../coordinator/run/coordinator';
 
 /** The controls on a coordinator with no sockets: what they accept, refuse and log. */
 let prepared: PreparedRun;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StepTimeline } from '../../coordinator/training/timeline';
+import { StepTimeline } from '../../coordinator/dashboard/timeline';
 
 const send = (t: StepTimeline, round: number, taskId: number, peerId: string, at: number, kind: 'train' | 'eval' = 'train'): void =>
   t.sent({ kind, roundId: round, taskId, peerId, size: 10, backup: false }, at);

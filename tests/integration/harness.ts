@@ -5,8 +5,8 @@ import { parseConfig } from '../../shared/config/parse';
 import type { ConfigInput } from '../../shared/config/schema';
 import { startCoordinator, type StartedCoordinator } from '../../coordinator/server/server';
 import { prepareRun, type PreparedRun } from '../../coordinator/setup';
-import { CheckpointStore } from '../../coordinator/training/checkpointStore';
-import type { ExitReason } from '../../coordinator/training/types';
+import { CheckpointStore } from '../../coordinator/checkpoint/checkpointStore';
+import type { ExitReason } from '../../coordinator/run/types';
 
 /**
  * A real coordinator on loopback with real node peers (the tabs' own session

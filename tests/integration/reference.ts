@@ -1,8 +1,8 @@
 import '../../coordinator/tfjsNode';
 import { Trainer } from '../../client/trainer/trainer';
 import { createOptimizer } from '../../shared/optim';
-import { EpochSampler } from '../../coordinator/training/sampler';
-import { optimizerConfig } from '../../coordinator/training/coordinator';
+import { EpochSampler } from '../../coordinator/round/sampler';
+import { optimizerConfig } from '../../coordinator/run/coordinator';
 import type { PreparedRun } from '../../coordinator/setup';
 
 /**

@@ -1,8 +1,8 @@
 import '../../coordinator/tfjsNode';
 import { Trainer } from '../../client/trainer/trainer';
 import { prepareRun, type PreparedRun } from '../../coordinator/setup';
-import { TrainingCoordinator, type Io } from '../../coordinator/training/coordinator';
-import type { ExitReason } from '../../coordinator/training/types';
+import { TrainingCoordinator, type Io } from '../../coordinator/run/coordinator';
+import type { ExitReason } from '../../coordinator/run/types';
 import { parseConfig } from '../../shared/config/parse';
 import type { ConfigInput } from '../../shared/config/schema';
 import { WeightsReceiver, encodeFp32 } from '../../shared/compress';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../coordinator/report';
-import { KEEP_DEPARTED } from '../../coordinator/training/roster';
+import { KEEP_DEPARTED } from '../../coordinator/run/roster';
 import type { ConfigInput } from '../../shared/config/schema';
 import { Sim } from './sim';
 

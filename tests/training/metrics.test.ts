@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addSums, classificationMetrics, emptySums, regressionMetrics } from '../../coordinator/training/metrics';
+import { addSums, classificationMetrics, emptySums, regressionMetrics } from '../../coordinator/evaluation/metrics';
 
 describe('metrics from summed shards, against hand-worked numbers', () => {
   it('three classes: accuracy, per-class and macro precision/recall/F1', () => {

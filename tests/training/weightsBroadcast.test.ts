@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ParamStore } from '../../coordinator/training/paramStore';
-import { newPeerRecord } from '../../coordinator/training/peerRecord';
-import { TaskSender } from '../../coordinator/training/taskSender';
-import { StepTimeline } from '../../coordinator/training/timeline';
-import type { PeerRecord } from '../../coordinator/training/types';
-import { WeightsBroadcast } from '../../coordinator/training/weightsBroadcast';
+import { ParamStore } from '../../coordinator/run/paramStore';
+import { newPeerRecord } from '../../coordinator/run/peerRecord';
+import { TaskSender } from '../../coordinator/broadcast/taskSender';
+import { StepTimeline } from '../../coordinator/dashboard/timeline';
+import type { PeerRecord } from '../../coordinator/run/types';
+import { WeightsBroadcast } from '../../coordinator/broadcast/weightsBroadcast';
 import { WeightsReceiver, decodeFp16, decodeTensor, encodeFp16, encodeFp32, int8Bytes, parseWeightsCodec } from '../../shared/compress';
 import { MessageCode, TaskFlag, TaskKind, TensorCodec, align4, decodeMessage, encodeTask, type TaskFrame } from '../../shared/protocol';
 import { gradientLike } from '../compress/rng';

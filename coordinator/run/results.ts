@@ -3,12 +3,12 @@ import type { EvalResultFrame, GradFrame } from '../../shared/protocol';
 import type { Effect, RoundEngine } from '../round/engine';
 import type { Attempt, Shard, Verdict, WorkLedger } from '../round/ledger';
 import type { TrainingPolicy } from '../round/policy';
-import type { Evaluator } from './evaluator';
+import type { Evaluator } from '../evaluation/evaluator';
 import { checkGradient } from './gradCheck';
 import type { ParamStore } from './paramStore';
 import type { Roster } from './roster';
-import type { StepTimeline } from './timeline';
-import type { WeightsBroadcast } from './weightsBroadcast';
+import type { StepTimeline } from '../dashboard/timeline';
+import type { WeightsBroadcast } from '../broadcast/weightsBroadcast';
 
 /**
  * The one path every result takes, in every mode: the task it names must be

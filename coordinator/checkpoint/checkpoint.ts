@@ -5,10 +5,10 @@ import type { SpeedModel } from '../round/speed';
 import type { AsyncSnapshot } from '../round/asyncPolicy';
 import { CHECKPOINT_FORMAT_VERSION, type CheckpointFile, type CheckpointTensor } from './checkpointFormat';
 import type { CheckpointStore } from './checkpointStore';
-import type { TrainingCoordinator } from './coordinator';
-import type { EvaluatorState } from './evaluator';
-import type { SamplerState } from './sampler';
-import type { EpochAccounting, HistoryEntry, PeerKind } from './types';
+import type { TrainingCoordinator } from '../run/coordinator';
+import type { EvaluatorState } from '../evaluation/evaluator';
+import type { SamplerState } from '../round/sampler';
+import type { EpochAccounting, HistoryEntry, PeerKind } from '../run/types';
 
 /**
  * What a checkpoint holds and how it goes in and out of a running

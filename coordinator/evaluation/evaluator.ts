@@ -3,8 +3,8 @@ import { splitRange, type SplitName } from '../../shared/data/dataset';
 import type { EvalResultFrame } from '../../shared/protocol';
 import { addSums, classificationMetrics, emptySums, regressionMetrics, type EvalSums } from './metrics';
 import type { Effect, RoundEngine } from '../round/engine';
-import type { ParamStore } from './paramStore';
-import type { EvalEntry, ExitReason, HistoryEntry, RunSetup } from './types';
+import type { ParamStore } from '../run/paramStore';
+import type { EvalEntry, ExitReason, HistoryEntry, RunSetup } from '../run/types';
 
 /** What the evaluator needs of the run (the coordinator provides it). */
 export interface EvalHost {

@@ -1,9 +1,9 @@
 import { DEFAULT_LR, type Config } from '../../shared/config/schema';
 import { createOptimizer } from '../../shared/optim';
 import { OPTIMIZER_NAMES } from '../../shared/optim/types';
-import type { TrainingCoordinator } from './coordinator';
-import { optimizerConfig } from './update';
-import type { ControlAction, ControlEntry } from './types';
+import type { TrainingCoordinator } from '../run/coordinator';
+import { optimizerConfig } from '../run/update';
+import type { ControlAction, ControlEntry } from '../run/types';
 
 /**
  * What the dashboard's controls may do to a live run, checked and logged:
@@ -12,7 +12,7 @@ import type { ControlAction, ControlEntry } from './types';
  * action is appended to `run.controls`, which the report and the loss chart
  * show at the step it took effect.
  */
-export type { ControlAction, ControlEntry } from './types';
+export type { ControlAction, ControlEntry } from '../run/types';
 export const CONTROL_ACTIONS: readonly ControlAction[] = ['start', 'pause', 'resume', 'stop', 'lr', 'optimizer', 'batchSize'];
 
 /** Stable codes: BAD_TOKEN (403), CONTROL_INVALID (400), CONTROL_REFUSED (409). */

@@ -3,7 +3,7 @@ import type { SpeedModel } from '../round/speed';
 import type { Config } from '../../shared/config/schema';
 import type { Dataset } from '../../shared/data/dataset';
 import type { ModelDescription } from '../model/describe';
-import type { ClassificationMetrics, RegressionMetrics } from './metrics';
+import type { ClassificationMetrics, RegressionMetrics } from '../evaluation/metrics';
 
 /** Everything a run needs before its first peer joins. */
 export interface RunSetup {

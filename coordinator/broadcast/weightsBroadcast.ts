@@ -1,7 +1,7 @@
 import { addDelta, encodeFp16, encodeFp32, encodeInt8, int8Bytes, type WeightsCodec } from '../../shared/compress';
 import type { TensorPayload } from '../../shared/protocol';
 import { PayloadPool, type PooledBuffer } from './payloadPool';
-import type { ParamStore } from './paramStore';
+import type { ParamStore } from '../run/paramStore';
 
 /**
  * The weights on their way down to the peers (--weights-codec), and what

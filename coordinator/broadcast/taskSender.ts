@@ -1,9 +1,9 @@
 import { NO_TENSOR, TaskFlag, TaskKind, encodeTask, encodeTaskParts, type TaskFrame } from '../../shared/protocol';
 import type { SendEffect } from '../round/ledger';
-import type { Io } from './io';
-import type { StepTimeline } from './timeline';
+import type { Io } from '../run/io';
+import type { StepTimeline } from '../dashboard/timeline';
 import type { Config } from '../../shared/config/schema';
-import type { PeerRecord } from './types';
+import type { PeerRecord } from '../run/types';
 import type { WeightsBroadcast } from './weightsBroadcast';
 
 /**
