@@ -1,147 +1,53 @@
-import { batchNormLayout } from '../model/batchNormLayout';
 import { AsyncPolicy } from '../round/asyncPolicy';
-import { RoundEngine, RoundStage, type Effect } from '../round/engine';
-import { WorkLedger, type SendEffect } from '../round/ledger';
-import type { PolicyHost, StepInput, TrainingPolicy } from '../round/policy';
-import { checkClaim, observe, samplesPerSec as samplesPerSecAt, speedModel } from '../round/speed';
+import { RoundStage, type Effect } from '../round/engine';
+import type { SendEffect } from '../round/ledger';
+import type { PolicyHost, TrainingPolicy } from '../round/policy';
+import { samplesPerSec as samplesPerSecAt, speedModel } from '../round/speed';
 import { SyncPolicy } from '../round/syncPolicy';
-import { parseWeightsCodec } from '../../shared/compress';
-import { createOptimizer } from '../../shared/optim';
-import type { Optimizer } from '../../shared/optim/types';
-import { encodeDone, type EvalResultFrame, type GradFrame, type HelloBody } from '../../shared/protocol';
-import { Evaluator } from '../evaluation/evaluator';
-import { allFinite } from './gradCheck';
-import type { Io } from './io';
-import { ParamStore } from './paramStore';
-import { ResultPath } from './results';
-import { Roster } from './roster';
-import { EpochSampler } from '../round/sampler';
-import { INITIAL_RUN_STATE, Stage, step, type RunEvent, type RunState } from './stage';
 import { TaskSender } from '../broadcast/taskSender';
-import { StepTimeline } from '../dashboard/timeline';
-import type { ControlEntry, EpochAccounting, ExitReason, HistoryEntry, PeerRecord, RunSetup, SavePoint } from './types';
-import { applyUpdate, optimizerConfig } from './update';
 import { WeightsBroadcast } from '../broadcast/weightsBroadcast';
+import { Evaluator } from '../evaluation/evaluator';
+import { parseWeightsCodec } from '../../shared/compress';
+import { encodeDone, type EvalResultFrame, type GradFrame, type HelloBody } from '../../shared/protocol';
+import type { Io } from './io';
+import { ResultPath } from './results';
+import { RunModel } from './runModel';
+import { Stage, step, type RunEvent } from './stage';
+import type { ExitReason, PeerRecord, RunSetup } from './types';
 
 export type { Io } from './io';
 export { optimizerConfig, scheduleConfig } from './update';
 
 /**
  * The training run, without sockets: membership, the mode's policy over the
- * work ledger, evaluation passes and the record of it all. The run's stage
- * changes only through `dispatch` (stage.ts); this class performs the
- * effects. The server turns network and timer events into calls here, and
- * performs what comes out through `Io`.
+ * work ledger, evaluation passes. The run's stage changes only through
+ * `dispatch` (stage.ts), and this is the one place its effects are
+ * performed. The server turns network and timer events into calls here, and
+ * performs what comes out through `Io`. What the run holds and the step's
+ * shared rules are in runModel.ts.
  */
-export class TrainingCoordinator implements PolicyHost {
-  readonly roster = new Roster();
-  readonly store: ParamStore;
-  /** The one ledger of work (training and evaluation, every mode). */
-  readonly ledger = new WorkLedger();
-  /** Barrier rounds on the ledger: evaluation passes, and sync training steps. */
-  readonly engine = new RoundEngine(this.ledger);
+export class TrainingCoordinator extends RunModel implements PolicyHost {
   readonly policy: TrainingPolicy;
-  readonly sampler: EpochSampler;
   readonly evaluator: Evaluator;
-  readonly history: HistoryEntry[] = [];
-  readonly accounting: EpochAccounting[] = [];
-  optimizer: Optimizer;
-  lr: number;
-  step = 0;
-  startedAt: number;
-  /** Periodic and on-signal checkpoints (checkpoint.ts); null when --checkpoint-dir is not given. */
-  checkpointer: SavePoint | null = null;
   /** --mode async: the bounded-staleness policy (its report and counters); null in sync mode. */
   readonly async: AsyncPolicy | null;
-  /** Dashboard: recent shards per peer and each step's time breakdown (timeline.ts). */
-  readonly timeline = new StepTimeline();
-  /** Dashboard control actions applied so far, for the report (controls.ts). */
-  readonly controls: ControlEntry[] = [];
   /** The weights on their way to the peers (--weights-codec) and what each peer holds. */
   readonly broadcast: WeightsBroadcast;
-  private run: RunState = INITIAL_RUN_STATE;
-  /** Set when the global batch changes mid-run (setBatchSize). */
-  private plannedSteps: number | null = null;
   private readonly tasks: TaskSender;
   private readonly results: ResultPath;
   private readonly sync: SyncPolicy | null;
 
-  constructor(
-    readonly setup: RunSetup,
-    private readonly io: Io,
-  ) {
+  constructor(setup: RunSetup, io: Io) {
+    super(setup, io);
     const c = setup.config;
-    this.store = new ParamStore(setup.model.initial, setup.model.trainableParams, batchNormLayout(setup.model));
-    this.optimizer = createOptimizer(optimizerConfig(c), setup.model.trainableParams);
-    // Continuing from an export with the same optimizer continues its moments and step count too.
-    const saved = setup.model.optimizerState;
-    if (saved && saved.name === c.optimizer) this.optimizer.load(saved);
-    this.lr = setup.lr;
-    this.sampler = new EpochSampler(c.seed, setup.dataset.meta.splits.train, c.batchSize);
     this.evaluator = new Evaluator(this, setup);
     const specs = [...setup.model.specs.filter((w) => w.trainable), ...setup.model.specs.filter((w) => !w.trainable)];
     this.broadcast = new WeightsBroadcast(parseWeightsCodec(c.weightsCodec), this.store, specs.map((w) => w.shape.reduce((a, b) => a * b, 1)));
     this.tasks = new TaskSender(io, c, this.broadcast, this.timeline);
     this.results = new ResultPath(this);
-    this.ledger.onCount = (counter, unit) => {
-      if (unit && unit.kind !== 'train') return;
-      this.epochAccounting(unit ? unit.epoch : this.sampler.epoch)[counter]++;
-    };
     this.async = c.mode === 'async' ? new AsyncPolicy(this, c.maxStaleness) : null;
     this.sync = this.async ? null : new SyncPolicy(this, this.engine);
     this.policy = this.async ?? this.sync!;
-    this.startedAt = io.now();
-  }
-
-  // --- the read-only view (status feed, report) ---
-
-  get state(): Stage {
-    return this.run.stage;
-  }
-
-  get exitReason(): ExitReason | null {
-    return this.run.exitReason;
-  }
-
-  get trainStartedAt(): number | null {
-    return this.run.trainStartedAt;
-  }
-
-  get trainMsBefore(): number {
-    return this.run.trainMsBefore;
-  }
-
-  get peers(): Map<string, PeerRecord> {
-    return this.roster.peers;
-  }
-
-  get nextPeer(): number {
-    return this.roster.nextPeer;
-  }
-
-  set nextPeer(n: number) {
-    this.roster.nextPeer = n;
-  }
-
-  get totalSteps(): number {
-    return this.plannedSteps ?? this.setup.config.steps ?? this.setup.config.epochs * this.sampler.stepsPerEpoch;
-  }
-
-  get readyPeers(): number {
-    return this.roster.readyCount;
-  }
-
-  /** Whether the peer has a shard out (the ledger is the one place that knows). */
-  busy(peerId: string): boolean {
-    return this.ledger.busy(peerId);
-  }
-
-  now(): number {
-    return this.io.now();
-  }
-
-  log(line: string): void {
-    this.io.log(line);
   }
 
   // --- the stage: events in, effects performed here ---
@@ -248,40 +154,6 @@ export class TrainingCoordinator implements PolicyHost {
     this.results.onEval(peerId, r);
   }
 
-  /** An accepted gradient's contribution to its peer's counters and cost model (every mode). */
-  credit(peerId: string, g: GradFrame): void {
-    const p = this.peers.get(peerId);
-    if (!p) return;
-    if (p.steps === 0) {
-      // The first shard checks the speed claimed at warm-up.
-      const c = checkClaim(p.cost, g.count, g.computeMs);
-      if (c.refuted) this.io.log(`peer ${p.nickname} (${p.id}) claimed ${Math.round(p.speed)} samples/s at warm-up; its first shard measured ${Math.round(samplesPerSecAt(c.model))}: measured, not believed`);
-      p.cost = c.model;
-    } else {
-      p.cost = observe(p.cost, g.count, g.computeMs);
-    }
-    p.samples += g.count;
-    p.steps++;
-    p.computeMs += g.computeMs;
-    p.speed = samplesPerSecAt(p.cost);
-    this.ledger.setSpeed(p.id, p.cost);
-  }
-
-  /** One line per epoch, for people watching the terminal. */
-  onValidation(epoch: number, valLoss: number, valAccuracy: number | null): void {
-    const last = this.history.at(-1);
-    const acc = valAccuracy === null ? '' : ` val_acc ${valAccuracy.toFixed(4)}`;
-    this.io.log(`epoch ${epoch + 1} step ${this.step}/${this.totalSteps} loss ${last ? last.loss.toFixed(4) : '-'} val_loss ${valLoss.toFixed(4)}${acc} samples/s ${this.samplesPerSec().toFixed(0)} peers ${this.readyPeers}`);
-  }
-
-  /** Training samples per second of training wall time so far. */
-  samplesPerSec(): number {
-    if (this.trainStartedAt === null) return 0;
-    const secs = (this.io.now() - this.trainStartedAt) / 1000;
-    const samples = this.history.reduce((a, h) => a + h.samples, 0);
-    return secs > 0 ? samples / secs : 0;
-  }
-
   /** Timer: attempts past their deadline are misses; the policies hand out backups. */
   tick(): void {
     const now = this.io.now();
@@ -321,79 +193,6 @@ export class TrainingCoordinator implements PolicyHost {
     const inFlight = collecting && this.engine.current?.kind === 'train' ? 1 : 0;
     const leftThisEpoch = s.cursor >= s.trainSize ? 0 : Math.ceil((s.trainSize - s.cursor) / n);
     this.plannedSteps = this.step + inFlight + leftThisEpoch + Math.max(0, this.setup.config.epochs - s.epoch - 1) * s.stepsPerEpoch;
-  }
-
-  // --- the step (every mode; what the policies ask of the run) ---
-
-  get version(): number {
-    return this.store.version;
-  }
-
-  canTrain(): boolean {
-    return this.state === Stage.TRAINING;
-  }
-
-  opened(epoch: number): void {
-    this.epochAccounting(epoch).complete = false;
-  }
-
-  beginStep(): void {
-    this.store.resetAccumulators();
-  }
-
-  accumulate(g: GradFrame, grad: Float32Array): void {
-    this.store.add(grad, g.state, g.count, g.lossSum);
-  }
-
-  staleDropped(epoch: number): void {
-    const acc = this.epochAccounting(epoch);
-    acc.staleDropped = (acc.staleDropped ?? 0) + 1;
-  }
-
-  savePoint(): void {
-    this.checkpointer?.atBoundary();
-  }
-
-  /**
-   * Averages the step's accumulators and applies the update; the run is
-   * declared diverged here only, from the aggregated gradient or the updated
-   * weights. Counts the samples once and writes the history row and the
-   * timeline's breakdown. False when the run diverged.
-   */
-  applyStep(s: StepInput): boolean {
-    const store = this.store;
-    const t0 = this.io.now();
-    const loss = store.average();
-    if (!allFinite(store.meanGrad)) return this.diverged('the averaged gradient has NaN or Infinity; lower the learning rate');
-    const lr = applyUpdate(store, this.optimizer, this.setup, { lr: this.lr, step: this.step, stepsPerEpoch: this.sampler.stepsPerEpoch, totalSteps: this.totalSteps });
-    if (!allFinite(store.weights)) return this.diverged('the updated weights have NaN or Infinity; lower the learning rate');
-    this.epochAccounting(s.epoch).samplesUsed += store.count;
-    this.step++;
-    const now = this.io.now();
-    this.history.push({
-      step: this.step,
-      epoch: s.epoch,
-      loss,
-      lr,
-      peers: this.readyPeers,
-      ms: t0 - s.startedAt,
-      computeMs: s.computeMs,
-      updateMs: now - t0,
-      samples: store.count,
-      t: (now - this.startedAt) / 1000,
-      ...(s.staleness !== undefined ? { staleness: s.staleness } : {}),
-    });
-    this.timeline.stepDone(s.round, this.step, s.startedAt, t0, now, s.taskId);
-    return true;
-  }
-
-  epochAccounting(epoch: number): EpochAccounting {
-    let a = this.accounting.find((x) => x.epoch === epoch);
-    if (!a) {
-      a = { epoch, samplesUsed: 0, duplicatesDropped: 0, reassigned: 0, lateDropped: 0, complete: false };
-      this.accounting.push(a);
-    }
-    return a;
   }
 
   /** Every batch of `epoch` is applied: it is complete if every sample was used once; then its validation pass. */

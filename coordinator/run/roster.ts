@@ -1,4 +1,5 @@
-import type { HelloBody } from '../../shared/protocol';
+import type { GradFrame, HelloBody } from '../../shared/protocol';
+import { checkClaim, observe, samplesPerSec } from '../round/speed';
 import { newPeerRecord } from './peerRecord';
 import type { PeerRecord } from './types';
 
@@ -45,6 +46,24 @@ export class Roster {
     let n = 0;
     for (const p of this.peers.values()) if (p.status === 'ready') n++;
     return n;
+  }
+
+  /** An accepted gradient's contribution to its peer's counters and cost model; the first shard checks the speed claimed at warm-up. */
+  credit(peerId: string, g: GradFrame, log: (line: string) => void): PeerRecord | null {
+    const p = this.peers.get(peerId);
+    if (!p) return null;
+    if (p.steps === 0) {
+      const c = checkClaim(p.cost, g.count, g.computeMs);
+      if (c.refuted) log(`peer ${p.nickname} (${p.id}) claimed ${Math.round(p.speed)} samples/s at warm-up; its first shard measured ${Math.round(samplesPerSec(c.model))}: measured, not believed`);
+      p.cost = c.model;
+    } else {
+      p.cost = observe(p.cost, g.count, g.computeMs);
+    }
+    p.samples += g.count;
+    p.steps++;
+    p.computeMs += g.computeMs;
+    p.speed = samplesPerSec(p.cost);
+    return p;
   }
 
   /** Folds the oldest departed records past the bound into the summary. */
