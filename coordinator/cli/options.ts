@@ -58,6 +58,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'peers', key: 'peers', kind: 'int', group: 'fleet', help: 'run: headless Chromium tabs to start (default 2)' },
   { flag: 'node-peers', key: 'nodePeers', kind: 'int', group: 'fleet', help: 'Node peers (tfjs cpu) to start in this process (default 0)' },
   { flag: 'min-peers', key: 'minPeers', kind: 'int', group: 'fleet', help: 'start training once this many peers are ready (default 1)' },
+  { flag: 'max-peers', key: 'maxPeers', kind: 'int', group: 'fleet', help: 'most peer connections at once; more are refused (default 2000)' },
+  { flag: 'max-per-address', key: 'maxPerAddress', kind: 'int', group: 'fleet', help: 'most open connections from one address, loopback exempt (default 64, 0 = no cap)' },
   { flag: 'chromium', key: 'chromium', kind: 'string', group: 'fleet', help: 'Chromium executable (default $CHROMIUM_PATH, then /usr/bin/chromium)' },
   { flag: 'host', key: 'host', kind: 'string', group: 'output', help: 'address to listen on (default 0.0.0.0: reachable on the LAN)' },
   { flag: 'port', key: 'port', kind: 'int', group: 'output', help: 'port (0 = any free port; serve defaults to 8475)' },

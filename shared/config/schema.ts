@@ -85,6 +85,10 @@ export const configSchema = z
     nodePeers: z.number().int().nonnegative().max(1000).default(0),
     /** `serve`: start training once this many peers are ready. */
     minPeers: z.number().int().positive().default(1),
+    /** Most peer connections at once (a full run answers 503). */
+    maxPeers: z.number().int().positive().max(100_000).default(2000),
+    /** Most open connections from one address, every route counted; loopback is exempt (node peers, bench fleets); 0 = no cap. */
+    maxPerAddress: z.number().int().nonnegative().default(64),
     chromium: z.string().optional(),
     /** `peer`: the join link of the coordinator the node peers work for. */
     join: z.string().optional(),
