@@ -1,3 +1,4 @@
+import { createAggregator } from '../aggregate/create';
 import { checkGradient } from './gradCheck';
 import { batchNormLayout } from '../model/batchNormLayout';
 import { observe, samplesPerSec as samplesPerSecAt, speedModel } from '../round/speed';
@@ -74,7 +75,7 @@ export class TrainingCoordinator {
     private readonly io: Io,
   ) {
     const c = setup.config;
-    this.store = new ParamStore(setup.model.initial, setup.model.trainableParams, batchNormLayout(setup.model));
+    this.store = new ParamStore(setup.model.initial, setup.model.trainableParams, batchNormLayout(setup.model), createAggregator(setup.config.aggregate, setup.model.trainableParams));
     this.optimizer = createOptimizer(optimizerConfig(c), setup.model.trainableParams);
     // Continuing from an export with the same optimizer continues its moments and step count too.
     const saved = setup.model.optimizerState;
@@ -167,7 +168,7 @@ export class TrainingCoordinator {
     const { verdict, effects } = this.engine.result(peerId, g.taskId, now);
     this.timeline.returned(peerId, g.taskId, now, g.computeMs, verdict);
     if (verdict === 'accepted') {
-      this.store.add(grad, g.state, g.count, g.lossSum);
+      this.store.add(grad, g.state, g.count, g.lossSum, peerId);
       if (p) this.credit(p, g);
       if (this.round) this.round.maxComputeMs = Math.max(this.round.maxComputeMs, g.computeMs);
     }

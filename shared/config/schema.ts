@@ -73,6 +73,11 @@ export const configSchema = z
     /** sync: every step waits for the whole global batch. async: apply gradients as they come. */
     mode: z.enum(['sync', 'async']).default('sync'),
     maxStaleness: z.number().int().nonnegative().default(4),
+    /** How a step's gradients are combined: mean (exact) | clip[:TAU] | median | trimmed:F | krum:F (coordinator/aggregate/). */
+    aggregate: z
+      .string()
+      .regex(/^(mean|median|clip(:\d+(\.\d+)?(e[-+]?\d+)?)?|trimmed:\d+|krum:\d+)$/, 'expected mean | clip | clip:TAU | median | trimmed:F | krum:F')
+      .default('mean'),
     /** Gradient wire codec. */
     compress: z.string().default('none'),
     /** Weights wire codec (none | fp16 | delta | delta:fp16); evaluation always gets the exact float32 weights. */
