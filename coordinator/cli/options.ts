@@ -72,6 +72,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'checkpoint-keep', key: 'checkpointKeep', kind: 'int', group: 'output', help: 'keep the newest N checkpoints (default 3)' },
   { flag: 'resume', key: 'resume', kind: 'bool', group: 'output', help: 'continue from the newest valid checkpoint in --checkpoint-dir, with the same join link' },
   { flag: 'join', key: 'join', kind: 'string', group: 'fleet', help: 'peer: the join link of a coordinator to work for' },
+  { flag: 'attack', key: 'attack', kind: 'string', group: 'fleet', help: 'peer: compute for real, then attack: sign-flip | scale:K | noise | alie | ipm | nan | silent (READY, never answers) | liar (fakes speed and evaluation); see README "Untrusted fleets"' },
   { flag: 'exit-when-done', key: 'exitWhenDone', kind: 'bool', group: 'output', help: 'serve: exit when training ends' },
   { flag: 'progress-seconds', key: 'progressSeconds', kind: 'number', group: 'output', help: 'seconds between progress lines (default 5)' },
 ];

@@ -95,6 +95,11 @@ export const configSchema = z
     /** Most open connections from one address, every route counted; loopback is exempt (node peers, bench fleets); 0 = no cap. */
     maxPerAddress: z.number().int().nonnegative().default(64),
     chromium: z.string().optional(),
+    /** `peer`: compute honestly, then lie (sign-flip | scale:K | noise | alie | ipm | nan | silent | liar); for tests and classes. */
+    attack: z
+      .string()
+      .regex(/^(sign-flip|noise|alie|ipm|nan|silent|liar|scale:-?\d+(\.\d+)?(e[-+]?\d+)?)$/, 'expected sign-flip | scale:K | noise | alie | ipm | nan | silent | liar')
+      .optional(),
     /** `peer`: the join link of the coordinator the node peers work for. */
     join: z.string().optional(),
 
