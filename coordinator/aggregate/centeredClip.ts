@@ -7,19 +7,31 @@ import { Contributions, distance, medianOf, normsOf } from './contributions';
  * step's result: the history), each peer's contribution x_i may pull v by at
  * most tau,
  *   v <- v + sum_i n_i * clip_tau(x_i - v) / sum_i n_i,   clip_tau(d) = d * min(1, tau / ||d||),
- * repeated ITERATIONS times; v is the step's gradient and the next center.
- * With nothing clipped one iteration gives exactly the weighted mean.
+ * (ITERATIONS times); v is the step's gradient and the next center. With
+ * nothing clipped, at a peer's first step, it is exactly the weighted mean.
  *
  * tau: given (`clip:TAU`), or the median of the last HISTORY distances
  * ||x_i - v|| (this step's and earlier steps'): a typical honest deviation as
  * long as fewer than half the recent contributions are bad, and it works in
  * async mode too, where each update has one contribution.
  *
- * The paper's worker momentum is not added here: the coordinator's optimizer
- * (adam, momentum) already averages over time, and the center carries the
- * history; peers send plain gradients.
+ * Worker momentum (beta > 0), as the paper prescribes (it is what defeats attacks
+ * coupled across steps and makes honest inputs close enough for a small
+ * tau): the coordinator keeps each peer's momentum m_i <- beta m_i + (1 -
+ * beta) x_i, by peer id (peers send plain gradients), and clips the m_i. A
+ * peer's momentum starts at its first contribution and is dropped after
+ * FORGET_STEPS steps without one.
  */
-const ITERATIONS = 3;
+const ITERATIONS = 1;
+/**
+ * Worker momentum for `clip` (the paper uses 0.9 with plain SGD on the
+ * server). Measured on the quick MNIST MLP with adam on the coordinator, 0.9
+ * stacks a second momentum on adam's and slowed the clean run from 0.83 to
+ * 0.71 test accuracy at 80 steps, so `clip` defaults to 0 (centering on the
+ * previous result still carries the history); the constructor takes beta.
+ */
+export const DEFAULT_BETA = 0;
+const FORGET_STEPS = 100;
 /** Distances remembered for the adaptive tau (a few steps of a large fleet). */
 const HISTORY = 64;
 
@@ -29,10 +41,13 @@ export class CenteredClipAggregator implements Aggregator {
   private readonly center: Float64Array;
   private readonly delta: Float64Array;
   private readonly recent: number[] = [];
+  private readonly momentum = new Map<string, { m: Float64Array; seen: number }>();
+  private steps = 0;
 
   constructor(
     size: number,
     private readonly tau: number | null = null,
+    private readonly beta = DEFAULT_BETA,
   ) {
     this.name = tau === null ? 'clip' : `clip:${tau}`;
     this.c = new Contributions(size);
@@ -54,7 +69,7 @@ export class CenteredClipAggregator implements Aggregator {
   }
 
   reduce(out: Float32Array): AggregateReport {
-    const x = this.c.means();
+    const x = this.withMomentum(this.c.means(), this.c.ids);
     const ids = this.c.ids;
     const counts = this.c.counts;
     const total = this.c.totalCount;
@@ -81,5 +96,25 @@ export class CenteredClipAggregator implements Aggregator {
     }
     for (let i = 0; i < v.length; i++) out[i] = v[i]!;
     return { contributions: x.length, count: total, flagged, norms: normsOf(ids, x) };
+  }
+
+  /** m_i <- beta m_i + (1 - beta) x_i for each contributing peer; returns the m_i. */
+  private withMomentum(x: Float64Array[], ids: readonly string[]): Float64Array[] {
+    const step = ++this.steps;
+    if (this.beta === 0) return x;
+    const out = x.map((r, k) => {
+      const id = ids[k]!;
+      const held = this.momentum.get(id);
+      if (!held) {
+        this.momentum.set(id, { m: Float64Array.from(r), seen: step });
+        return this.momentum.get(id)!.m;
+      }
+      held.seen = step;
+      const m = held.m;
+      for (let i = 0; i < m.length; i++) m[i] = this.beta * m[i]! + (1 - this.beta) * r[i]!;
+      return m;
+    });
+    for (const [id, h] of this.momentum) if (step - h.seen > FORGET_STEPS) this.momentum.delete(id);
+    return out;
   }
 }
