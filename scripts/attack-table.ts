@@ -1,6 +1,6 @@
 /**
- * The attack x aggregation table: one quick MNIST MLP run (tests/security/fleet.ts:
- * 4 honest node peers + 1 attacker, 80 steps of 50) per cell, test accuracy,
+ * The attack x aggregation table: one quick MNIST MLP run (tests/security/fleet.ts, 5 peers:
+ * 4 honest node peers + 1 attacker, --steps of 50, default 80) per cell, test accuracy,
  * with the clean run of each rule for reference. Slow (one run per cell):
  *   npx tsx scripts/attack-table.ts [--attacks a,b] [--rules r,s] [--steps N]
  */

@@ -14,10 +14,12 @@
  */
 
 /**
- * Relative gradient difference honest peers stay under. Measured: tfjs cpu vs
- * wasm on the same MNIST MLP shard (tests/aggregate/backendDiff.test.ts)
- * differ by a few 1e-7; WebGL with 16-bit textures by up to ~1e-3. 1e-2 leaves
- * a 10x margin over that and is ~200x below a sign flip (2.0).
+ * Relative gradient difference honest peers stay under. Measured
+ * (scripts/backend-diff.ts): tfjs cpu vs wasm on the same MNIST MLP shard of
+ * 50 and the same weights differ by 1.1e-7 to 1.5e-7 (float32 rounding).
+ * WebGL was not measured here; a WebGL backend limited to 16-bit float
+ * textures would round at ~1e-3 relative. 1e-2 sits 10x above that and 200x
+ * below a sign flip (2.0); lower it for all-cpu/wasm fleets.
  */
 export const DEFAULT_TOLERANCE = 1e-2;
 export const DEFAULT_STRIKES = 3;

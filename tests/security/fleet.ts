@@ -7,7 +7,7 @@ import { startHarness } from '../integration/harness';
  * One quick MNIST MLP run on loopback with `honest` node peers and at most
  * one attacker, under an aggregation rule; returns what the report would say.
  */
-export const QUICK: ConfigInput = { dataset: 'mnist', model: 'mlp', hidden: [32], batchSize: 50, steps: 80, seed: 3 };
+export const QUICK: ConfigInput = { dataset: 'mnist', model: 'mlp', hidden: [32], batchSize: 50, steps: 160, seed: 3 };
 
 export interface FleetResult {
   testAccuracy: number;
