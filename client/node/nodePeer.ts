@@ -2,6 +2,7 @@ import { WebSocket } from 'ws';
 import { SUPPORTED_CODECS } from '../../shared/compress';
 import { PeerSession, type PeerStats } from '../peer/session';
 import type { PeerSocket } from '../peer/socket';
+import { GradientAttack, attackSocket, type AttackSpec } from './attack';
 import { meterSocket, type WireMeter } from './wireMeter';
 
 /**
@@ -19,6 +20,8 @@ export interface NodePeerOptions {
   meter?: WireMeter;
   /** Longest wait between reconnection attempts (default 10 s). */
   maxBackoffMs?: number;
+  /** `--attack`: compute honestly, then lie on the way out (attack.ts). */
+  attack?: AttackSpec;
 }
 
 export function joinParts(joinUrl: string): { token: string; wsUrl: string; origin: string } {
@@ -28,13 +31,16 @@ export function joinParts(joinUrl: string): { token: string; wsUrl: string; orig
 
 export function startNodePeer(o: NodePeerOptions): PeerSession {
   const { token, wsUrl, origin } = joinParts(o.joinUrl);
+  // One attack per peer, kept across reconnections (alie's running estimates).
+  const attack = o.attack ? new GradientAttack(o.attack) : null;
   const session = new PeerSession({
     url: wsUrl,
     hello: { token, kind: 'node', backend: 'cpu', backendNote: 'Node peer: tfjs cpu backend', renderer: '', nickname: o.nickname ?? '', codecs: SUPPORTED_CODECS },
     socket: (url) => {
       const ws = new WebSocket(url, { perMessageDeflate: false });
       if (o.meter) meterSocket(ws, o.meter);
-      return ws as unknown as PeerSocket;
+      const socket = ws as unknown as PeerSocket;
+      return attack ? attackSocket(socket, attack) : socket;
     },
     resolveUrl: (path) => new URL(path, origin).toString(),
     ...(o.onChange ? { onChange: o.onChange } : {}),

@@ -1,3 +1,4 @@
+import { parseAttack } from '../../client/node/attack';
 import { startNodePeer } from '../../client/node/nodePeer';
 import type { PeerSession } from '../../client/peer/session';
 import type { Config } from '../../shared/config/schema';
@@ -36,6 +37,7 @@ export async function runPeers(config: Config): Promise<number> {
           nickname: name,
           // A restarted coordinator is back within seconds: retry at least every 2 s.
           maxBackoffMs: 2000,
+          ...(config.attack ? { attack: parseAttack(config.attack) } : {}),
           onChange: (s) => {
             if (s.state !== last && s.state !== 'computing' && s.state !== 'idle') log(`${name}: ${s.state}${s.reason ? ` (${s.reason})` : ''}`);
             last = s.state;

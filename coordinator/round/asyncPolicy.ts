@@ -132,7 +132,7 @@ export class AsyncPolicy implements TrainingPolicy {
     this.open.delete(b);
     this.histogram[staleness]!++;
     host.beginStep();
-    host.accumulate(g, grad);
+    host.accumulate(peerId, g, grad);
     if (!host.applyStep({ epoch: b.unit.epoch, round: attempt.round, startedAt: attempt.sentAt, computeMs: g.computeMs, staleness, taskId: attempt.taskId })) return;
     host.credit(peerId, g);
     host.savePoint();

@@ -55,7 +55,7 @@ export interface PolicyHost {
   /** Empties the step's accumulators. */
   beginStep(): void;
   /** Adds an accepted gradient into the step's accumulators. */
-  accumulate(g: GradFrame, grad: Float32Array): void;
+  accumulate(peerId: string, g: GradFrame, grad: Float32Array): void;
   /** An accepted gradient's contribution to its peer's counters and cost model. */
   credit(peerId: string, g: GradFrame): void;
   /** Async: a gradient of `epoch` dropped as too stale (its batch is computed again). */

@@ -37,7 +37,7 @@ export class SyncPolicy implements TrainingPolicy {
   accepted(shard: Shard, peerId: string, g: GradFrame, grad: Float32Array, now: number): void {
     this.host.ledger.cover(shard, peerId);
     const effects = this.engine.covered(now);
-    this.host.accumulate(g, grad);
+    this.host.accumulate(peerId, g, grad);
     this.host.credit(peerId, g);
     if (this.round) this.round.maxComputeMs = Math.max(this.round.maxComputeMs, g.computeMs);
     this.host.perform(effects);

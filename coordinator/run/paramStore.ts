@@ -1,4 +1,6 @@
 import type { Optimizer } from '../../shared/optim/types';
+import type { AggregateReport, Aggregator } from '../aggregate/aggregator';
+import { MeanAggregator } from '../aggregate/meanAggregator';
 import type { BatchNormSlot } from '../model/batchNormLayout';
 
 /**
@@ -24,8 +26,11 @@ export class ParamStore {
   /** The non-trainable part of `weights`, as a view. */
   readonly state: Float32Array;
   version = 0;
-  /** Sums over the current step (float64: many shards, exact enough to match a single process). */
-  private readonly gradSum: Float64Array;
+  /** How the step's gradient sums become `meanGrad` (--aggregate; the exact float64 mean unless given). */
+  readonly aggregator: Aggregator;
+  /** What the aggregator did at the last `average()` (per-peer norms, flagged peers). */
+  lastAggregate: AggregateReport | null = null;
+  /** State sums over the current step (float64: many shards, exact enough to match a single process). */
   private readonly stateSum: Float64Array;
   /** The averaged gradient handed to the optimizer. */
   readonly meanGrad: Float32Array;
@@ -36,11 +41,12 @@ export class ParamStore {
     initial: Float32Array,
     readonly trainableSize: number,
     private readonly batchNorm: readonly BatchNormSlot[] = [],
+    aggregator?: Aggregator,
   ) {
     this.weights = Float32Array.from(initial);
     this.params = this.weights.subarray(0, trainableSize);
     this.state = this.weights.subarray(trainableSize);
-    this.gradSum = new Float64Array(trainableSize);
+    this.aggregator = aggregator ?? new MeanAggregator(trainableSize);
     this.stateSum = new Float64Array(this.state.length);
     this.meanGrad = new Float32Array(trainableSize);
   }
@@ -50,16 +56,15 @@ export class ParamStore {
   }
 
   resetAccumulators(): void {
-    this.gradSum.fill(0);
+    this.aggregator.reset();
     this.stateSum.fill(0);
     this.count = 0;
     this.lossSum = 0;
   }
 
-  /** Adds one shard's gradient sum (and state sum, count-weighted) into the step's accumulators. */
-  add(grad: Float32Array, stateSum: Float32Array, count: number, lossSum: number): void {
-    const g = this.gradSum;
-    for (let i = 0; i < g.length; i++) g[i]! += grad[i]!;
+  /** Adds one shard's gradient sum (from `peerId`; robust rules group by it) and state sum, count-weighted, into the step's accumulators. */
+  add(grad: Float32Array, stateSum: Float32Array, count: number, lossSum: number, peerId = ''): void {
+    this.aggregator.add(peerId, grad, count);
     const s = this.stateSum;
     if (this.batchNorm.length === 0) {
       for (let i = 0; i < s.length; i++) s[i]! += stateSum[i]!;
@@ -74,8 +79,7 @@ export class ParamStore {
   /** Writes the mean gradient into `meanGrad` and the mean state into `state`; returns the mean loss. */
   average(): number {
     const n = Math.max(1, this.count);
-    const g = this.gradSum;
-    for (let i = 0; i < g.length; i++) this.meanGrad[i] = g[i]! / n;
+    this.lastAggregate = this.aggregator.reduce(this.meanGrad);
     if (this.state.length > 0 && this.count > 0) {
       for (const b of this.batchNorm) this.applyBatchMoments(b, n);
       for (let i = 0; i < this.state.length; i++) this.state[i] = this.stateSum[i]! / n;

@@ -1,3 +1,4 @@
+import { createAggregator } from '../aggregate/create';
 import { RoundEngine } from '../round/engine';
 import { WorkLedger } from '../round/ledger';
 import type { StepInput } from '../round/policy';
@@ -52,7 +53,7 @@ export abstract class RunModel {
     protected readonly io: Io,
   ) {
     const c = setup.config;
-    this.store = new ParamStore(setup.model.initial, setup.model.trainableParams, batchNormLayout(setup.model));
+    this.store = new ParamStore(setup.model.initial, setup.model.trainableParams, batchNormLayout(setup.model), createAggregator(setup.config.aggregate, setup.model.trainableParams));
     this.optimizer = createOptimizer(optimizerConfig(c), setup.model.trainableParams);
     // Continuing from an export with the same optimizer continues its moments and step count too.
     const saved = setup.model.optimizerState;
@@ -153,8 +154,8 @@ export abstract class RunModel {
     this.store.resetAccumulators();
   }
 
-  accumulate(g: GradFrame, grad: Float32Array): void {
-    this.store.add(grad, g.state, g.count, g.lossSum);
+  accumulate(peerId: string, g: GradFrame, grad: Float32Array): void {
+    this.store.add(grad, g.state, g.count, g.lossSum, peerId);
   }
 
   staleDropped(epoch: number): void {

@@ -2,6 +2,7 @@ import express, { type Express, type Request, type Response } from 'express';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ControlError, type ControlEntry } from '../dashboard/controls';
+import { tokenMatches } from './admission';
 import { DIST, ROOT } from './bundle';
 
 /**
@@ -40,7 +41,7 @@ export function createApp(o: HttpOptions): Express {
     res.type('application/octet-stream').send(Buffer.from(o.datasetBytes.buffer, o.datasetBytes.byteOffset, o.datasetBytes.byteLength));
   });
   app.get('/api/status', (req: Request, res: Response) => {
-    if (req.query.admin !== o.adminToken) {
+    if (!tokenMatches(req.query.admin, o.adminToken)) {
       res.status(403).json({ code: 'BAD_TOKEN', message: 'the dashboard needs its admin token: open the dashboard link the coordinator printed' });
       return;
     }
@@ -50,7 +51,7 @@ export function createApp(o: HttpOptions): Express {
   // token in an `x-admin-token` header or `?admin=`. Refusals carry a stable code.
   const refuse = (res: Response, e: ControlError): void => void res.status(e.httpStatus).json({ ok: false, code: e.code, message: e.message });
   const authorised = (req: Request, res: Response, next: () => void): void => {
-    if ((req.get('x-admin-token') ?? req.query.admin) === o.adminToken) return next();
+    if (tokenMatches(req.get('x-admin-token') ?? req.query.admin, o.adminToken)) return next();
     refuse(res, new ControlError('BAD_TOKEN', 'controls need the admin token: use the dashboard link the coordinator printed'));
   };
   app.post('/api/control', authorised, express.json({ limit: '4kb', strict: false }), (req: Request, res: Response) => {

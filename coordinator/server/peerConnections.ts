@@ -2,6 +2,7 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import { CloseStatus, TabtrainError, fail, isTabtrainError } from '../../shared/errors';
 import { MessageCode, decodeMessage, encodeError, encodeWelcome, messageName, type WelcomeBody } from '../../shared/protocol';
 import type { TrainingCoordinator } from '../run/coordinator';
+import { tokenMatches } from './admission';
 
 /**
  * Turns WebSocket events into coordinator calls. A connection must say HELLO
@@ -61,7 +62,7 @@ export class PeerConnections {
         const m = decodeMessage(toBytes(data), this.o.maxPayload);
         if (peerId === null) {
           if (m.code !== MessageCode.HELLO) throw fail('NOT_HELLO', `first message must be HELLO, got ${messageName(m.code)}`);
-          if (m.body.token !== this.o.joinToken) throw fail('BAD_TOKEN', 'wrong or missing join token: open the join link the coordinator printed', CloseStatus.BAD_TOKEN);
+          if (!tokenMatches(m.body.token, this.o.joinToken)) throw fail('BAD_TOKEN', 'wrong or missing join token: open the join link the coordinator printed', CloseStatus.BAD_TOKEN);
           clearTimeout(helloTimer);
           const p = this.run.join(m.body);
           const old = this.sockets.get(p.id);

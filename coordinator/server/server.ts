@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { ExpressPeerServer } from 'peer';
 import { WebSocketServer } from 'ws';
 import { CloseStatus } from '../../shared/errors';
 import { encodeFp32 } from '../../shared/compress';
@@ -15,7 +14,9 @@ import type { CheckpointStore } from '../checkpoint/checkpointStore';
 import { TrainingCoordinator, type Io } from '../run/coordinator';
 import type { ExitReason, RunSetup } from '../run/types';
 import { createApp } from './http';
+import { ConnectionCounter, isLoopback, refuseUpgrade } from './admission';
 import { PeerConnections } from './peerConnections';
+import { mountPeerSignal } from './peerSignal';
 import { statusSnapshot } from './status';
 
 /**
@@ -72,6 +73,7 @@ export async function startCoordinator(setup: RunSetup, o: ServerOptions): Promi
     log: o.log,
     finished: (reason) => {
       sendFinalWeights(run, peers);
+      signal.closeAll();
       dash?.changed();
       finish(reason);
     },
@@ -112,14 +114,24 @@ export async function startCoordinator(setup: RunSetup, o: ServerOptions): Promi
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload });
   peers.attach(wss);
   // The PeerJS server shares the HTTP server; its WebSocket upgrades are routed below.
-  const peerWss = new WebSocketServer({ noServer: true });
-  app.use('/peerjs', ExpressPeerServer(server, { path: '/', createWebSocketServer: () => peerWss }));
+  const signal = mountPeerSignal(app, server, { joinToken, maxClients: setup.config.maxPeers, running: () => run.state !== 'done' });
+  const counter = new ConnectionCounter({ perAddress: setup.config.maxPerAddress, exempt: isLoopback });
+  // Every upgrade: a known route, a free slot for its address, then the route's own gate. Every socket
+  // gets an error listener before anything can reach it (a WebSocket 'error' with none kills the process).
   server.on('upgrade', (req, socket, head) => {
-    const path = (req.url ?? '').split('?')[0];
-    if (path === '/ws') wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
-    else if (path === '/dashboard/ws') dashWss.handleUpgrade(req, socket, head, (ws) => dashWss.emit('connection', ws, req));
-    else if (path?.startsWith('/peerjs')) peerWss.handleUpgrade(req, socket, head, (ws) => peerWss.emit('connection', ws, req));
-    else socket.destroy();
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'http://upgrade');
+    const address = req.socket.remoteAddress ?? '';
+    const target = url.pathname === '/ws' ? wss : url.pathname === '/dashboard/ws' ? dashWss : url.pathname.startsWith('/peerjs') ? signal.wss : null;
+    if (!target) return refuseUpgrade(socket, 404, 'no WebSocket route here');
+    if (!counter.admits(address)) return refuseUpgrade(socket, 503, 'too many connections from this address (--max-per-address)');
+    if (target === wss && wss.clients.size >= setup.config.maxPeers) return refuseUpgrade(socket, 503, `the run is full (--max-peers ${setup.config.maxPeers})`);
+    if (target === signal.wss && !signal.admits(url)) return refuseUpgrade(socket, 403, 'the peer-to-peer service needs the join token (?t=) while the run lasts');
+    counter.track(address, socket);
+    target.handleUpgrade(req, socket, head, (ws) => {
+      ws.on('error', () => undefined); // 'close' follows
+      target.emit('connection', ws, req);
+    });
   });
   const statusTimer = setInterval(() => pushStatus(run, peers), 1000);
   const progressTimer = setInterval(() => progress(run, o.log), setup.config.progressSeconds * 1000);
@@ -150,7 +162,7 @@ export async function startCoordinator(setup: RunSetup, o: ServerOptions): Promi
       if (timer) clearTimeout(timer);
       if (opts.restarting) peers.closeAll(CloseStatus.SERVICE_RESTART, 'coordinator restarting: reconnect');
       else peers.closeAll(4000, 'coordinator shut down');
-      for (const c of peerWss.clients) c.terminate();
+      signal.closeAll();
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();

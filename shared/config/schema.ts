@@ -73,6 +73,11 @@ export const configSchema = z
     /** sync: every step waits for the whole global batch. async: apply gradients as they come. */
     mode: z.enum(['sync', 'async']).default('sync'),
     maxStaleness: z.number().int().nonnegative().default(4),
+    /** How a step's gradients are combined: mean (exact) | clip[:TAU] | median | trimmed:F | krum:F (coordinator/aggregate/). */
+    aggregate: z
+      .string()
+      .regex(/^(mean|median|clip(:\d+(\.\d+)?(e[-+]?\d+)?)?|trimmed:\d+|krum:\d+)$/, 'expected mean | clip | clip:TAU | median | trimmed:F | krum:F')
+      .default('mean'),
     /** Gradient wire codec. */
     compress: z.string().default('none'),
     /** Weights wire codec (none | fp16 | delta | delta:fp16); evaluation always gets the exact float32 weights. */
@@ -85,7 +90,16 @@ export const configSchema = z
     nodePeers: z.number().int().nonnegative().max(1000).default(0),
     /** `serve`: start training once this many peers are ready. */
     minPeers: z.number().int().positive().default(1),
+    /** Most peer connections at once (a full run answers 503). */
+    maxPeers: z.number().int().positive().max(100_000).default(2000),
+    /** Most open connections from one address, every route counted; loopback is exempt (node peers, bench fleets); 0 = no cap. */
+    maxPerAddress: z.number().int().nonnegative().default(64),
     chromium: z.string().optional(),
+    /** `peer`: compute honestly, then lie (sign-flip | scale:K | noise | alie | ipm | nan | silent | liar); for tests and classes. */
+    attack: z
+      .string()
+      .regex(/^(sign-flip|noise|alie|ipm|nan|silent|liar|scale:-?\d+(\.\d+)?(e[-+]?\d+)?)$/, 'expected sign-flip | scale:K | noise | alie | ipm | nan | silent | liar')
+      .optional(),
     /** `peer`: the join link of the coordinator the node peers work for. */
     join: z.string().optional(),
 

@@ -1,0 +1,37 @@
+import { startNodePeer } from '../../client/node/nodePeer';
+import { parseAttack } from '../../client/node/attack';
+import type { ConfigInput } from '../../shared/config/schema';
+import { startHarness } from '../integration/harness';
+
+/**
+ * One quick MNIST MLP run on loopback with `honest` node peers and at most
+ * one attacker, under an aggregation rule; returns what the report would say.
+ */
+export const QUICK: ConfigInput = { dataset: 'mnist', model: 'mlp', hidden: [32], batchSize: 50, steps: 160, seed: 3 };
+
+export interface FleetResult {
+  testAccuracy: number;
+  steps: number;
+  samplesUsed: number;
+  exit: string;
+  seconds: number;
+}
+
+export async function fleetRun(aggregate: string, attack: string | null, honest = 4, extra: ConfigInput = {}): Promise<FleetResult> {
+  const t0 = performance.now();
+  const h = await startHarness({ ...QUICK, aggregate, minPeers: honest + (attack ? 1 : 0), ...extra }, honest);
+  const bad = attack ? startNodePeer({ joinUrl: h.c.localJoinUrl, nickname: `attacker-${attack}`, attack: parseAttack(attack) }) : null;
+  try {
+    const exit = await h.done;
+    return {
+      testAccuracy: h.c.run.evaluator.final.testAccuracy ?? Number.NaN,
+      steps: h.c.run.step,
+      samplesUsed: h.c.run.accounting.reduce((a, e) => a + e.samplesUsed, 0),
+      exit,
+      seconds: (performance.now() - t0) / 1000,
+    };
+  } finally {
+    bad?.stop();
+    await h.close();
+  }
+}
