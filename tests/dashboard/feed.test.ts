@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { DashboardMessage, DashboardRefusal } from '../../coordinator/server/status';
+import type { DashboardMessage, DashboardRefusal } from '../../shared/protocol/dashboard';
 import { startHarness, type Harness } from '../integration/harness';
 
 /**
