@@ -21,10 +21,26 @@ const PHONE = { width: 390, height: 844 };
 const stepOf = async (page: Page): Promise<number> => Number(((await page.locator('#step').textContent()) ?? '0').split('/')[0]!.replace(/,/g, '').trim());
 const points = async (page: Page, id: string): Promise<number> => Number((await page.locator(`#${id}`).getAttribute('data-points')) ?? '0');
 
+/** Pushes the dashboard has drawn so far (client/dashboard/main.ts keeps one record per render). */
+interface Render {
+  step: number;
+  sentAt: number;
+}
+const renders = (page: Page): Promise<Render[]> => page.evaluate(() => (window as unknown as { tabtrainDashboard: { renders: Render[] } }).tabtrainDashboard.renders.slice());
+const renderCount = async (page: Page): Promise<number> => (await renders(page)).length;
+const isDashboard = (page: Page): Promise<boolean> => page.evaluate(() => 'tabtrainDashboard' in window);
+
 async function shoot(page: Page, name: string, size: { width: number; height: number }): Promise<void> {
+  const dashboard = await isDashboard(page);
+  const before = dashboard ? await renderCount(page) : 0;
   await page.setViewportSize(size);
   await page.evaluate(() => scrollTo(0, 0));
-  await page.waitForTimeout(1200); // charts and canvases follow the new size at the next push
+  if (dashboard) {
+    // Charts and canvases follow the new size at the next push (the feed sends one a second at least).
+    await expect.poll(() => renderCount(page), { timeout: 10_000 }).toBeGreaterThan(before);
+  }
+  // The layout settles on the next frames.
+  await page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
@@ -37,6 +53,7 @@ test('dashboard and volunteer page over a live run', async ({ context, request }
     const dashUrl = local(await cli.dashboardUrl);
     const joinUrl = await cli.joinUrl;
     const origin = new URL(dashUrl).origin;
+    const admin = new URL(dashUrl).searchParams.get('admin') ?? '';
 
     // Controls refuse a request without the admin token, with a stable code.
     const refused = await request.post(`${origin}/api/control`, { data: { action: 'pause' } });
@@ -86,12 +103,23 @@ test('dashboard and volunteer page over a live run', async ({ context, request }
     expect(qr.w).toBeGreaterThanOrEqual(200);
     expect(jsQR(Uint8ClampedArray.from(qr.px), qr.w, qr.h)?.data).toBe(joinUrl);
 
-    // Pause stops new steps; resume starts them again.
+    // Pause stops new steps; resume starts them again. The step in flight
+    // finishes: wait until no training shard is out, then for three more
+    // pushes of the feed (it sends one a second while nothing happens), and
+    // no push may show a later step.
     await dash.locator('button[data-action=pause]').click();
     await expect(dash.locator('#run-state')).toHaveText('paused');
-    await dash.waitForTimeout(1500); // the step in flight finishes
-    const paused = await stepOf(dash);
-    await dash.waitForTimeout(2000);
+    const status = async (): Promise<{ state: string; step: number; out: number }> => {
+      const s = (await (await request.get(`${origin}/api/status?admin=${admin}`)).json()) as { state: string; step: number; timeline: { bars: [string, string, number, number, number][] } };
+      return { state: s.state, step: s.step, out: s.timeline.bars.filter((b) => b[1] === 'train' && b[4] === -1).length };
+    };
+    await expect.poll(async () => { const s = await status(); return `${s.state} ${s.out}`; }, { timeout: 30_000 }).toBe('paused 0');
+    const paused = (await status()).step;
+    const seen = await renderCount(dash);
+    await expect.poll(() => renderCount(dash), { timeout: 15_000 }).toBeGreaterThanOrEqual(seen + 3);
+    const since = (await renders(dash)).slice(seen).map((r) => r.step);
+    expect(since).toEqual(since.map(() => paused));
+    expect((await status()).step).toBe(paused);
     expect(await stepOf(dash)).toBe(paused);
     await dash.locator('button[data-action=resume]').click();
     await expect.poll(() => stepOf(dash), { timeout: 20_000 }).toBeGreaterThan(paused + 1);

@@ -1,3 +1,5 @@
+import { CloseStatus } from './protocol/closeStatus';
+
 /**
  * One error type for the whole project, in the manner of ws's error factory:
  * every failure a person can meet carries a stable `code` (tests and tools
@@ -16,6 +18,11 @@ export const ErrorCode = {
   VERSION_MISMATCH: 'VERSION_MISMATCH',
   BAD_TOKEN: 'BAD_TOKEN',
   NOT_HELLO: 'NOT_HELLO',
+  // the dashboard's controls (POST /api/control)
+  /** The request is malformed or a value is out of its range (HTTP 400). */
+  CONTROL_INVALID: 'CONTROL_INVALID',
+  /** A well-formed request that does not apply now, e.g. resume when not paused (HTTP 409). */
+  CONTROL_REFUSED: 'CONTROL_REFUSED',
   // gradients and results that must not touch the weights
   GRAD_WRONG_LENGTH: 'GRAD_WRONG_LENGTH',
   GRAD_NOT_FINITE: 'GRAD_NOT_FINITE',
@@ -34,30 +41,15 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** WebSocket close statuses (RFC 6455 7.4; 4000-4999 are ours). */
-export const CloseStatus = {
-  NORMAL: 1000,
-  GOING_AWAY: 1001,
-  PROTOCOL_ERROR: 1002,
-  UNSUPPORTED_DATA: 1003,
-  POLICY_VIOLATION: 1008,
-  TOO_BIG: 1009,
-  INTERNAL_ERROR: 1011,
-  /** The coordinator is restarting (checkpointed): reconnect with backoff. */
-  SERVICE_RESTART: 1012,
-  VERSION_MISMATCH: 4001,
-  BAD_TOKEN: 4003,
-  TRAINING_DONE: 4000,
-  REPLACED: 4009,
-  /** A peer's weights are out of step with a delta it was sent: it reconnects and gets full weights. */
-  WEIGHTS_RESYNC: 4010,
-  /**
-   * A peer could not start or failed a task and closes itself: its shards are
-   * reassigned and it reconnects. (A page's WebSocket may only close with 1000
-   * or 3000-4999: 1011 would throw there and leave the socket open.)
-   */
-  PEER_FAILED: 4011,
-} as const;
+/** The close statuses are named in shared/protocol (one table); re-exported for the error factory's callers. */
+export { CloseStatus };
+
+/** The HTTP status an error is answered with where it reaches an HTTP route; anything else is 500. */
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
+  BAD_TOKEN: 403,
+  CONTROL_INVALID: 400,
+  CONTROL_REFUSED: 409,
+};
 
 export class TabtrainError extends Error {
   override readonly name = 'TabtrainError';
@@ -67,6 +59,15 @@ export class TabtrainError extends Error {
     readonly closeStatus: number = CloseStatus.PROTOCOL_ERROR,
   ) {
     super(message);
+  }
+
+  get httpStatus(): number {
+    return HTTP_STATUS[this.code] ?? 500;
+  }
+
+  /** The JSON an HTTP route answers with: `{ ok: false, code, message }`. */
+  toJSON(): { ok: false; code: ErrorCode; message: string } {
+    return { ok: false, code: this.code, message: this.message };
   }
 }
 

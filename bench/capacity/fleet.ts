@@ -1,5 +1,5 @@
 /**
- * Child process of the capacity bench: N replay peers (client/node/replayPeer.ts)
+ * Child process of the capacity bench: N replay peers (bench/replay/replayPeer.ts)
  * joining one coordinator. On SIGTERM, or when every peer is done or closed,
  * prints one JSON line (tasks answered, this process's CPU time from the
  * first task on) and exits. JOIN_URL "-": read it from the first line of
@@ -8,7 +8,7 @@
  *   node --import tsx bench/capacity/fleet.ts JOIN_URL|- N [FIRST_INDEX]
  */
 import { createInterface } from 'node:readline';
-import { startReplayPeer } from '../../client/node/replayPeer';
+import { startReplayPeer } from '../replay/replayPeer';
 
 const joinUrl = process.argv[2] === '-' ? await firstLine() : process.argv[2]!;
 const n = Number(process.argv[3]);

@@ -9,7 +9,7 @@ import { barChart } from '../svg';
 /**
  * Item 5: how much one coordinator carries. The coordinator alone in one
  * child process (capacity/serve.ts), so its CPU and peak RSS are its own;
- * replay peers (client/node/replayPeer.ts: a precomputed gradient, weights
+ * replay peers (bench/replay/replayPeer.ts: a precomputed gradient, weights
  * dropped unread) in others (capacity/fleet.ts), whose own CPU per step is
  * reported beside the coordinator's to show that they are not the limit.
  * Steps/s and step latency are over the steady steps (the first, right

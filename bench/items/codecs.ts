@@ -1,5 +1,5 @@
 import { startNodePeer } from '../../client/node/nodePeer';
-import { wireMeter, type WireMeter } from '../../client/node/wireMeter';
+import { meterTrace, wireMeter, type WireMeter } from '../replay/wireMeter';
 import type { PeerSession } from '../../client/peer/session';
 import { ParamStore } from '../../coordinator/run/paramStore';
 import { WeightsBroadcast } from '../../coordinator/broadcast/weightsBroadcast';
@@ -42,7 +42,7 @@ interface CodecRun {
 async function trainOnce(codec: string, weightsCodec: string, epochs: number, seed: number): Promise<CodecRun> {
   const r = await startRun({ dataset: 'mnist', model: 'mlp', epochs, batchSize: 128, minPeers: 2, compress: codec, weightsCodec, seed });
   const meters: WireMeter[] = [wireMeter(), wireMeter()];
-  const peers: PeerSession[] = meters.map((meter, i) => startNodePeer({ joinUrl: r.c.localJoinUrl, nickname: `node-${i + 1}`, meter }));
+  const peers: PeerSession[] = meters.map((meter, i) => startNodePeer({ joinUrl: r.c.localJoinUrl, nickname: `node-${i + 1}`, trace: meterTrace(meter) }));
   const t0 = performance.now();
   try {
     const what = `training with --compress ${codec} --weights-codec ${weightsCodec}`;

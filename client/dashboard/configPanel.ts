@@ -1,4 +1,4 @@
-import type { DashboardBase } from '../../coordinator/server/status';
+import type { DashboardBase } from '../../shared/protocol/dashboard';
 import { bytes, esc, num } from './format';
 
 /** The run's configuration and the figures that follow from it. */

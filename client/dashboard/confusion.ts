@@ -1,4 +1,4 @@
-import type { DashboardBase } from '../../coordinator/server/status';
+import type { DashboardBase } from '../../shared/protocol/dashboard';
 
 /**
  * The latest confusion matrix as a heat map: rows are true classes, columns

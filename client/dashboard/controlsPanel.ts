@@ -1,4 +1,4 @@
-import type { DashboardBase } from '../../coordinator/server/status';
+import type { DashboardBase } from '../../shared/protocol/dashboard';
 
 /**
  * Start, pause, resume and stop, and a new learning rate, optimizer or global

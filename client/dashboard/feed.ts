@@ -1,23 +1,25 @@
-import type { DashboardBase, DashboardMessage, DashboardRefusal } from '../../coordinator/server/status';
-import type { StepBreakdown } from '../../coordinator/dashboard/timeline';
-import type { HistoryEntry } from '../../coordinator/run/types';
+import { CloseStatus } from '../../shared/protocol/closeStatus';
+import { parseDashboardMessage, type DashboardBase, type HistoryEntryView, type StepBreakdownView } from '../../shared/protocol/dashboard';
 
 /**
  * The dashboard's live connection: a WebSocket to /dashboard/ws that the
  * coordinator pushes snapshots on. It keeps the growing history and step
  * breakdown (sent as deltas), starts over when the run changes (a restarted
  * coordinator), and reconnects by itself with backoff when the connection
- * drops. A refused admin token is final: retrying cannot fix it.
+ * drops. A refused admin token is final: retrying cannot fix it. Every
+ * message is parsed with the feed's schemas (shared/protocol/dashboard.ts);
+ * one that does not match is not drawn, and the page says what was wrong.
  */
 export interface RunView {
   base: DashboardBase;
-  history: HistoryEntry[];
-  breakdown: StepBreakdown[];
+  history: HistoryEntryView[];
+  breakdown: StepBreakdownView[];
   runStartedAt: number;
   sentAt: number;
 }
 
-export type Connection = { state: 'connecting' | 'live' | 'retrying'; detail: string } | { state: 'refused'; detail: string };
+/** `invalid`: the last message did not match the feed's schema (a bug, or a page older than its coordinator); the view keeps the last good one. */
+export type Connection = { state: 'connecting' | 'live' | 'retrying' | 'invalid'; detail: string } | { state: 'refused'; detail: string };
 
 export interface FeedOptions {
   url: string;
@@ -39,7 +41,12 @@ export function connectFeed(o: FeedOptions): { close(): void } {
     ws = s;
     let refused = false;
     s.onmessage = (ev) => {
-      const m = JSON.parse(String(ev.data)) as DashboardMessage | DashboardRefusal;
+      const parsed = parseDashboardMessage(String(ev.data));
+      if (!parsed.ok) {
+        o.onConnection({ state: 'invalid', detail: `FRAME_INVALID: ${parsed.problem}; reload the page` });
+        return;
+      }
+      const m = parsed.message;
       if (m.type === 'error') {
         refused = true;
         o.onConnection({ state: 'refused', detail: `${m.code}: ${m.message}` });
@@ -51,7 +58,7 @@ export function connectFeed(o: FeedOptions): { close(): void } {
         // A new run (or a gap): start over from what this message carries.
         view = { base: m.base, history: [], breakdown: [], runStartedAt: m.runStartedAt, sentAt: m.sentAt };
         if (m.history.from !== 0 || m.breakdown.from !== 0) {
-          s.close(4000, 'resync');
+          s.close(CloseStatus.DASHBOARD_RESYNC, 'resync');
           return;
         }
       }

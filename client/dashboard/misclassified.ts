@@ -1,4 +1,4 @@
-import type { DashboardBase } from '../../coordinator/server/status';
+import type { DashboardBase } from '../../shared/protocol/dashboard';
 import { decodeDataset } from '../../shared/data/codec';
 import type { Dataset } from '../../shared/data/dataset';
 

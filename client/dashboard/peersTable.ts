@@ -1,4 +1,4 @@
-import type { PeerView } from '../../coordinator/server/status';
+import type { PeerView } from '../../shared/protocol/dashboard';
 import { esc } from './format';
 
 /**

@@ -1,4 +1,4 @@
-import type { BarView, PeerView } from '../../coordinator/server/status';
+import type { BarView, PeerView } from '../../shared/protocol/dashboard';
 
 /**
  * The timeline of recent rounds on a canvas: one row per peer, one bar per

@@ -1,42 +1,39 @@
-import type { Trainer } from '../trainer/trainer';
 import type { HoldAction } from './hostMessages';
+import type { GradientReadyEvent, PeerTrace } from './trace';
 
 /**
- * A test hook that makes this peer a slow laptop on demand: once armed, the
- * next gradient is computed and then held back (the page still says
- * "computing") until released; tests close the tab while it holds a shard.
+ * A test hook that makes this peer a slow laptop on demand, through the
+ * session's trace (trace.ts), not by patching the trainer: once armed, the
+ * next training gradient is computed and then held back (the page still says
+ * "computing") until released; e2e/elastic.spec.ts closes a tab while it
+ * holds a shard.
  */
-export class GradientHold {
+export class GradientHold implements PeerTrace {
   private armed = false;
   private release: (() => void) | null = null;
-  private wrapped = new WeakSet<Trainer>();
 
   constructor(private readonly onHeld: (held: boolean) => void) {}
 
-  act(action: HoldAction, trainer: Trainer | null): void {
+  act(action: HoldAction): void {
     if (action === 'arm') {
-      if (trainer) this.wrap(trainer);
       this.armed = true;
-    } else {
-      this.armed = false;
-      const r = this.release;
-      this.release = null;
-      r?.();
+      return;
     }
+    this.armed = false;
+    const r = this.release;
+    this.release = null;
+    r?.();
   }
 
-  private wrap(t: Trainer): void {
-    if (this.wrapped.has(t)) return;
-    this.wrapped.add(t);
-    const real = t.gradient.bind(t);
-    t.gradient = async (...a: Parameters<Trainer['gradient']>) => {
-      const g = await real(...a);
-      if (!this.armed) return g;
-      this.armed = false;
-      this.onHeld(true);
-      await new Promise<void>((resolve) => (this.release = resolve));
-      this.onHeld(false);
-      return g;
-    };
+  gradientReady(_e: GradientReadyEvent): Promise<void> | void {
+    if (!this.armed) return;
+    this.armed = false;
+    this.onHeld(true);
+    return new Promise<void>((resolve) => {
+      this.release = () => {
+        this.onHeld(false);
+        resolve();
+      };
+    });
   }
 }

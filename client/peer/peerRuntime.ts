@@ -27,7 +27,7 @@ export class PeerRuntime {
         this.emit({ type: 'predicted', id: m.id, ...this.predict(m.pixels) });
         return;
       case 'hold':
-        this.hold.act(m.action, this.session?.currentTrainer ?? null);
+        this.hold.act(m.action);
         return;
     }
   }
@@ -43,6 +43,7 @@ export class PeerRuntime {
       onChange: (stats) => this.emit({ type: 'stats', stats: { ...stats }, model: this.model() }),
       onWeights: () => this.emit({ type: 'task-done', steps: session.stats.steps, tensors: tf.memory().numTensors }),
       shapeBuckets: m.shapeBuckets ?? choice.backend === 'webgl',
+      trace: this.hold,
     });
     this.session = session;
     session.start();

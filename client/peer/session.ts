@@ -17,6 +17,7 @@ import {
 import { Trainer, now } from '../trainer/trainer';
 import { loadDataset } from './datasetCache';
 import { OPEN, frameBytes, type SocketFactory, type PeerSocket } from './socket';
+import type { PeerTrace } from './trace';
 
 /**
  * A peer's side of the protocol, the same in a tab and under Node: connect,
@@ -51,6 +52,8 @@ export interface SessionOptions {
   maxBackoffMs?: number;
   /** Pad batches to bucket sizes (set where the backend compiles per shape: WebGL). */
   shapeBuckets?: boolean;
+  /** Hooks at named points (trace.ts): frames in and out, a gradient about to be sent. */
+  trace?: PeerTrace;
 }
 
 const FINAL_CLOSES = new Set<number>([CloseStatus.BAD_TOKEN, CloseStatus.VERSION_MISMATCH, CloseStatus.TRAINING_DONE]);
@@ -101,7 +104,7 @@ export class PeerSession {
     const ws = this.o.socket(this.o.url);
     this.ws = ws;
     ws.binaryType = 'arraybuffer';
-    ws.onopen = () => ws.send(encodeHello({ ...this.o.hello, reconnectToken: this.reconnectToken }));
+    ws.onopen = () => this.send(ws, encodeHello({ ...this.o.hello, reconnectToken: this.reconnectToken }));
     ws.onmessage = (ev) => this.onFrame(ws, ev.data);
     ws.onerror = () => undefined; // onclose follows with the reason
     ws.onclose = (ev) => this.onClose(ws, ev.code, ev.reason);
@@ -125,6 +128,7 @@ export class PeerSession {
   private onFrame(ws: PeerSocket, data: unknown): void {
     const bytes = frameBytes(data);
     if (!bytes) return;
+    this.o.trace?.received?.(bytes);
     const m = decodeMessage(bytes);
     switch (m.code) {
       case MessageCode.WELCOME:
@@ -180,7 +184,7 @@ export class PeerSession {
     if (ws !== this.ws || ws.readyState !== OPEN) return;
     const trainable = w.model.weights.filter((x) => x.trainable).map((x) => x.shape.reduce((a, b) => a * b, 1));
     this.gradEncoder = new GradientEncoder(specOf(w.gradCodec, w.gradCodecParam), w.model.trainableParams, trainable);
-    ws.send(encodeReady({ samplesPerSec: Math.max(1e-3, this.stats.samplesPerSec), warmupMs: this.warmupMs, overheadMs: this.overheadMs }));
+    this.send(ws, encodeReady({ samplesPerSec: Math.max(1e-3, this.stats.samplesPerSec), warmupMs: this.warmupMs, overheadMs: this.overheadMs }));
     this.set('idle');
     this.pump();
   }
@@ -226,15 +230,21 @@ export class PeerSession {
       const g = await trainer.gradient(t.indices, t.flags & TaskFlag.AUGMENT ? t.seed : null);
       const computeMs = now() - t0;
       this.account(computeMs, g.count, true);
+      await this.o.trace?.gradientReady?.({ taskId: t.taskId, step: t.step, count: g.count, computeMs });
       ws?.readyState === OPEN &&
-        ws.send(encodeGrad({ taskId: t.taskId, step: t.step, weightsVersion: t.weightsVersion, count: g.count, computeMs, lossSum: g.lossSum, grad: this.gradEncoder!.encode(g.grad), state: g.stateSum }));
+        this.send(ws, encodeGrad({ taskId: t.taskId, step: t.step, weightsVersion: t.weightsVersion, count: g.count, computeMs, lossSum: g.lossSum, grad: this.gradEncoder!.encode(g.grad), state: g.stateSum }));
     } else {
       const e = await trainer.evaluate(t.indices);
       const computeMs = now() - t0;
       this.account(computeMs, e.count, false);
-      ws?.readyState === OPEN && ws.send(encodeEvalResult({ taskId: t.taskId, evalId: t.step, computeMs, ...e }));
+      ws?.readyState === OPEN && this.send(ws, encodeEvalResult({ taskId: t.taskId, evalId: t.step, computeMs, ...e }));
     }
     this.o.onWeights?.(trainer);
+  }
+
+  private send(ws: PeerSocket, frame: Uint8Array): void {
+    this.o.trace?.sent?.(frame);
+    ws.send(frame);
   }
 
   private account(ms: number, count: number, train: boolean): void {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import { fail } from '../../shared/errors';
 
 /**
@@ -23,13 +24,19 @@ export interface CheckpointFile<M> {
   tensors: Record<string, CheckpointTensor>;
 }
 
-interface TensorEntry {
-  name: string;
-  dtype: 'f32' | 'u32';
-  /** Byte offset from the start of the payload. */
-  offset: number;
-  length: number;
-}
+const tensorEntry = z
+  .object({
+    name: z.string(),
+    dtype: z.enum(['f32', 'u32']),
+    /** Byte offset from the start of the payload. */
+    offset: z.number().int().nonnegative(),
+    length: z.number().int().nonnegative(),
+  })
+  .strict();
+type TensorEntry = z.infer<typeof tensorEntry>;
+
+/** The JSON document at the start of the payload: the caller's metadata and the table of tensors. */
+const checkpointDoc = z.object({ meta: z.record(z.string(), z.unknown()), tensors: z.array(tensorEntry) }).strict();
 
 const align4 = (n: number): number => (n + 3) & ~3;
 
@@ -71,8 +78,13 @@ export function encodeCheckpoint<M>(c: CheckpointFile<M>): Uint8Array {
   return out;
 }
 
-/** Reads and checks a checkpoint; every problem is a CHECKPOINT_INVALID naming what is wrong with `name`. */
-export function decodeCheckpoint<M>(bytes: Uint8Array, name: string): CheckpointFile<M> {
+/**
+ * Reads and checks a checkpoint; every problem is a CHECKPOINT_INVALID naming
+ * what is wrong with `name`. The tensor table is always parsed; the metadata
+ * is parsed with `metaSchema` when the caller gives one (it should: without
+ * it the metadata is only known to be a JSON object).
+ */
+export function decodeCheckpoint<M>(bytes: Uint8Array, name: string, metaSchema?: z.ZodType<M>): CheckpointFile<M> {
   const bad = (why: string): never => {
     throw fail('CHECKPOINT_INVALID', `checkpoint ${name}: ${why}`);
   };
@@ -89,11 +101,22 @@ export function decodeCheckpoint<M>(bytes: Uint8Array, name: string): Checkpoint
   const want = bytes.subarray(24, 56);
   const got = sha256(payload);
   if (!got.every((b, i) => b === want[i])) bad('checksum mismatch: the file is corrupted');
-  let doc: { meta: M; tensors: TensorEntry[] };
+  let json: unknown;
   try {
-    doc = JSON.parse(new TextDecoder().decode(payload.subarray(0, jsonBytes))) as { meta: M; tensors: TensorEntry[] };
+    json = JSON.parse(new TextDecoder().decode(payload.subarray(0, jsonBytes)));
   } catch (e) {
     return bad(`unreadable metadata (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const parsed = checkpointDoc.safeParse(json);
+  if (!parsed.success) return bad(`invalid metadata${issueText(parsed.error)}`);
+  const doc = parsed.data;
+  let meta: M;
+  if (metaSchema) {
+    const m = metaSchema.safeParse(doc.meta);
+    if (!m.success) return bad(`invalid metadata${issueText(m.error, 'meta')}`);
+    meta = m.data;
+  } else {
+    meta = doc.meta as M; // the caller gave no schema: see the doc comment
   }
   const tensors: Record<string, CheckpointTensor> = {};
   for (const e of doc.tensors) {
@@ -103,7 +126,13 @@ export function decodeCheckpoint<M>(bytes: Uint8Array, name: string): Checkpoint
     copy.set(payload.subarray(e.offset, e.offset + 4 * e.length));
     tensors[e.name] = e.dtype === 'u32' ? new Uint32Array(copy.buffer) : new Float32Array(copy.buffer);
   }
-  return { meta: doc.meta, tensors };
+  return { meta, tensors };
+}
+
+function issueText(e: z.ZodError, prefix?: string): string {
+  const issue = e.issues[0];
+  const path = [...(prefix ? [prefix] : []), ...(issue?.path ?? []).map(String)];
+  return `${path.length > 0 ? ` at ${path.join('.')}` : ''}: ${issue?.message ?? 'unknown problem'}`;
 }
 
 function sha256(b: Uint8Array): Uint8Array {

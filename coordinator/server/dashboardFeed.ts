@@ -2,7 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { CloseStatus } from '../../shared/errors';
 import type { TrainingCoordinator } from '../run/coordinator';
-import { dashboardBase, type DashboardMessage, type DashboardRefusal } from './status';
+import type { DashboardMessage, DashboardRefusal } from '../../shared/protocol/dashboard';
+import { dashboardBase } from './status';
 
 /**
  * Live pushes to open dashboards over a WebSocket (/dashboard/ws?admin=...).

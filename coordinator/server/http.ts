@@ -1,7 +1,8 @@
 import express, { type Express, type Request, type Response } from 'express';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { ControlError, type ControlEntry } from '../dashboard/controls';
+import { fail, isTabtrainError, type TabtrainError } from '../../shared/errors';
+import type { ControlEntry } from '../../shared/protocol/dashboardControl';
 import { tokenMatches } from './admission';
 import { DIST, ROOT } from './bundle';
 
@@ -16,7 +17,7 @@ export interface HttpOptions {
   datasetBytes: Uint8Array;
   adminToken: string;
   status: () => unknown;
-  /** Applies a dashboard control (already authorised); throws ControlError. */
+  /** Applies a dashboard control (already authorised); throws a TabtrainError (CONTROL_INVALID, CONTROL_REFUSED). */
   control: (body: unknown) => ControlEntry;
 }
 
@@ -49,23 +50,23 @@ export function createApp(o: HttpOptions): Express {
   });
   // Controls: POST {"action": "pause"} or {"action": "lr", "value": 0.01}, with the admin
   // token in an `x-admin-token` header or `?admin=`. Refusals carry a stable code.
-  const refuse = (res: Response, e: ControlError): void => void res.status(e.httpStatus).json({ ok: false, code: e.code, message: e.message });
+  const refuse = (res: Response, e: TabtrainError): void => void res.status(e.httpStatus).json(e.toJSON());
   const authorised = (req: Request, res: Response, next: () => void): void => {
     if (tokenMatches(req.get('x-admin-token') ?? req.query.admin, o.adminToken)) return next();
-    refuse(res, new ControlError('BAD_TOKEN', 'controls need the admin token: use the dashboard link the coordinator printed'));
+    refuse(res, fail('BAD_TOKEN', 'controls need the admin token: use the dashboard link the coordinator printed'));
   };
   app.post('/api/control', authorised, express.json({ limit: '4kb', strict: false }), (req: Request, res: Response) => {
     try {
       res.json({ ok: true, control: o.control(req.body) });
     } catch (e) {
-      if (!(e instanceof ControlError)) throw e;
+      if (!isTabtrainError(e) || e.httpStatus >= 500) throw e;
       refuse(res, e);
     }
   });
   // A body that is not JSON: say so in the same shape.
   app.use('/api/control', (err: unknown, _req: Request, res: Response, next: (e?: unknown) => void) => {
     if (!err) return next();
-    res.status(400).json({ ok: false, code: 'CONTROL_INVALID', message: `the body must be JSON: ${err instanceof Error ? err.message : String(err)}` });
+    refuse(res, fail('CONTROL_INVALID', `the body must be JSON: ${err instanceof Error ? err.message : String(err)}`));
   });
   return app;
 }

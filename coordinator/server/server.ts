@@ -161,7 +161,7 @@ export async function startCoordinator(setup: RunSetup, o: ServerOptions): Promi
       clearInterval(progressTimer);
       if (timer) clearTimeout(timer);
       if (opts.restarting) peers.closeAll(CloseStatus.SERVICE_RESTART, 'coordinator restarting: reconnect');
-      else peers.closeAll(4000, 'coordinator shut down');
+      else peers.closeAll(CloseStatus.TRAINING_DONE, 'coordinator shut down');
       signal.closeAll();
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((r) => server.close(() => r()));

@@ -1,83 +1,15 @@
-import type { Config } from '../../shared/config/schema';
-import type { ControlEntry } from '../dashboard/controls';
+import type { BarView, DashboardBase } from '../../shared/protocol/dashboard';
 import type { TrainingCoordinator } from '../run/coordinator';
-import type { StepBreakdown } from '../dashboard/timeline';
-import type { HistoryEntry, PeerRecord } from '../run/types';
+import type { PeerRecord } from '../run/types';
 
 /**
  * What the dashboard sees: the fleet, the curves, the recent shards and the
- * run's figures. `dashboardBase` is the part rebuilt for every push; the
- * history and step breakdown only grow, so they go out as deltas (see
- * dashboardFeed.ts). No tokens, except the join link the dashboard shows.
+ * run's figures. The message types and their schemas are the contract in
+ * shared/protocol/dashboard.ts (the page parses every push with them);
+ * `dashboardBase` builds the part rebuilt for every push; the history and
+ * step breakdown only grow, so they go out as deltas (see dashboardFeed.ts).
  */
-export interface PeerView {
-  id: string;
-  nickname: string;
-  kind: string;
-  backend: string;
-  renderer: string;
-  status: string;
-  speed: number;
-  samples: number;
-  steps: number;
-  /** Share of all training samples so far. */
-  share: number;
-  /** Seconds since the coordinator last heard from it. */
-  seenAgo: number;
-  connections: number;
-}
-
-/** One shard: [peer id, 'train' | 'eval', round, sent ms ago, returned ms ago or -1, compute ms or -1, outcome, backup 0|1, samples]. */
-export type BarView = [string, 'train' | 'eval', number, number, number, number, string, number, number];
-
-export interface DashboardBase {
-  runId: string;
-  state: string;
-  step: number;
-  totalSteps: number;
-  epoch: number;
-  stepsPerEpoch: number;
-  samplesPerSec: number;
-  connections: number;
-  readyPeers: number;
-  minPeers: number;
-  lr: number;
-  optimizer: string;
-  batchSize: number;
-  joinUrl: string;
-  config: Config;
-  model: { params: number; state: number; layers: unknown };
-  dataset: { name: string; task: string; inputShape: number[]; numClasses: number; classNames: string[] | null; url: string; featureType: string; splits: { train: number; val: number; test: number } };
-  /** Bytes one peer moves per step (fp32 weights down, gradient up) and the whole fleet's. */
-  derived: { bytesDownPerPeer: number; bytesUpPerPeer: number; shardsLastStep: number; bytesPerStep: number };
-  peers: PeerView[];
-  timeline: { bars: BarView[] };
-  evals: { epoch: number; step: number; split: string; valLoss: number; valAccuracy: number | null }[];
-  confusion: { split: string; epoch: number; matrix: number[][] } | null;
-  misclassified: { index: number; predicted: number; truth: number }[];
-  final: TrainingCoordinator['evaluator']['final'];
-  exitReason: string | null;
-  controls: ControlEntry[];
-  counters: { duplicatesDropped: number; lateDropped: number; reassigned: number };
-}
-
-/** A push: the base, plus what the history and step breakdown gained since this client's last push. */
-export interface DashboardMessage {
-  type: 'status';
-  /** Wall clock (ms since the epoch) when the message was built, for latency measurements. */
-  sentAt: number;
-  /** Wall clock of the run's t = 0 (history `t` is seconds since then). */
-  runStartedAt: number;
-  base: DashboardBase;
-  history: { from: number; items: HistoryEntry[] };
-  breakdown: { from: number; items: StepBreakdown[] };
-}
-
-export interface DashboardRefusal {
-  type: 'error';
-  code: string;
-  message: string;
-}
+export type { BarView, DashboardBase, DashboardMessage, DashboardRefusal, PeerView } from '../../shared/protocol/dashboard';
 
 export function dashboardBase(run: TrainingCoordinator, connections: number, joinUrl: string): DashboardBase {
   const s = run.setup;

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { fail } from '../errors';
+import { CloseStatus } from './closeStatus';
 import { MessageCode } from './codes';
 import { FrameReader, FrameWriter, jsonFrame } from './frame';
 import * as s from './schemas';
@@ -37,7 +38,7 @@ export function decodeHello(frame: Uint8Array): { version: number; body: s.Hello
     throw fail(
       'VERSION_MISMATCH',
       `client speaks protocol v${version}, coordinator speaks v${PROTOCOL_VERSION} (${which} client): reload the join page`,
-      4001,
+      CloseStatus.VERSION_MISMATCH,
     );
   }
   return { version, body: parseBody(s.helloBody, r.json(HELLO_HEADER_BYTES), 'HELLO') };

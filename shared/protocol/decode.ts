@@ -1,4 +1,5 @@
 import { fail } from '../errors';
+import { CloseStatus } from './closeStatus';
 import { MessageCode, messageName } from './codes';
 import * as c from './control';
 import type * as s from './schemas';
@@ -23,7 +24,7 @@ export type Message =
 export function decodeMessage(frame: Uint8Array, maxBytes = Infinity): Message {
   if (frame.byteLength === 0) throw fail('FRAME_EMPTY', 'empty frame: every message starts with a one-byte code');
   if (frame.byteLength > maxBytes) {
-    throw fail('FRAME_TOO_LARGE', `${messageName(frame[0]!)} frame is ${frame.byteLength} bytes; the limit is ${maxBytes}`, 1009);
+    throw fail('FRAME_TOO_LARGE', `${messageName(frame[0]!)} frame is ${frame.byteLength} bytes; the limit is ${maxBytes}`, CloseStatus.TOO_BIG);
   }
   const code = frame[0]!;
   switch (code) {

@@ -5,3 +5,6 @@ export * from './schemas';
 export * from './control';
 export * from './tensors';
 export * from './decode';
+export * from './closeStatus';
+export * from './dashboardControl';
+export * from './dashboard';

@@ -1,6 +1,9 @@
 import { fail } from '../errors';
 import { MessageCode, TaskKind, TensorCodec } from './codes';
 import { FrameReader, FrameWriter, align4 } from './frame';
+import { GRAD_HEADER_BYTES, GradField as G, TASK_HEADER_BYTES, TaskField as T } from './headers';
+
+export { GRAD_HEADER_BYTES, GRAD_TASK_BYTES, GradField, TASK_HEADER_BYTES, TaskField, readTaskHeader, writeGradTask, type TaskHeader } from './headers';
 
 /**
  * Frames that carry numbers in bulk. Fixed little-endian headers, then
@@ -33,7 +36,6 @@ export function fp32Payload(values: Float32Array): TensorPayload {
  *  32 u32 baseVersion: with flag WEIGHTS_DELTA, the version the payload is a difference to (else 0)
  *  36 u32[indexCount] sample indices, then the weights payload.
  */
-export const TASK_HEADER_BYTES = 36;
 export const TaskFlag = {
   TRAINING: 1,
   AUGMENT: 2,
@@ -64,17 +66,17 @@ export function encodeTask(t: TaskFrame): Uint8Array {
   const weightsAt = TASK_HEADER_BYTES + t.indices.length * 4;
   const w = new FrameWriter(align4(weightsAt + t.weights.bytes.byteLength));
   w.u8(0, MessageCode.TASK);
-  w.u8(1, t.kind);
-  w.u8(2, t.weights.codec);
-  w.u8(3, t.flags);
-  w.u32(4, t.taskId);
-  w.u32(8, t.step);
-  w.u32(12, t.weightsVersion);
-  w.u32(16, t.indices.length);
-  w.u32(20, t.weights.length);
-  w.u32(24, t.weights.bytes.byteLength);
-  w.u32(28, t.seed);
-  w.u32(32, t.baseVersion);
+  w.u8(T.KIND, t.kind);
+  w.u8(T.WEIGHTS_CODEC, t.weights.codec);
+  w.u8(T.FLAGS, t.flags);
+  w.u32(T.TASK_ID, t.taskId);
+  w.u32(T.STEP, t.step);
+  w.u32(T.WEIGHTS_VERSION, t.weightsVersion);
+  w.u32(T.INDEX_COUNT, t.indices.length);
+  w.u32(T.WEIGHTS_LENGTH, t.weights.length);
+  w.u32(T.WEIGHTS_BYTES, t.weights.bytes.byteLength);
+  w.u32(T.SEED, t.seed);
+  w.u32(T.BASE_VERSION, t.baseVersion);
   w.u32Array(TASK_HEADER_BYTES, t.indices);
   w.raw(weightsAt, t.weights.bytes);
   return w.bytes;
@@ -92,7 +94,7 @@ export function encodeTaskParts(t: TaskFrame): Uint8Array[] {
   const head = encodeTask({ ...t, weights: { ...t.weights, bytes: new Uint8Array(0) } });
   const w = new FrameWriter(head.byteLength);
   w.raw(0, head);
-  w.u32(24, t.weights.bytes.byteLength);
+  w.u32(T.WEIGHTS_BYTES, t.weights.bytes.byteLength);
   const pad = align4(t.weights.bytes.byteLength) - t.weights.bytes.byteLength;
   return pad > 0 ? [w.bytes, t.weights.bytes, new Uint8Array(pad)] : [w.bytes, t.weights.bytes];
 }
@@ -100,23 +102,23 @@ export function encodeTaskParts(t: TaskFrame): Uint8Array[] {
 export function decodeTask(frame: Uint8Array): TaskFrame {
   const r = new FrameReader(frame, 'TASK');
   r.need(0, TASK_HEADER_BYTES, 'header');
-  const kind = r.u8(1, 'kind');
+  const kind = r.u8(T.KIND, 'kind');
   if (kind !== TaskKind.TRAIN && kind !== TaskKind.EVAL) throw fail('FRAME_INVALID', `TASK kind ${kind} is not 0 (train) or 1 (eval)`);
-  const codec = checkCodec(r.u8(2, 'weights codec'), 'TASK');
-  const n = r.u32(16, 'indexCount');
-  const length = r.u32(20, 'weights length');
-  const payloadBytes = r.u32(24, 'weights payload bytes');
+  const codec = checkCodec(r.u8(T.WEIGHTS_CODEC, 'weights codec'), 'TASK');
+  const n = r.u32(T.INDEX_COUNT, 'indexCount');
+  const length = r.u32(T.WEIGHTS_LENGTH, 'weights length');
+  const payloadBytes = r.u32(T.WEIGHTS_BYTES, 'weights payload bytes');
   const weightsAt = TASK_HEADER_BYTES + n * 4;
   return {
     kind,
-    taskId: r.u32(4, 'taskId'),
-    step: r.u32(8, 'step'),
-    weightsVersion: r.u32(12, 'weightsVersion'),
-    flags: r.u8(3, 'flags'),
-    seed: r.u32(28, 'seed'),
+    taskId: r.u32(T.TASK_ID, 'taskId'),
+    step: r.u32(T.STEP, 'step'),
+    weightsVersion: r.u32(T.WEIGHTS_VERSION, 'weightsVersion'),
+    flags: r.u8(T.FLAGS, 'flags'),
+    seed: r.u32(T.SEED, 'seed'),
     indices: r.u32Array(TASK_HEADER_BYTES, n, 'indices'),
     weights: { codec, length, bytes: r.slice(weightsAt, payloadBytes, 'weights') },
-    baseVersion: r.u32(32, 'baseVersion'),
+    baseVersion: r.u32(T.BASE_VERSION, 'baseVersion'),
   };
 }
 
@@ -130,7 +132,6 @@ export function decodeTask(frame: Uint8Array): TaskFrame {
  *     count-weighted SUM of the non-trainable weights after the shard
  *     (batch-norm moving statistics), which the coordinator averages.
  */
-export const GRAD_HEADER_BYTES = 48;
 
 export interface GradFrame {
   taskId: number;
@@ -147,16 +148,16 @@ export function encodeGrad(g: GradFrame): Uint8Array {
   const stateAt = align4(GRAD_HEADER_BYTES + g.grad.bytes.byteLength);
   const w = new FrameWriter(stateAt + g.state.byteLength);
   w.u8(0, MessageCode.GRAD);
-  w.u8(1, g.grad.codec);
-  w.u32(4, g.taskId);
-  w.u32(8, g.step);
-  w.u32(12, g.weightsVersion);
-  w.u32(16, g.count);
-  w.f32(20, g.computeMs);
-  w.f64(24, g.lossSum);
-  w.u32(32, g.grad.length);
-  w.u32(36, g.grad.bytes.byteLength);
-  w.u32(40, g.state.length);
+  w.u8(G.CODEC, g.grad.codec);
+  w.u32(G.TASK_ID, g.taskId);
+  w.u32(G.STEP, g.step);
+  w.u32(G.WEIGHTS_VERSION, g.weightsVersion);
+  w.u32(G.COUNT, g.count);
+  w.f32(G.COMPUTE_MS, g.computeMs);
+  w.f64(G.LOSS_SUM, g.lossSum);
+  w.u32(G.GRAD_LENGTH, g.grad.length);
+  w.u32(G.GRAD_BYTES, g.grad.bytes.byteLength);
+  w.u32(G.STATE_LENGTH, g.state.length);
   w.raw(GRAD_HEADER_BYTES, g.grad.bytes);
   w.f32Array(stateAt, g.state);
   return w.bytes;
@@ -165,19 +166,19 @@ export function encodeGrad(g: GradFrame): Uint8Array {
 export function decodeGrad(frame: Uint8Array): GradFrame {
   const r = new FrameReader(frame, 'GRAD');
   r.need(0, GRAD_HEADER_BYTES, 'header');
-  const codec = checkCodec(r.u8(1, 'gradient codec'), 'GRAD');
+  const codec = checkCodec(r.u8(G.CODEC, 'gradient codec'), 'GRAD');
   if (codec === TensorCodec.NONE) throw fail('FRAME_INVALID', 'GRAD carries no gradient (codec 0)');
-  const payloadBytes = r.u32(36, 'gradient payload bytes');
-  const stateLength = r.u32(40, 'state length');
+  const payloadBytes = r.u32(G.GRAD_BYTES, 'gradient payload bytes');
+  const stateLength = r.u32(G.STATE_LENGTH, 'state length');
   const stateAt = align4(GRAD_HEADER_BYTES + payloadBytes);
   const g: GradFrame = {
-    taskId: r.u32(4, 'taskId'),
-    step: r.u32(8, 'step'),
-    weightsVersion: r.u32(12, 'weightsVersion'),
-    count: r.u32(16, 'count'),
-    computeMs: r.f32(20, 'computeMs'),
-    lossSum: r.f64(24, 'lossSum'),
-    grad: { codec, length: r.u32(32, 'gradient length'), bytes: r.slice(GRAD_HEADER_BYTES, payloadBytes, 'gradient') },
+    taskId: r.u32(G.TASK_ID, 'taskId'),
+    step: r.u32(G.STEP, 'step'),
+    weightsVersion: r.u32(G.WEIGHTS_VERSION, 'weightsVersion'),
+    count: r.u32(G.COUNT, 'count'),
+    computeMs: r.f32(G.COMPUTE_MS, 'computeMs'),
+    lossSum: r.f64(G.LOSS_SUM, 'lossSum'),
+    grad: { codec, length: r.u32(G.GRAD_LENGTH, 'gradient length'), bytes: r.slice(GRAD_HEADER_BYTES, payloadBytes, 'gradient') },
     state: r.f32Array(stateAt, stateLength, 'state'),
   };
   if (stateAt + stateLength * 4 !== frame.byteLength) {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { LeanSocket, MaskedTail } from '../../client/node/leanSocket';
+import { LeanSocket, MaskedTail } from '../../bench/replay/leanSocket';
 
 /**
  * The replay peers' WebSocket client keeps only the head of each message

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { startNodePeer } from '../../client/node/nodePeer';
-import { wireMeter, type WireCount, type WireMeter } from '../../client/node/wireMeter';
+import { meterTrace, wireMeter, type WireCount, type WireMeter } from '../../bench/replay/wireMeter';
 import type { TrainingCoordinator } from '../../coordinator/run/coordinator';
 import type { ConfigInput } from '../../shared/config/schema';
 import { startHarness } from '../integration/harness';
@@ -13,7 +13,7 @@ import { startHarness } from '../integration/harness';
 export async function meteredEpoch(config: ConfigInput, check: (run: TrainingCoordinator, meters: WireMeter[]) => void): Promise<void> {
   const h = await startHarness({ dataset: 'mnist', model: 'mlp', epochs: 1, batchSize: 64, minPeers: 2, ...config }, 0);
   const meters = [wireMeter(), wireMeter()];
-  meters.forEach((meter, i) => h.peers.push(startNodePeer({ joinUrl: h.c.localJoinUrl, nickname: `node-${i + 1}`, meter })));
+  meters.forEach((meter, i) => h.peers.push(startNodePeer({ joinUrl: h.c.localJoinUrl, nickname: `node-${i + 1}`, trace: meterTrace(meter) })));
   try {
     expect(await h.done).toBe('completed');
     check(h.c.run, meters);

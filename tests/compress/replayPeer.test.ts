@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { startReplayPeer, type ReplayPeer } from '../../client/node/replayPeer';
-import { wireMeter } from '../../client/node/wireMeter';
+import { startReplayPeer, type ReplayPeer } from '../../bench/replay/replayPeer';
+import { wireMeter } from '../../bench/replay/wireMeter';
 import { startHarness } from '../integration/harness';
 
 /** Replay peers (bench item 5) speak the whole protocol: a run with only them completes, in any codec. */

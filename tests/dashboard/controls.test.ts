@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import '../../coordinator/tfjsNode';
 import { parseConfig } from '../../shared/config/parse';
 import { prepareRun, type PreparedRun } from '../../coordinator/setup';
-import { ControlError, applyControl } from '../../coordinator/dashboard/controls';
+import { applyControl } from '../../coordinator/dashboard/controls';
+import { isTabtrainError } from '../../shared/errors';
 import { TrainingCoordinator, type Io } from '../../coordinator/run/coordinator';
 
 /** The controls on a coordinator with no sockets: what they accept, refuse and log. */
@@ -21,7 +22,7 @@ function refusal(run: TrainingCoordinator, body: unknown): string {
   try {
     applyControl(run, body);
   } catch (e) {
-    if (e instanceof ControlError) return `${e.code} ${e.httpStatus}`;
+    if (isTabtrainError(e)) return `${e.code} ${e.httpStatus}`;
     throw e;
   }
   return 'accepted';
@@ -37,6 +38,33 @@ describe('dashboard controls', () => {
     expect(refusal(run, { action: 'optimizer', value: 'lion' })).toBe('CONTROL_INVALID 400');
     expect(refusal(run, { action: 'batchSize', value: 2.5 })).toBe('CONTROL_INVALID 400');
     expect(run.controls).toEqual([]);
+  });
+
+  it('refuses values out of range with the accepted range in the message (issue 13)', () => {
+    const run = coordinator();
+    const message = (body: unknown): string => {
+      try {
+        applyControl(run, body);
+      } catch (e) {
+        if (isTabtrainError(e)) return `${e.code} ${e.httpStatus} ${e.message}`;
+        throw e;
+      }
+      return 'accepted';
+    };
+    expect(message({ action: 'lr', value: 1e308 })).toBe('CONTROL_INVALID 400 lr must be in (0, 10], got 1e+308');
+    expect(message({ action: 'lr', value: 0 })).toBe('CONTROL_INVALID 400 lr must be in (0, 10], got 0');
+    expect(message({ action: 'lr', value: 'Infinity' })).toBe('CONTROL_INVALID 400 lr must be in (0, 10], got Infinity');
+    expect(message({ action: 'batchSize', value: 1e9 })).toBe('CONTROL_INVALID 400 batchSize must be a whole number in [1, 1000000], got 1000000000');
+    const train = run.sampler.trainSize;
+    expect(message({ action: 'batchSize', value: train + 1 })).toBe(
+      `CONTROL_INVALID 400 batchSize must be a whole number in [1, ${train}] (the training split has ${train} samples), got ${train + 1}`,
+    );
+    expect(message({ action: 'pause', value: 3 })).toMatch(/^CONTROL_INVALID 400 unknown field "value"/);
+    expect(message([])).toMatch(/^CONTROL_INVALID 400 send a JSON object/);
+    expect(run.controls).toEqual([]);
+    // The bounds themselves are accepted.
+    expect(message({ action: 'lr', value: 10 })).toBe('accepted');
+    expect(message({ action: 'batchSize', value: train })).toBe('accepted');
   });
 
   it('changes lr, optimizer and batch size for the next step, and logs each', () => {

@@ -1,44 +1,36 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
-import type { DashboardMessage, DashboardRefusal } from '../../coordinator/server/status';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
+import '../../coordinator/tfjsNode';
+import { DashboardFeed } from '../../coordinator/server/dashboardFeed';
+import { prepareRun, type PreparedRun } from '../../coordinator/setup';
+import { TrainingCoordinator, type Io } from '../../coordinator/run/coordinator';
+import { parseConfig } from '../../shared/config/parse';
+import { CloseStatus } from '../../shared/protocol/closeStatus';
+import { parseDashboardMessage, type DashboardFeedMessage, type DashboardMessage } from '../../shared/protocol/dashboard';
 import { startHarness, type Harness } from '../integration/harness';
 
 /**
  * The dashboard's server side over real sockets: the control endpoint's
- * refusals and effects, and the live feed (token check, throttle, deltas).
+ * refusals and effects (on a live run), and the live feed (token check,
+ * throttle, heartbeat, deltas) on a fake clock, each test with its own run
+ * and feed.
  */
-let h: Harness;
-let origin: string;
-let admin: string;
-
-beforeAll(async () => {
-  h = await startHarness({ dataset: 'xor', samples: 400, model: 'mlp', hidden: [8], steps: 100_000, batchSize: 16 }, 1);
-  origin = new URL(h.c.localJoinUrl).origin;
-  admin = h.c.adminToken;
-  while (h.c.run.step < 3) await new Promise((r) => setTimeout(r, 50));
-});
-afterAll(async () => {
-  await h?.close();
-});
-
-const post = (body: unknown, token?: string): Promise<Response> =>
-  fetch(`${origin}/api/control`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { 'x-admin-token': token } : {}) }, body: JSON.stringify(body) });
-
-function collect(url: string, ms: number): Promise<{ messages: (DashboardMessage | DashboardRefusal)[]; close: number | null }> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url);
-    const messages: (DashboardMessage | DashboardRefusal)[] = [];
-    let close: number | null = null;
-    ws.on('message', (d) => messages.push(JSON.parse(String(d))));
-    ws.on('close', (code) => (close = code));
-    setTimeout(() => {
-      ws.close();
-      resolve({ messages, close });
-    }, ms);
+describe('dashboard controls over HTTP', () => {
+  let h: Harness;
+  let origin: string;
+  let admin: string;
+  beforeAll(async () => {
+    h = await startHarness({ dataset: 'xor', samples: 400, model: 'mlp', hidden: [8], steps: 100_000, batchSize: 16 }, 1);
+    origin = new URL(h.c.localJoinUrl).origin;
+    admin = h.c.adminToken;
   });
-}
+  afterAll(async () => {
+    await h?.close();
+  });
 
-describe('dashboard server', () => {
+  const post = (body: unknown, token?: string): Promise<Response> =>
+    fetch(`${origin}/api/control`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { 'x-admin-token': token } : {}) }, body: JSON.stringify(body) });
+
   it('refuses controls without the admin token, and bad ones with a code', async () => {
     const none = await post({ action: 'pause' });
     expect(none.status).toBe(403);
@@ -53,37 +45,135 @@ describe('dashboard server', () => {
     expect(h.c.run.state).not.toBe('paused');
   });
 
+  it('refuses an lr of 1e308 and a batch of 1e9 with the accepted range (issue 13)', async () => {
+    const lr = await post({ action: 'lr', value: 1e308 }, admin);
+    expect(lr.status).toBe(400);
+    expect(await lr.json()).toEqual({ ok: false, code: 'CONTROL_INVALID', message: 'lr must be in (0, 10], got 1e+308' });
+    const batch = await post({ action: 'batchSize', value: 1e9 }, admin);
+    expect(batch.status).toBe(400);
+    expect(await batch.json()).toEqual({ ok: false, code: 'CONTROL_INVALID', message: 'batchSize must be a whole number in [1, 1000000], got 1000000000' });
+    expect(h.c.run.lr).not.toBe(1e308);
+  });
+
   it('applies a control and logs it', async () => {
     const ok = await post({ action: 'lr', value: 0.02 }, admin);
     expect(await ok.json()).toMatchObject({ ok: true, control: { action: 'lr', to: 0.02 } });
     expect(h.c.run.lr).toBe(0.02);
     expect(h.logs.some((l) => l.startsWith('control: lr'))).toBe(true);
   });
+});
 
-  it('refuses a feed without the token', async () => {
-    const r = await collect(`${origin.replace('http', 'ws')}/dashboard/ws?admin=wrong`, 500);
-    expect(r.messages).toEqual([expect.objectContaining({ type: 'error', code: 'BAD_TOKEN' })]);
-    expect(r.close).toBe(4003);
+describe('dashboard feed (fake clock)', () => {
+  let prepared: PreparedRun;
+  beforeAll(async () => {
+    prepared = await prepareRun(parseConfig({ dataset: 'xor', samples: 200, model: 'logreg', epochs: 3, batchSize: 16, host: '127.0.0.1', port: 0, peers: 0 }));
   });
 
-  it('pushes at most 4 snapshots a second, with the history as contiguous deltas', async () => {
-    const r = await collect(`${origin.replace('http', 'ws')}/dashboard/ws?admin=${admin}`, 2100);
-    const msgs = r.messages as DashboardMessage[];
-    expect(msgs.length).toBeGreaterThanOrEqual(5);
-    expect(msgs.length).toBeLessThanOrEqual(10);
-    expect(msgs[0]!.history.from).toBe(0);
-    let have = 0;
-    for (const m of msgs) {
-      expect(m.type).toBe('status');
-      expect(m.history.from).toBe(have);
-      have += m.history.items.length;
+  let run: TrainingCoordinator;
+  let feed: DashboardFeed;
+  let wss: WebSocketServer;
+  let url: string;
+  const clients: WebSocket[] = [];
+  beforeEach(async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'], now: 1_000_000 });
+    const io: Io = { now: () => Date.now(), send: () => undefined, wakeAt: () => undefined, log: () => undefined, finished: () => undefined };
+    run = new TrainingCoordinator(prepared.setup, io);
+    wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((r) => wss.once('listening', () => r()));
+    feed = new DashboardFeed(run, { adminToken: 'admin', joinUrl: () => 'http://127.0.0.1:1/?t=join', connections: () => 0 });
+    feed.attach(wss);
+    url = `ws://127.0.0.1:${(wss.address() as { port: number }).port}`;
+  });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.terminate();
+    feed.close();
+    await new Promise<void>((r) => wss.close(() => r()));
+    vi.useRealTimers();
+  });
+
+  /** A dashboard client: every message parsed with the page's own parser, and a way to wait for the n-th. */
+  function connect(token: string): { messages: DashboardFeedMessage[]; received(n: number): Promise<void>; closed: Promise<number>; opened: Promise<void> } {
+    const ws = new WebSocket(`${url}/?admin=${token}`);
+    clients.push(ws);
+    const messages: DashboardFeedMessage[] = [];
+    const waiting: { n: number; resolve: () => void }[] = [];
+    ws.on('message', (d) => {
+      const r = parseDashboardMessage(String(d));
+      if (!r.ok) throw new Error(r.problem);
+      messages.push(r.message);
+      for (const w of waiting.filter((x) => messages.length >= x.n)) w.resolve();
+    });
+    return {
+      messages,
+      received: (n) => (messages.length >= n ? Promise.resolve() : new Promise((resolve) => waiting.push({ n, resolve }))),
+      closed: new Promise((resolve) => ws.on('close', (code) => resolve(code))),
+      opened: new Promise((resolve) => ws.on('open', () => resolve())),
+    };
+  }
+
+  /** Waits until the server has accepted `n` dashboards (its connection handler ran). */
+  async function accepted(n: number): Promise<void> {
+    while (feed.size < n) await new Promise((r) => setImmediate(r));
+  }
+
+  const step = (n: number) => ({ step: n, epoch: 0, loss: 1 / n, lr: 0.001, peers: 1, ms: 10, computeMs: 5, updateMs: 1, samples: 16, t: n / 10 });
+
+  it('refuses a feed without the token', async () => {
+    const c = connect('wrong');
+    expect(await c.closed).toBe(CloseStatus.BAD_TOKEN);
+    expect(c.messages).toEqual([expect.objectContaining({ type: 'error', code: 'BAD_TOKEN' })]);
+    expect(feed.size).toBe(0);
+  });
+
+  it('pushes at most once per 250 ms however often the run changes', async () => {
+    const c = connect('admin');
+    await accepted(1);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(feed.pushes).toBe(1); // the first push goes out at once
+    // 100 changes over one second: pushes at 250, 500, 750 and 1000 ms, no more.
+    for (let i = 0; i < 100; i++) {
+      feed.changed();
+      await vi.advanceTimersByTimeAsync(10);
+      if (i === 23) expect(feed.pushes).toBe(1); // t = 240 ms: still throttled
     }
-    const last = msgs.at(-1)!;
-    expect(have).toBeGreaterThanOrEqual(last.base.step - 1);
-    expect(last.base.peers).toHaveLength(1);
-    expect(last.base.timeline.bars.length).toBeGreaterThan(0);
+    expect(feed.pushes).toBe(5);
+    await c.received(5);
+    const sent = c.messages.map((m) => (m as DashboardMessage).sentAt - 1_000_000);
+    expect(sent).toEqual([0, 250, 500, 750, 1000]);
+  });
+
+  it('sends a heartbeat push every second while nothing happens, and nothing with no dashboard open', async () => {
+    feed.changed();
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(feed.pushes).toBe(0);
+    const c = connect('admin');
+    await accepted(1);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(feed.pushes).toBe(1); // on connect
+    await vi.advanceTimersByTimeAsync(3500);
+    expect(feed.pushes).toBe(4); // then one a second
+    await c.received(4);
+  });
+
+  it('sends the history as contiguous deltas', async () => {
+    const c = connect('admin');
+    await accepted(1);
+    await vi.advanceTimersByTimeAsync(0);
+    run.history.push(step(1), step(2));
+    feed.changed();
+    await vi.advanceTimersByTimeAsync(250);
+    run.history.push(step(3));
+    feed.changed();
+    await vi.advanceTimersByTimeAsync(250);
+    await c.received(3);
+    const status = c.messages as DashboardMessage[];
+    expect(status.map((m) => [m.history.from, m.history.items.map((h) => h.step)])).toEqual([
+      [0, []],
+      [0, [1, 2]],
+      [2, [3]],
+    ]);
+    const last = status.at(-1)!;
     expect(last.base.joinUrl).toContain('?t=');
-    expect(last.base.controls.some((c) => c.action === 'lr')).toBe(true);
-    for (let i = 1; i < msgs.length; i++) expect(msgs[i]!.sentAt - msgs[i - 1]!.sentAt).toBeGreaterThanOrEqual(240);
+    expect(last.base.state).toBe('waiting');
   });
 });

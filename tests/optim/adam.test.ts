@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AdamOptimizer } from '../../shared/optim/adam';
 import { createOptimizer } from '../../shared/optim/create';
-import { compareWithTfjs, LAYER_SHAPES } from './oracle';
+import { compareWithTfjs, expectNoLeak, LAYER_SHAPES } from './oracle';
 
 const size = LAYER_SHAPES.reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0);
 
@@ -34,13 +34,13 @@ describe('AdamOptimizer', () => {
     const r = compareWithTfjs(createOptimizer({ name: 'adam' }, size), () => tf.train.adam(0.01), 0.01, 8);
     for (const w of r.worst) expect(w).toBeLessThanOrEqual(1);
     expect(r.grewDuringSteps).toBe(0);
-    expect(r.leaked).toBe(0);
+    expectNoLeak(r, 2, size); // m, v
   });
 
   it('matches tf.train.adam with other betas and epsilon', () => {
     const ours = createOptimizer({ name: 'adam', beta1: 0.8, beta2: 0.9, epsilon: 1e-4 }, size);
     const r = compareWithTfjs(ours, () => tf.train.adam(0.003, 0.8, 0.9, 1e-4), 0.003, 6, 7);
     for (const w of r.worst) expect(w).toBeLessThanOrEqual(1);
-    expect(r.leaked).toBe(0);
+    expectNoLeak(r, 2, size);
   });
 });

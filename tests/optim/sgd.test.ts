@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createOptimizer } from '../../shared/optim/create';
 import { SgdOptimizer } from '../../shared/optim/sgd';
-import { compareWithTfjs, LAYER_SHAPES } from './oracle';
+import { compareWithTfjs, expectNoLeak, LAYER_SHAPES } from './oracle';
 
 const size = LAYER_SHAPES.reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0);
 
@@ -23,6 +23,6 @@ describe('SgdOptimizer', () => {
     const r = compareWithTfjs(createOptimizer({ name: 'sgd' }, size), () => tf.train.sgd(0.05), 0.05);
     for (const w of r.worst) expect(w).toBeLessThanOrEqual(1);
     expect(r.grewDuringSteps).toBe(0);
-    expect(r.leaked).toBe(0);
+    expectNoLeak(r, 0, size); // no slots
   });
 });

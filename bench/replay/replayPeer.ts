@@ -1,8 +1,24 @@
 import { GradientEncoder, SUPPORTED_CODECS, specOf } from '../../shared/compress';
-import { CloseStatus, fail } from '../../shared/errors';
-import { MessageCode, TASK_HEADER_BYTES, TaskKind, WEIGHTS_HEADER_BYTES, align4, decodeMessage, encodeEvalResult, encodeGrad, encodeHello, encodeReady, messageName, type WelcomeBody } from '../../shared/protocol';
+import { CloseStatus } from '../../shared/errors';
+import {
+  GRAD_TASK_BYTES,
+  MessageCode,
+  TASK_HEADER_BYTES,
+  TaskKind,
+  WEIGHTS_HEADER_BYTES,
+  decodeMessage,
+  encodeEvalResult,
+  encodeGrad,
+  encodeHello,
+  encodeReady,
+  messageName,
+  readTaskHeader,
+  writeGradTask,
+  type TaskHeader,
+  type WelcomeBody,
+} from '../../shared/protocol';
 import { LeanSocket, MaskedTail } from './leanSocket';
-import { joinParts } from './nodePeer';
+import { joinParts } from '../../client/node/nodePeer';
 import type { WireMeter } from './wireMeter';
 
 /**
@@ -15,11 +31,12 @@ import type { WireMeter } from './wireMeter';
  *
  * A replay peer must cost next to nothing per step, or the bench measures
  * the peers instead of the coordinator. So it reads TASK frames through
- * LeanSocket (leanSocket.ts): it keeps the 32-byte header, checks the frame's
- * length against it, and drops the weights unread. The GRAD frame is built
- * and masked once per model and codec and shared by every replay peer of the
- * process; each send writes only its first 20 bytes (code, codec, task,
- * step, version, count) and then the shared tail, uncopied.
+ * LeanSocket (leanSocket.ts): it keeps the TASK header (TASK_HEADER_BYTES,
+ * read with shared/protocol's readTaskHeader, which checks the frame's length
+ * against it) and drops the weights unread. The GRAD frame is built and
+ * masked once per model and codec and shared by every replay peer of the
+ * process; each send writes only its first GRAD_TASK_BYTES (code, codec,
+ * task, step, version, count; writeGradTask) and then the shared tail, uncopied.
  */
 export interface ReplayPeerOptions {
   joinUrl: string;
@@ -36,8 +53,6 @@ export interface ReplayPeer {
   stop(): void;
 }
 
-/** The GRAD bytes that differ between sends: code and codec (0..3), taskId, step, weightsVersion, count (4..19). */
-const GRAD_HEAD_BYTES = 20;
 const frames = new Map<string, MaskedTail>();
 
 /** A gradient of small values (about 1e-3) from a fixed seed: the same in every process. */
@@ -61,7 +76,7 @@ function gradFrame(w: WelcomeBody): MaskedTail {
     const segments = w.model.weights.filter((x) => x.trainable).map((x) => x.shape.reduce((a, b) => a * b, 1));
     const enc = new GradientEncoder(specOf(w.gradCodec, w.gradCodecParam), n, segments);
     const grad = enc.encode(replayGradient(n));
-    f = new MaskedTail(encodeGrad({ taskId: 0, step: 0, weightsVersion: 0, count: 0, computeMs: 0, lossSum: 0, grad, state: new Float32Array(w.model.stateParams) }), GRAD_HEAD_BYTES);
+    f = new MaskedTail(encodeGrad({ taskId: 0, step: 0, weightsVersion: 0, count: 0, computeMs: 0, lossSum: 0, grad, state: new Float32Array(w.model.stateParams) }), GRAD_TASK_BYTES);
     frames.set(key, f);
   }
   return f;
@@ -73,27 +88,6 @@ function classesOf(w: WelcomeBody): number {
   if (w.loss !== 'categorical_crossentropy') return 0;
   const last = w.model.weights.filter((x) => x.trainable).at(-1);
   return last?.shape.at(-1) ?? 0;
-}
-
-/** What a replay peer reads of a TASK: its header; the indices and weights are only counted. */
-interface TaskHead {
-  kind: number;
-  taskId: number;
-  step: number;
-  weightsVersion: number;
-  count: number;
-}
-
-/** The TASK header, checked against the frame's length as decodeTask would check it. */
-function taskHead(head: Uint8Array, length: number): TaskHead {
-  if (head.byteLength < TASK_HEADER_BYTES) throw fail('FRAME_TRUNCATED', `TASK frame is ${length} bytes, shorter than its header`);
-  const v = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  const kind = v.getUint8(1);
-  const count = v.getUint32(16, true);
-  const end = align4(TASK_HEADER_BYTES + count * 4 + v.getUint32(24, true));
-  if (kind !== TaskKind.TRAIN && kind !== TaskKind.EVAL) throw fail('FRAME_INVALID', `TASK kind ${kind} is not 0 (train) or 1 (eval)`);
-  if (end !== length) throw fail('FRAME_INVALID', `TASK frame is ${length} bytes but its fields end at byte ${end}`);
-  return { kind, taskId: v.getUint32(4, true), step: v.getUint32(8, true), weightsVersion: v.getUint32(12, true), count };
 }
 
 /** The meter's kinds, as wireMeter.ts names them. */
@@ -113,19 +107,15 @@ export function startReplayPeer(o: ReplayPeerOptions): ReplayPeer {
   let frame: MaskedTail | null = null;
   let classes = 0;
   let stopped = false;
-  const gradHead = new Uint8Array(GRAD_HEAD_BYTES);
-  const gradView = new DataView(gradHead.buffer);
+  const gradHead = new Uint8Array(GRAD_TASK_BYTES);
   const send = (m: Uint8Array): void => {
     if (o.meter) tally(o.meter.sent, meterKind(m[0]!, 0), m.byteLength);
     ws.send(m);
   };
-  const answer = (t: TaskHead): void => {
+  const answer = (t: TaskHeader): void => {
     if (stopped || !ws.isOpen) return;
     if (t.kind === TaskKind.TRAIN && frame) {
-      gradView.setUint32(4, t.taskId, true);
-      gradView.setUint32(8, t.step, true);
-      gradView.setUint32(12, t.weightsVersion, true);
-      gradView.setUint32(16, t.count, true);
+      writeGradTask(gradHead, t);
       if (o.meter) tally(o.meter.sent, 'GRAD', frame.message.byteLength);
       ws.sendWithHead(frame, gradHead);
       stats.tasks++;
@@ -140,7 +130,7 @@ export function startReplayPeer(o: ReplayPeerOptions): ReplayPeer {
   const onMessage = (head: Uint8Array, length: number): void => {
     const code = head[0];
     if (code === MessageCode.TASK) {
-      const t = taskHead(head, length);
+      const t = readTaskHeader(head, length);
       if (o.meter) tally(o.meter.received, meterKind(code, t.kind), length);
       const delay = o.computeMs ?? 0;
       if (delay > 0) setTimeout(() => answer(t), delay);
@@ -153,7 +143,7 @@ export function startReplayPeer(o: ReplayPeerOptions): ReplayPeer {
     if (m?.code === MessageCode.WELCOME) {
       stats.peerId = m.body.peerId;
       frame = gradFrame(m.body);
-      gradHead.set(frame.message.subarray(0, GRAD_HEAD_BYTES));
+      gradHead.set(frame.message.subarray(0, GRAD_TASK_BYTES));
       classes = classesOf(m.body);
       send(encodeReady({ samplesPerSec: o.samplesPerSec ?? 100_000, warmupMs: 0, overheadMs: 0 }));
       stats.state = 'ready';
