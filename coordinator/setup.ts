@@ -25,6 +25,7 @@ export async function prepareRun(config: Config): Promise<PreparedRun> {
     samples: config.samples,
     noise: config.noise,
     ...(config.label !== undefined ? { label: config.label } : {}),
+    ...(config.testFile !== undefined ? { testFile: config.testFile } : {}),
     normalize: config.normalize,
   });
   const datasetBytes = encodeDataset(dataset);
@@ -58,6 +59,7 @@ export function describeRun(s: RunSetup, stepsPerEpoch: number, totalSteps: numb
   const up = `${fmtBytes(payloadBytes(grads, params, s.model.specs.filter((w) => w.trainable).length))} gradient up (${grads.name === 'none' ? 'fp32' : formatCompress(grads)})`;
   const lines = [
     `dataset ${m.name}: ${m.splits.train} train / ${m.splits.val} val / ${m.splits.test} test, input [${m.inputShape}], ${m.task}${m.task === 'classification' ? ` (${m.numClasses} classes)` : ''}`,
+    ...(m.sources ? [`  train from ${m.sources.train}; val from ${m.sources.val}; test from ${m.sources.test}`] : []),
     `model ${c.model}: ${params.toLocaleString('en')} parameters${s.model.stateParams ? ` + ${s.model.stateParams} state` : ''}`,
     ...s.model.layers.map((l) => `  ${l.name.padEnd(12)} ${l.className.padEnd(20)} ${l.outputShape.padEnd(18)} ${l.params.toLocaleString('en')}`),
     `optimizer ${c.optimizer} lr ${s.lr} (${c.schedule}), loss ${s.loss}, mode ${c.mode}`,

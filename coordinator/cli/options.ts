@@ -19,6 +19,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'dataset', key: 'dataset', kind: 'string', group: 'data', help: 'mnist (embedded 10k digits) | xor | circles | spiral | gauss | regression | idx:DIR | csv:FILE' },
   { flag: 'split', key: 'split', kind: 'numbers', group: 'data', help: 'train,val,test fractions (default 0.8,0.1,0.1)' },
   { flag: 'label', key: 'label', kind: 'string', group: 'data', help: 'CSV: the label column (name or index)' },
+  { flag: 'test-file', key: 'testFile', kind: 'string', group: 'data', help: 'CSV: a separate test file (same columns), used as the test split as it is' },
   { flag: 'samples', key: 'samples', kind: 'int', group: 'data', help: 'synthetic sets: number of samples (default 1000)' },
   { flag: 'noise', key: 'noise', kind: 'number', group: 'data', help: 'synthetic sets: noise level (default 0.1)' },
   { flag: 'normalize', key: 'normalize', kind: 'string', group: 'data', values: ['none', 'zscore', 'minmax'], help: 'feature normalisation from training statistics' },

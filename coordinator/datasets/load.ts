@@ -3,7 +3,7 @@ import type { Dataset, DatasetTask, RawDataset } from '../../shared/data/dataset
 import { normalizeDataset, type NormalizationKind, type NormalizationStats } from '../../shared/data/normalize';
 import { DEFAULT_SPLIT, splitDataset, type SplitRatios } from '../../shared/data/split';
 import { SYNTHETIC_NAMES, isSyntheticName, syntheticDataset } from '../../shared/data/synthetic';
-import { loadCsv } from './csv';
+import { loadCsv, loadCsvWithTest } from './csv';
 import { loadIdxDir } from './idx';
 import { loadEmbeddedMnist } from './mnist';
 
@@ -19,16 +19,21 @@ export interface LoadOptions {
   label?: string | number;
   /** CSV only: force the task instead of inferring it from the labels. */
   task?: DatasetTask;
+  /** CSV only: a separate test file, used as the test split as it is. */
+  testFile?: string;
   normalize?: NormalizationKind;
 }
 
 export const DATASET_SPEC_FORMS = ['mnist', ...SYNTHETIC_NAMES, 'idx:DIR', 'csv:FILE'];
 
 function loadRaw(spec: string, o: LoadOptions): RawDataset {
+  if (o.testFile && !spec.startsWith('csv:')) {
+    throw fail('CONFIG_INVALID', `test-file: only a csv:FILE dataset takes a separate test file (idx:DIR uses its t10k-* files), not ${JSON.stringify(spec)}`);
+  }
   if (spec === 'mnist') return loadEmbeddedMnist();
   if (isSyntheticName(spec)) return syntheticDataset(spec, { seed: o.seed, ...(o.samples !== undefined ? { samples: o.samples } : {}), ...(o.noise !== undefined ? { noise: o.noise } : {}) });
   if (spec.startsWith('idx:') && spec.length > 4) return loadIdxDir(spec.slice(4));
-  if (spec.startsWith('csv:') && spec.length > 4) return loadCsv(spec.slice(4), o.label, o.task);
+  if (spec.startsWith('csv:') && spec.length > 4) return o.testFile ? loadCsvWithTest(spec.slice(4), o.testFile, o.label, o.task) : loadCsv(spec.slice(4), o.label, o.task);
   throw fail('CONFIG_INVALID', `unknown dataset ${JSON.stringify(spec)}: expected one of ${DATASET_SPEC_FORMS.join(' | ')}`);
 }
 

@@ -16,6 +16,8 @@ export const configSchema = z
     split: z.tuple([z.number(), z.number(), z.number()]).default([0.8, 0.1, 0.1]),
     /** CSV: the label column's name or index. */
     label: z.string().optional(),
+    /** CSV: a separate test file with the same columns, used as the test split as it is (validation is split from the training file only). */
+    testFile: z.string().optional(),
     /** Synthetic sets: how many samples and how much noise. */
     samples: z.number().int().positive().max(1_000_000).default(1000),
     noise: z.number().min(0).max(10).default(0.1),

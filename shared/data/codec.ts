@@ -35,6 +35,7 @@ const metaSchema = z
     featureType: z.enum(['u8', 'f32']),
     splits: z.object({ train: z.number().int().nonnegative(), val: z.number().int().nonnegative(), test: z.number().int().nonnegative() }).strict(),
     classNames: z.array(z.string()).optional(),
+    sources: z.object({ train: z.string(), val: z.string(), test: z.string() }).strict().optional(),
   })
   .strict();
 
@@ -51,6 +52,7 @@ function canonicalMeta(m: DatasetMeta): DatasetMeta {
     featureType: m.featureType,
     splits: { train, val, test },
     ...(m.classNames !== undefined ? { classNames: [...m.classNames] } : {}),
+    ...(m.sources !== undefined ? { sources: { train: m.sources.train, val: m.sources.val, test: m.sources.test } } : {}),
   };
 }
 

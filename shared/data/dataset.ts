@@ -19,6 +19,14 @@ export interface DatasetMeta {
   splits: { train: number; val: number; test: number };
   /** Optional class names for reports and the dashboard. */
   classNames?: string[];
+  /** Where each split came from, in words ("train-images-idx3-ubyte (first 90%)"), for the report. */
+  sources?: SplitSources;
+}
+
+export interface SplitSources {
+  train: string;
+  val: string;
+  test: string;
 }
 
 export interface Dataset {
@@ -51,9 +59,15 @@ export function splitRange(meta: DatasetMeta, split: SplitName): { start: number
  * A dataset as a loader produces it, before the seeded split: every sample in
  * one pool, in the loader's order. `splitDataset` turns it into a Dataset.
  */
-export interface RawDataset extends Omit<DatasetMeta, 'splits'> {
+export interface RawDataset extends Omit<DatasetMeta, 'splits' | 'sources'> {
   features: Uint8Array | Float32Array;
   labels: Uint16Array | Float32Array;
+  /**
+   * A test set given by its own file (IDX t10k-*, CSV --test-file): the LAST
+   * `heldOut.count` samples. They are the test split as they are, never
+   * pooled; validation is split from the others only.
+   */
+  heldOut?: { count: number; trainFile: string; testFile: string };
 }
 
 /** Samples in a raw dataset, from its labels (one per sample, or numClasses targets each for regression). */
