@@ -5,6 +5,7 @@ import type { Config } from '../shared/config/schema';
 import { datasetHash, encodeDataset } from '../shared/data/codec';
 import { loadDatasetSpec } from './datasets/load';
 import { loadModel } from './model/load';
+import { chooseLoss } from './model/lossChoice';
 import type { ModelDescription } from './model/describe';
 import type { RunSetup } from './training/types';
 import './tfjsNode';
@@ -31,7 +32,7 @@ export async function prepareRun(config: Config): Promise<PreparedRun> {
   const datasetBytes = encodeDataset(dataset);
   const hash = await datasetHash(datasetBytes);
   const model: ModelDescription = await loadModel(config, dataset.meta);
-  const loss = config.loss ?? (dataset.meta.task === 'regression' ? 'mse' : dataset.meta.numClasses === 2 ? 'binary_crossentropy' : 'categorical_crossentropy');
+  const loss = chooseLoss(config, dataset.meta);
   return {
     datasetBytes,
     setup: {

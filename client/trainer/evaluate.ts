@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../../shared/data/dataset';
 import { makeBatch } from './batch';
+import { isMarginLoss } from '../../shared/config/names';
 import { lossSum, type LossName } from './loss';
 import type { BoundModel } from './model';
 
@@ -56,7 +57,7 @@ export async function evaluateShard(
       e.lossSum += lv[0]!;
       // Padding rows (after the chunk's own) are ignored.
       const real = chunk.length * outputUnits;
-      if (classification) tally(e, chunk, p as Float32Array, ds, outputUnits, wrong);
+      if (classification) tally(e, chunk, p as Float32Array, ds, outputUnits, wrong, isMarginLoss(loss) ? 0 : 0.5);
       else errorSums(e, (p as Float32Array).subarray(0, real), (t as Float32Array).subarray(0, real));
     } finally {
       x.dispose();
@@ -70,12 +71,13 @@ export async function evaluateShard(
   return e;
 }
 
-function tally(e: ShardEvaluation, chunk: Uint32Array, p: Float32Array, ds: Dataset, units: number, wrong: number[]): void {
+/** `threshold`: a single unit's decision point, 0.5 for a probability, 0 for an SVM's score. */
+function tally(e: ShardEvaluation, chunk: Uint32Array, p: Float32Array, ds: Dataset, units: number, wrong: number[], threshold: number): void {
   for (let i = 0; i < chunk.length; i++) {
     const truth = ds.labels[chunk[i]!]!;
     let predicted = 0;
     if (units === 1) {
-      predicted = p[i]! >= 0.5 ? 1 : 0;
+      predicted = p[i]! >= threshold ? 1 : 0;
     } else {
       let best = -Infinity;
       for (let k = 0; k < units; k++) {

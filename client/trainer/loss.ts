@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
+import type { LossName } from '../../shared/config/names';
 
 /**
  * Loss SUMS over a batch (not means): each peer returns the sum over its
  * shard, so the coordinator's count-weighted average is exact. Per-sample
  * formulas follow tfjs-layers / Keras, including the 1e-7 clipping.
  */
-export type LossName = 'categorical_crossentropy' | 'binary_crossentropy' | 'mse' | 'mae';
+export type { LossName };
 
 const EPSILON = 1e-7;
 
@@ -36,6 +37,14 @@ export function lossPerSample(name: LossName, yTrue: tf.Tensor, yPred: tf.Tensor
         return tf.mean(tf.square(tf.sub(yTrue, yPred)), -1) as tf.Tensor1D;
       case 'mae':
         return tf.mean(tf.abs(tf.sub(yTrue, yPred)), -1) as tf.Tensor1D;
+      case 'hinge':
+      case 'squared_hinge': {
+        // One-vs-rest linear SVM: targets 0/1 (one-hot, or one unit for two classes) become t = -1/+1,
+        // the outputs are raw scores s; per unit max(0, 1 - t s), squared for squared_hinge, mean over units.
+        const t = tf.sub(tf.mul(yTrue, 2), 1);
+        const margin = tf.relu(tf.sub(1, tf.mul(t, yPred)));
+        return tf.mean(name === 'hinge' ? margin : tf.square(margin), -1) as tf.Tensor1D;
+      }
     }
   });
 }

@@ -2,10 +2,12 @@ import { fail } from '../../shared/errors';
 import type { Dataset, DatasetTask, RawDataset } from '../../shared/data/dataset';
 import { normalizeDataset, type NormalizationKind, type NormalizationStats } from '../../shared/data/normalize';
 import { DEFAULT_SPLIT, splitDataset, type SplitRatios } from '../../shared/data/split';
-import { SYNTHETIC_NAMES, isSyntheticName, syntheticDataset } from '../../shared/data/synthetic';
+import { isSyntheticName, syntheticDataset } from '../../shared/data/synthetic';
+import { DATASET_SPEC_FORMS } from './forms';
 import { loadCsv, loadCsvWithTest } from './csv';
 import { loadIdxDir } from './idx';
 import { loadEmbeddedMnist } from './mnist';
+import { loadIris } from './iris';
 
 export interface LoadOptions {
   /** Seeds the split (and a synthetic set's points). */
@@ -24,13 +26,14 @@ export interface LoadOptions {
   normalize?: NormalizationKind;
 }
 
-export const DATASET_SPEC_FORMS = ['mnist', ...SYNTHETIC_NAMES, 'idx:DIR', 'csv:FILE'];
+export { DATASET_SPEC_FORMS };
 
 function loadRaw(spec: string, o: LoadOptions): RawDataset {
   if (o.testFile && !spec.startsWith('csv:')) {
     throw fail('CONFIG_INVALID', `test-file: only a csv:FILE dataset takes a separate test file (idx:DIR uses its t10k-* files), not ${JSON.stringify(spec)}`);
   }
   if (spec === 'mnist') return loadEmbeddedMnist();
+  if (spec === 'iris') return loadIris();
   if (isSyntheticName(spec)) return syntheticDataset(spec, { seed: o.seed, ...(o.samples !== undefined ? { samples: o.samples } : {}), ...(o.noise !== undefined ? { noise: o.noise } : {}) });
   if (spec.startsWith('idx:') && spec.length > 4) return loadIdxDir(spec.slice(4));
   if (spec.startsWith('csv:') && spec.length > 4) return o.testFile ? loadCsvWithTest(spec.slice(4), o.testFile, o.label, o.task) : loadCsv(spec.slice(4), o.label, o.task);

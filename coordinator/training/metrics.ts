@@ -34,6 +34,8 @@ export interface RegressionMetrics {
   mae: number;
   mse: number;
   mape: number;
+  /** Coefficient of determination 1 - SSE / SST (SST about the split's own mean); null when the targets do not vary. */
+  r2: number | null;
 }
 
 export function emptySums(classes: number, targets: number): EvalSums {
@@ -86,7 +88,8 @@ export function classificationMetrics(s: EvalSums): ClassificationMetrics {
   };
 }
 
-export function regressionMetrics(s: EvalSums): RegressionMetrics {
+/** `sst`: the split's total sum of squares of the targets (shared/data/targets.ts), for R^2. */
+export function regressionMetrics(s: EvalSums, sst = 0): RegressionMetrics {
   const n = s.count * Math.max(1, s.targets);
-  return { loss: safe(s.lossSum, s.count), mae: safe(s.absErrSum, n), mse: safe(s.sqErrSum, n), mape: 100 * safe(s.apeSum, n) };
+  return { loss: safe(s.lossSum, s.count), mae: safe(s.absErrSum, n), mse: safe(s.sqErrSum, n), mape: 100 * safe(s.apeSum, n), r2: sst > 0 ? 1 - s.sqErrSum / sst : null };
 }
