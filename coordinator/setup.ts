@@ -28,6 +28,8 @@ export async function prepareRun(config: Config): Promise<PreparedRun> {
     ...(config.label !== undefined ? { label: config.label } : {}),
     ...(config.testFile !== undefined ? { testFile: config.testFile } : {}),
     normalize: config.normalize,
+    seqLen: config.seqLen,
+    reconstruct: config.model === 'autoencoder',
   });
   const datasetBytes = encodeDataset(dataset);
   const hash = await datasetHash(datasetBytes);

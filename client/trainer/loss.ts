@@ -13,7 +13,9 @@ const EPSILON = 1e-7;
 /** Sum over the batch of the per-sample loss; `mask` (1 real, 0 padding) drops padding rows. */
 export function lossSum(name: LossName, yTrue: tf.Tensor, yPred: tf.Tensor, mask: tf.Tensor1D | null = null): tf.Scalar {
   return tf.tidy((): tf.Scalar => {
-    const perSample = lossPerSample(name, yTrue, yPred);
+    let perSample: tf.Tensor = lossPerSample(name, yTrue, yPred);
+    // A sequence's loss is the mean over its positions: per character, whatever the length.
+    if (perSample.rank > 1) perSample = tf.mean(perSample, Array.from({ length: perSample.rank - 1 }, (_, i) => i + 1));
     return tf.sum(mask ? tf.mul(perSample, mask) : perSample) as tf.Scalar;
   });
 }

@@ -8,6 +8,9 @@ import { loadCsv, loadCsvWithTest } from './csv';
 import { loadIdxDir } from './idx';
 import { loadEmbeddedMnist } from './mnist';
 import { loadIris } from './iris';
+import { loadNames, loadTextFile } from './text';
+
+const DEFAULT_SEQ_LEN = 16;
 
 export interface LoadOptions {
   /** Seeds the split (and a synthetic set's points). */
@@ -24,6 +27,10 @@ export interface LoadOptions {
   /** CSV only: a separate test file, used as the test split as it is. */
   testFile?: string;
   normalize?: NormalizationKind;
+  /** Text sets: characters per window (the character model's --seq-len). */
+  seqLen?: number;
+  /** The autoencoder's data: the target of each sample is its own input. */
+  reconstruct?: boolean;
 }
 
 export { DATASET_SPEC_FORMS };
@@ -46,7 +53,18 @@ function loadRaw(spec: string, o: LoadOptions): RawDataset {
  * stats come back so the exported model can apply the same transform.
  */
 export async function loadDatasetSpec(spec: string, o: LoadOptions): Promise<{ dataset: Dataset; normalization: NormalizationStats | null }> {
+  if (spec === 'names' || (spec.startsWith('text:') && spec.length > 5)) {
+    if (o.testFile) throw fail('CONFIG_INVALID', `test-file: only a csv:FILE dataset takes a separate test file, not ${JSON.stringify(spec)}`);
+    const seqLen = o.seqLen ?? DEFAULT_SEQ_LEN;
+    const dataset = spec === 'names' ? loadNames(seqLen, o.split ?? DEFAULT_SPLIT, o.seed) : loadTextFile(spec.slice(5), seqLen, o.split ?? DEFAULT_SPLIT);
+    return { dataset, normalization: null };
+  }
   const raw = loadRaw(spec, o);
+  if (o.reconstruct) {
+    if (raw.featureType !== 'u8') throw fail('CONFIG_INVALID', `model: the autoencoder reconstructs pixel values in [0, 1]; dataset ${raw.name} has f32 features (use mnist or idx:DIR)`);
+    const split = splitDataset(raw, o.split ?? DEFAULT_SPLIT, o.seed);
+    return { dataset: { ...split, meta: { ...split.meta, task: 'reconstruction' } }, normalization: null };
+  }
   const split = splitDataset(raw, o.split ?? DEFAULT_SPLIT, o.seed);
   return normalizeDataset(split, o.normalize ?? 'none');
 }

@@ -38,6 +38,20 @@ export interface RegressionMetrics {
   r2: number | null;
 }
 
+/** A character model's: loss per character (nats), perplexity e^loss, bits per character, next-character accuracy. */
+export interface SequenceMetrics {
+  loss: number;
+  perplexity: number;
+  bitsPerChar: number;
+  accuracy: number;
+}
+
+/** From the sums of client/trainer/evaluate.ts: lossSum is per-character means per sample, absErrSum the per-sample error rates. */
+export function sequenceMetrics(s: EvalSums): SequenceMetrics {
+  const loss = safe(s.lossSum, s.count);
+  return { loss, perplexity: Math.exp(loss), bitsPerChar: loss / Math.LN2, accuracy: 1 - safe(s.absErrSum, s.count) };
+}
+
 export function emptySums(classes: number, targets: number): EvalSums {
   return { count: 0, lossSum: 0, absErrSum: 0, sqErrSum: 0, apeSum: 0, classes, confusion: new Uint32Array(classes * classes), targets };
 }

@@ -4,7 +4,7 @@ import type { Config } from '../../shared/config/schema';
 import type { LossName } from '../../shared/config/names';
 import type { Dataset } from '../../shared/data/dataset';
 import type { ModelDescription } from '../model/describe';
-import type { ClassificationMetrics, RegressionMetrics } from './metrics';
+import type { ClassificationMetrics, RegressionMetrics, SequenceMetrics } from './metrics';
 
 /** Everything a run needs before its first peer joins. */
 export interface RunSetup {
@@ -74,7 +74,7 @@ export interface EvalEntry {
   pass: 'epoch' | 'final';
   valLoss: number;
   valAccuracy: number | null;
-  metrics: ClassificationMetrics | RegressionMetrics;
+  metrics: ClassificationMetrics | RegressionMetrics | SequenceMetrics;
 }
 
 export interface EpochAccounting {

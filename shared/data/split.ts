@@ -1,5 +1,5 @@
 import { fail } from '../errors';
-import { rawSampleCount, type Dataset, type DatasetMeta, type RawDataset, type SplitSources } from './dataset';
+import { labelsPerSample, rawSampleCount, type Dataset, type DatasetMeta, type RawDataset, type SplitSources } from './dataset';
 import { seededPermutation } from './shuffle';
 
 export type SplitRatios = [train: number, val: number, test: number];
@@ -34,7 +34,7 @@ export function splitSizes(n: number, ratios: SplitRatios = DEFAULT_SPLIT): { tr
 export function splitDataset(all: RawDataset, ratios: SplitRatios = DEFAULT_SPLIT, seed = 0): Dataset {
   const n = rawSampleCount(all);
   const d = all.inputShape.reduce((a, b) => a * b, 1);
-  const perLabel = all.task === 'regression' ? all.numClasses : 1;
+  const perLabel = labelsPerSample(all);
   if (!Number.isInteger(n) || all.features.length !== n * d) {
     throw fail('DATA_INVALID', `${all.name}: ${all.features.length} feature values and ${all.labels.length} labels do not make whole samples of shape [${all.inputShape}]`);
   }
