@@ -95,6 +95,7 @@ export function helpText(): string {
     '  tabtrain build             build the browser bundles (done automatically when stale)',
     '  tabtrain bench [--quick]   the benchmark suite: writes bench/results/NAME.json, .md and SVG plots',
     '  tabtrain peer --join URL   run --node-peers N (default 1) Node peers for a coordinator elsewhere; they reconnect after its restarts',
+    '  tabtrain sample --model DIR [--prefix TEXT] [--temperature T] [--count N] [--seed S]   text from an exported charrnn model',
     '  tabtrain --help',
   ];
   for (const [g, title] of Object.entries(groups)) {
