@@ -7,6 +7,7 @@ import { nextCharFrom } from '../../client/trainer/textModel';
 import { loadNameList } from '../../coordinator/datasets/text';
 import { buildWithWeights, exportModel } from '../../coordinator/model/export';
 import { buildReport } from '../../coordinator/report';
+import { sampleFromExport } from '../../coordinator/model/sampleCommand';
 import type { ConfigInput } from '../../shared/config/schema';
 import { sampleText } from '../../shared/data/sampleText';
 import { maxAbsDiff } from '../integration/reference';
@@ -82,6 +83,8 @@ describe('charrnn on the names, 2 node peers', () => {
       const b = sampleText(nextCharFrom(plain), { vocab: meta.vocab, seqLen: meta.seqLen, seed, temperature, prefix });
       expect(b).toBe(a);
       expect(a.startsWith(prefix)).toBe(true);
+      // and `tabtrain sample --model DIR --prefix P --temperature T --seed S --count 1` prints it
+      expect(await sampleFromExport({ model: dir, prefix, temperature, seed, count: 1, maxChars: 40 })).toEqual([a]);
     }
     ours.dispose();
     plain.dispose();
