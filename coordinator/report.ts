@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { formatWeightsCodec } from '../shared/compress';
+import { describeSources } from '../shared/data/split';
 import { peerStatus } from './server/status';
 import type { TrainingCoordinator } from './run/coordinator';
 
@@ -14,7 +15,7 @@ export function buildReport(run: TrainingCoordinator, wallSeconds: number): Reco
   return {
     config: s.config,
     runId: s.runId,
-    dataset: { name: m.name, train: m.splits.train, val: m.splits.val, test: m.splits.test, hash: s.datasetFile.hash, bytes: s.datasetFile.bytes },
+    dataset: { name: m.name, train: m.splits.train, val: m.splits.val, test: m.splits.test, hash: s.datasetFile.hash, bytes: s.datasetFile.bytes, sources: describeSources(m) },
     model: { name: s.config.model, params: s.model.trainableParams, stateParams: s.model.stateParams, layers: s.model.layers, loss: s.loss },
     peers: [...run.peers.values()].map((p) => ({
       id: p.id,

@@ -5,6 +5,7 @@ import type { Config } from '../shared/config/schema';
 import { datasetHash, encodeDataset } from '../shared/data/codec';
 import { loadDatasetSpec } from './datasets/load';
 import { loadModel } from './model/load';
+import { chooseLoss } from './model/lossChoice';
 import type { ModelDescription } from './model/describe';
 import type { RunSetup } from './run/types';
 import './tfjsNode';
@@ -25,12 +26,15 @@ export async function prepareRun(config: Config): Promise<PreparedRun> {
     samples: config.samples,
     noise: config.noise,
     ...(config.label !== undefined ? { label: config.label } : {}),
+    ...(config.testFile !== undefined ? { testFile: config.testFile } : {}),
     normalize: config.normalize,
+    seqLen: config.seqLen,
+    reconstruct: config.model === 'autoencoder',
   });
   const datasetBytes = encodeDataset(dataset);
   const hash = await datasetHash(datasetBytes);
   const model: ModelDescription = await loadModel(config, dataset.meta);
-  const loss = config.loss ?? (dataset.meta.task === 'regression' ? 'mse' : dataset.meta.numClasses === 2 ? 'binary_crossentropy' : 'categorical_crossentropy');
+  const loss = chooseLoss(config, dataset.meta);
   return {
     datasetBytes,
     setup: {
@@ -58,6 +62,7 @@ export function describeRun(s: RunSetup, stepsPerEpoch: number, totalSteps: numb
   const up = `${fmtBytes(payloadBytes(grads, params, s.model.specs.filter((w) => w.trainable).length))} gradient up (${grads.name === 'none' ? 'fp32' : formatCompress(grads)})`;
   const lines = [
     `dataset ${m.name}: ${m.splits.train} train / ${m.splits.val} val / ${m.splits.test} test, input [${m.inputShape}], ${m.task}${m.task === 'classification' ? ` (${m.numClasses} classes)` : ''}`,
+    ...(m.sources ? [`  train from ${m.sources.train}; val from ${m.sources.val}; test from ${m.sources.test}`] : []),
     `model ${c.model}: ${params.toLocaleString('en')} parameters${s.model.stateParams ? ` + ${s.model.stateParams} state` : ''}`,
     ...s.model.layers.map((l) => `  ${l.name.padEnd(12)} ${l.className.padEnd(20)} ${l.outputShape.padEnd(18)} ${l.params.toLocaleString('en')}`),
     `optimizer ${c.optimizer} lr ${s.lr} (${c.schedule}), loss ${s.loss}, mode ${c.mode}`,

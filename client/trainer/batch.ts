@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { sampleSize, type Dataset } from '../../shared/data/dataset';
 import { augmentImages } from './augment';
+import { gatherSequenceTargets, targetShape } from './targets';
 
 /**
  * Gathers the samples of a shard into input and target tensors. Image bytes
@@ -30,6 +31,8 @@ export function gatherInputs(ds: Dataset, indices: Uint32Array): Float32Array {
 
 /** Targets as the model's output wants them: one-hot, a single 0/1 unit, or regression values. */
 export function gatherTargets(ds: Dataset, indices: Uint32Array, outputUnits: number): Float32Array {
+  if (ds.meta.task === 'reconstruction') return gatherInputs(ds, indices);
+  if (ds.meta.task === 'sequence') return gatherSequenceTargets(ds, indices, outputUnits);
   const n = indices.length;
   const out = new Float32Array(n * outputUnits);
   if (ds.meta.task === 'regression') {
@@ -57,17 +60,19 @@ export function makeBatch(ds: Dataset, indices: Uint32Array, outputUnits: number
   let xs = gatherInputs(ds, indices);
   if (augmentSeed !== null && ds.meta.inputShape.length === 3) xs = augmentImages(xs, n, ds.meta.inputShape, augmentSeed);
   let ys = gatherTargets(ds, indices, outputUnits);
+  const yShape = targetShape(ds.meta, outputUnits);
+  const perRow = yShape.reduce((a, b) => a * b, 1);
   let mask: tf.Tensor1D | null = null;
   if (rows > n) {
     xs = grow(xs, rows * d);
-    ys = grow(ys, rows * outputUnits);
+    ys = grow(ys, rows * perRow);
     const m = new Float32Array(rows);
     m.fill(1, 0, n);
     mask = tf.tensor1d(m, 'float32');
   }
   return {
     x: tf.tensor(xs, [rows, ...ds.meta.inputShape], 'float32'),
-    y: tf.tensor2d(ys, [rows, outputUnits], 'float32'),
+    y: tf.tensor(ys, [rows, ...yShape], 'float32'),
     mask,
     count: n,
   };

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../../shared/data/dataset';
 import { makeBatch } from './batch';
+import { isMarginLoss } from '../../shared/config/names';
 import { lossSum, type LossName } from './loss';
 import type { BoundModel } from './model';
 
@@ -56,8 +57,9 @@ export async function evaluateShard(
       e.lossSum += lv[0]!;
       // Padding rows (after the chunk's own) are ignored.
       const real = chunk.length * outputUnits;
-      if (classification) tally(e, chunk, p as Float32Array, ds, outputUnits, wrong);
-      else errorSums(e, (p as Float32Array).subarray(0, real), (t as Float32Array).subarray(0, real));
+      if (classification) tally(e, chunk, p as Float32Array, ds, outputUnits, wrong, isMarginLoss(loss) ? 0 : 0.5);
+      else if (ds.meta.task === 'sequence') characterErrors(e, chunk.length, p as Float32Array, t as Float32Array, ds.meta.inputShape[0]!, outputUnits);
+      else errorSums(e, (p as Float32Array).subarray(0, real), (t as Float32Array).subarray(0, real), ds.meta.task === 'reconstruction' ? outputUnits : 1);
     } finally {
       x.dispose();
       y.dispose();
@@ -70,12 +72,13 @@ export async function evaluateShard(
   return e;
 }
 
-function tally(e: ShardEvaluation, chunk: Uint32Array, p: Float32Array, ds: Dataset, units: number, wrong: number[]): void {
+/** `threshold`: a single unit's decision point, 0.5 for a probability, 0 for an SVM's score. */
+function tally(e: ShardEvaluation, chunk: Uint32Array, p: Float32Array, ds: Dataset, units: number, wrong: number[], threshold: number): void {
   for (let i = 0; i < chunk.length; i++) {
     const truth = ds.labels[chunk[i]!]!;
     let predicted = 0;
     if (units === 1) {
-      predicted = p[i]! >= 0.5 ? 1 : 0;
+      predicted = p[i]! >= threshold ? 1 : 0;
     } else {
       let best = -Infinity;
       for (let k = 0; k < units; k++) {
@@ -91,12 +94,37 @@ function tally(e: ShardEvaluation, chunk: Uint32Array, p: Float32Array, ds: Data
   }
 }
 
-function errorSums(e: ShardEvaluation, p: Float32Array, t: Float32Array): void {
+/** `perSample`: values averaged into one per sample (an autoencoder's pixels), so MSE is per pixel. */
+function errorSums(e: ShardEvaluation, p: Float32Array, t: Float32Array, perSample: number): void {
+  let abs = 0;
+  let sq = 0;
+  let ape = 0;
   for (let i = 0; i < p.length; i++) {
     const d = t[i]! - p[i]!;
-    e.absErrSum += Math.abs(d);
-    e.sqErrSum += d * d;
+    abs += Math.abs(d);
+    sq += d * d;
     // MAPE skips zero targets rather than dividing by zero.
-    if (t[i] !== 0) e.apeSum += Math.abs(d / t[i]!);
+    if (t[i] !== 0) ape += Math.abs(d / t[i]!);
+  }
+  e.absErrSum += abs / perSample;
+  e.sqErrSum += sq / perSample;
+  e.apeSum += ape / perSample;
+}
+
+/**
+ * A character model's errors: per sample, the fraction of positions whose
+ * most likely next character is not the true one, summed into absErrSum
+ * (so the split's character accuracy is 1 - absErrSum / count).
+ */
+function characterErrors(e: ShardEvaluation, n: number, p: Float32Array, t: Float32Array, positions: number, vocab: number): void {
+  for (let i = 0; i < n; i++) {
+    let wrong = 0;
+    for (let q = 0; q < positions; q++) {
+      const at = (i * positions + q) * vocab;
+      let best = 0;
+      for (let k = 1; k < vocab; k++) if (p[at + k]! > p[at + best]!) best = k;
+      if (t[at + best] !== 1) wrong++;
+    }
+    e.absErrSum += wrong / positions;
   }
 }

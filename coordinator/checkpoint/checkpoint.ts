@@ -1,5 +1,6 @@
 import { fail, isTabtrainError } from '../../shared/errors';
 import type { OptimizerName } from '../../shared/optim/types';
+import { MATH_KEYS } from '../../shared/config/schema';
 import type { EngineCounters } from '../round/engine';
 import type { SpeedModel } from '../round/speed';
 import type { AsyncSnapshot } from '../round/asyncPolicy';
@@ -71,12 +72,7 @@ export interface CheckpointMeta {
 export type Checkpoint = CheckpointFile<CheckpointMeta>;
 
 /** Config keys that must be equal for a checkpoint to continue the same run. */
-const FINGERPRINT_KEYS = [
-  'dataset', 'split', 'label', 'samples', 'noise', 'normalize', 'augment',
-  'model', 'hidden', 'conv', 'kernel', 'activation', 'initializer', 'dropout', 'batchNorm', 'loss',
-  'optimizer', 'lr', 'momentum', 'beta1', 'beta2', 'epsilon', 'weightDecay', 'schedule', 'gamma', 'decayEvery', 'warmupSteps', 'l1', 'l2', 'clipNorm',
-  'batchSize', 'seed', 'mode', 'maxStaleness',
-] as const;
+const FINGERPRINT_KEYS = MATH_KEYS;
 
 function fingerprint(run: TrainingCoordinator): Record<string, unknown> {
   const c = run.setup.config as Record<string, unknown>;

@@ -19,6 +19,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       const { runBench } = await import('../../bench/main');
       return await runBench(argv.slice(1));
     }
+    if (argv[0] === 'sample') {
+      // Text from an exported character model: its own few flags (coordinator/model/sampleCommand.ts).
+      const { runSample } = await import('../model/sampleCommand');
+      return await runSample(argv.slice(1));
+    }
     const args = parseArgs(argv);
     if (args.command === 'help') {
       console.log(helpText());

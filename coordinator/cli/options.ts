@@ -1,3 +1,7 @@
+import { ACTIVATION_NAMES, CELL_NAMES, INITIALIZER_NAMES, LOSS_NAMES, MODE_NAMES, MODEL_PRESETS, NORMALIZE_NAMES } from '../../shared/config/names';
+import type { ConfigKey } from '../../shared/config/schema';
+import { OPTIMIZER_NAMES, SCHEDULE_NAMES } from '../../shared/optim/types';
+import { DATASET_SPEC_FORMS } from '../datasets/forms';
 /**
  * Every command-line option: its flag, the config key it sets, its kind and
  * what it is for. `--help` is printed from this table, and the parser
@@ -7,7 +11,8 @@ export type OptionKind = 'string' | 'int' | 'number' | 'bool' | 'ints' | 'number
 
 export interface OptionSpec {
   flag: string;
-  key: string;
+  /** The config key it sets (typed: a key the schema does not have fails to compile). */
+  key: ConfigKey | 'config';
   kind: OptionKind;
   help: string;
   values?: readonly string[];
@@ -16,30 +21,36 @@ export interface OptionSpec {
 
 export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'config', key: 'config', kind: 'string', group: 'run', help: 'JSON file with any of these options (camelCase keys); flags override it' },
-  { flag: 'dataset', key: 'dataset', kind: 'string', group: 'data', help: 'mnist (embedded 10k digits) | xor | circles | spiral | gauss | regression | idx:DIR | csv:FILE' },
+  { flag: 'dataset', key: 'dataset', kind: 'string', group: 'data', help: `${DATASET_SPEC_FORMS.join(' | ')}` },
   { flag: 'split', key: 'split', kind: 'numbers', group: 'data', help: 'train,val,test fractions (default 0.8,0.1,0.1)' },
   { flag: 'label', key: 'label', kind: 'string', group: 'data', help: 'CSV: the label column (name or index)' },
+  { flag: 'test-file', key: 'testFile', kind: 'string', group: 'data', help: 'CSV: a separate test file (same columns), used as the test split as it is' },
   { flag: 'samples', key: 'samples', kind: 'int', group: 'data', help: 'synthetic sets: number of samples (default 1000)' },
   { flag: 'noise', key: 'noise', kind: 'number', group: 'data', help: 'synthetic sets: noise level (default 0.1)' },
-  { flag: 'normalize', key: 'normalize', kind: 'string', group: 'data', values: ['none', 'zscore', 'minmax'], help: 'feature normalisation from training statistics' },
+  { flag: 'normalize', key: 'normalize', kind: 'string', group: 'data', values: NORMALIZE_NAMES, help: 'feature normalisation from training statistics' },
   { flag: 'augment', key: 'augment', kind: 'bool', group: 'data', help: 'random shift and small rotation of images on the tabs' },
-  { flag: 'model', key: 'model', kind: 'string', group: 'model', help: 'logreg | mlp | cnn | path/to/model.json (tfjs layers topology)' },
+  { flag: 'model', key: 'model', kind: 'string', group: 'model', help: `${MODEL_PRESETS.join(' | ')} | path/to/model.json (tfjs layers topology)` },
   { flag: 'hidden', key: 'hidden', kind: 'ints', group: 'model', help: 'hidden layer widths, e.g. 128,64' },
   { flag: 'conv', key: 'conv', kind: 'ints', group: 'model', help: 'cnn: filters of each conv/pool block, e.g. 8,16 (the default)' },
   { flag: 'kernel', key: 'kernel', kind: 'int', group: 'model', help: 'cnn: convolution kernel size (default 5)' },
-  { flag: 'activation', key: 'activation', kind: 'string', group: 'model', values: ['relu', 'leaky_relu', 'tanh', 'sigmoid', 'elu'], help: 'hidden activation' },
-  { flag: 'initializer', key: 'initializer', kind: 'string', group: 'model', values: ['glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_normal', 'lecun_uniform', 'uniform', 'constant'], help: 'weight initialiser' },
+  { flag: 'activation', key: 'activation', kind: 'string', group: 'model', values: ACTIVATION_NAMES, help: 'hidden activation' },
+  { flag: 'initializer', key: 'initializer', kind: 'string', group: 'model', values: INITIALIZER_NAMES, help: 'weight initialiser' },
   { flag: 'dropout', key: 'dropout', kind: 'number', group: 'model', help: 'dropout rate after each hidden layer (0 = off)' },
   { flag: 'batch-norm', key: 'batchNorm', kind: 'bool', group: 'model', help: 'batch normalisation after each hidden dense layer' },
-  { flag: 'loss', key: 'loss', kind: 'string', group: 'model', values: ['categorical_crossentropy', 'binary_crossentropy', 'mse', 'mae'], help: 'loss (default from the task)' },
-  { flag: 'optimizer', key: 'optimizer', kind: 'string', group: 'optimizer', values: ['sgd', 'momentum', 'nesterov', 'rmsprop', 'adagrad', 'adam', 'adamw'], help: 'applied centrally on the coordinator (default adam)' },
+  { flag: 'loss', key: 'loss', kind: 'string', group: 'model', values: LOSS_NAMES, help: 'loss (default from the task; hinge and squared_hinge: linear SVM, one-vs-rest)' },
+  { flag: 'bottleneck', key: 'bottleneck', kind: 'int', group: 'model', help: 'autoencoder: width of the code layer (default 32; 2 for a scatter)' },
+  { flag: 'cell', key: 'cell', kind: 'string', group: 'model', values: CELL_NAMES, help: 'charrnn: recurrent cell (default lstm)' },
+  { flag: 'units', key: 'units', kind: 'int', group: 'model', help: 'charrnn: units per recurrent layer (default 64)' },
+  { flag: 'layers', key: 'layers', kind: 'int', group: 'model', help: 'charrnn: stacked recurrent layers (default 1)' },
+  { flag: 'seq-len', key: 'seqLen', kind: 'int', group: 'model', help: 'charrnn: characters per training sequence, the truncated-BPTT length (default 16)' },
+  { flag: 'optimizer', key: 'optimizer', kind: 'string', group: 'optimizer', values: OPTIMIZER_NAMES, help: 'applied centrally on the coordinator (default adam)' },
   { flag: 'lr', key: 'lr', kind: 'number', group: 'optimizer', help: 'learning rate (default per optimizer: adam 0.001, sgd 0.1, momentum 0.01)' },
   { flag: 'momentum', key: 'momentum', kind: 'number', group: 'optimizer', help: 'momentum / nesterov coefficient (default 0.9)' },
   { flag: 'beta1', key: 'beta1', kind: 'number', group: 'optimizer', help: 'adam first-moment decay (default 0.9)' },
   { flag: 'beta2', key: 'beta2', kind: 'number', group: 'optimizer', help: 'adam second-moment decay (default 0.999)' },
   { flag: 'epsilon', key: 'epsilon', kind: 'number', group: 'optimizer', help: 'denominator epsilon (default 1e-7)' },
   { flag: 'weight-decay', key: 'weightDecay', kind: 'number', group: 'optimizer', help: 'adamw decoupled weight decay' },
-  { flag: 'schedule', key: 'schedule', kind: 'string', group: 'optimizer', values: ['constant', 'step', 'exponential', 'inverse-time', 'cosine'], help: 'learning-rate schedule' },
+  { flag: 'schedule', key: 'schedule', kind: 'string', group: 'optimizer', values: SCHEDULE_NAMES, help: 'learning-rate schedule' },
   { flag: 'gamma', key: 'gamma', kind: 'number', group: 'optimizer', help: 'decay factor for step / exponential / inverse-time schedules' },
   { flag: 'decay-every', key: 'decayEvery', kind: 'int', group: 'optimizer', help: 'step schedule: epochs between decays' },
   { flag: 'warmup-steps', key: 'warmupSteps', kind: 'int', group: 'optimizer', help: 'linear learning-rate warm-up steps' },
@@ -51,7 +62,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'steps', key: 'steps', kind: 'int', group: 'run', help: 'train this many steps instead of whole epochs' },
   { flag: 'patience', key: 'patience', kind: 'int', group: 'run', help: 'early stopping: epochs without validation improvement (0 = off)' },
   { flag: 'seed', key: 'seed', kind: 'int', group: 'run', help: 'seed for the split, the shuffles and the initial weights (default 1)' },
-  { flag: 'mode', key: 'mode', kind: 'string', group: 'run', values: ['sync', 'async'], help: 'sync steps, or async with bounded staleness' },
+  { flag: 'mode', key: 'mode', kind: 'string', group: 'run', values: MODE_NAMES, help: 'sync steps, or async with bounded staleness' },
   { flag: 'max-staleness', key: 'maxStaleness', kind: 'int', group: 'run', help: 'async: drop gradients older than this many versions' },
   { flag: 'compress', key: 'compress', kind: 'string', group: 'run', help: 'gradient codec: none | fp16 | int8 | topk:FRACTION (int8 and topk keep an error-feedback residual on each peer)' },
   { flag: 'aggregate', key: 'aggregate', kind: 'string', group: 'run', help: 'how gradients are combined: mean (exact, default) | clip (centered clipping) | clip:TAU | median | trimmed:F | krum:F (F = bad peers tolerated)' },
@@ -88,6 +99,7 @@ export function helpText(): string {
     '  tabtrain build             build the browser bundles (done automatically when stale)',
     '  tabtrain bench [--quick]   the benchmark suite: writes bench/results/NAME.json, .md and SVG plots',
     '  tabtrain peer --join URL   run --node-peers N (default 1) Node peers for a coordinator elsewhere; they reconnect after its restarts',
+    '  tabtrain sample --model DIR [--prefix TEXT] [--temperature T] [--count N] [--seed S]   text from an exported charrnn model',
     '  tabtrain --help',
   ];
   for (const [g, title] of Object.entries(groups)) {

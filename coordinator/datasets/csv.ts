@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fail } from '../../shared/errors';
-import type { DatasetTask, RawDataset } from '../../shared/data/dataset';
+import { rawSampleCount, type DatasetTask, type RawDataset } from '../../shared/data/dataset';
 
 /**
  * A CSV table: a header row of column names, then one sample per line. Every
@@ -19,15 +19,47 @@ import type { DatasetTask, RawDataset } from '../../shared/data/dataset';
 export const CLASSIFICATION_MAX_DISTINCT = 20;
 
 export function loadCsv(file: string, labelColumn?: string | number, task?: DatasetTask): RawDataset {
-  let text: string;
+  return parseCsvDataset(readCsvText(file), basename(file), labelColumn, task);
+}
+
+function readCsvText(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (e) {
     const code = e instanceof Error && 'code' in e ? e.code : undefined;
     if (code === 'ENOENT') throw fail('DATA_NOT_FOUND', `csv:${file}: file not found`);
     throw fail('DATA_NOT_FOUND', `csv:${file}: cannot read (${e instanceof Error ? e.message : String(e)})`);
   }
-  return parseCsvDataset(text, basename(file), labelColumn, task);
+}
+
+/**
+ * A training CSV and a separate test CSV (`--test-file`), with the same
+ * header. The test rows come last and are marked held out: they are the test
+ * split as they are. Classes are numbered over both files, so a class seen
+ * only in the test file still gets its own number.
+ */
+export function loadCsvWithTest(file: string, testFile: string, labelColumn?: string | number, task?: DatasetTask): RawDataset {
+  const trainText = readCsvText(file);
+  const testText = readCsvText(testFile);
+  // Each file alone first, so an error names the right file and line.
+  const train = parseCsvDataset(trainText, basename(file), labelColumn, task);
+  const test = parseCsvDataset(testText, basename(testFile), labelColumn, task ?? train.task);
+  const [trainHeader] = headerAndBody(trainText);
+  const [testHeader, testBody] = headerAndBody(testText);
+  const a = splitCsvLine(trainHeader, `${basename(file)} header`);
+  const b = splitCsvLine(testHeader, `${basename(testFile)} header`);
+  if (a.join('\u0000') !== b.join('\u0000')) {
+    throw fail('DATA_INVALID', `${basename(testFile)} header: columns ${JSON.stringify(b)} differ from ${basename(file)}'s ${JSON.stringify(a)}`);
+  }
+  const both = parseCsvDataset(`${trainText.replace(/\s*$/, '')}\n${testBody}`, basename(file), labelColumn, task ?? train.task);
+  return { ...both, heldOut: { count: rawSampleCount(test), trainFile: basename(file), testFile: basename(testFile) } };
+}
+
+/** The first non-blank line and everything after it. */
+function headerAndBody(text: string): [string, string] {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const k = lines.findIndex((l) => l.trim() !== '');
+  return [lines[k] ?? '', lines.slice(k + 1).join('\n')];
 }
 
 interface Row {

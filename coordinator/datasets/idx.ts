@@ -71,18 +71,18 @@ function readIdxFile(dir: string, base: string, magic: number): { idx: IdxArray;
   return { idx: parseIdx(bytes, basename(gz), magic), name: basename(gz) };
 }
 
-function readPair(dir: string, prefix: 'train' | 't10k'): { images: IdxArray; labels: IdxArray; imagesName: string } {
+function readPair(dir: string, prefix: 'train' | 't10k'): { images: IdxArray; labels: IdxArray; imagesName: string; labelsName: string } {
   const im = readIdxFile(dir, `${prefix}-images-idx3-ubyte`, IDX_IMAGES_MAGIC);
   const lb = readIdxFile(dir, `${prefix}-labels-idx1-ubyte`, IDX_LABELS_MAGIC);
   if (im.idx.dims[0] !== lb.idx.dims[0]) throw fail('DATA_INVALID', `${im.name} byte 4: ${im.idx.dims[0]} images but ${lb.name} has ${lb.idx.dims[0]} labels`);
-  return { images: im.idx, labels: lb.idx, imagesName: im.name };
+  return { images: im.idx, labels: lb.idx, imagesName: im.name, labelsName: lb.name };
 }
 
 /**
- * The four standard files of a directory (each optionally .gz), train and
- * t10k MERGED into one pool in that order: tabtrain then re-splits the whole
- * pool by its own seeded ratios, so the official 60k/10k test split is not
- * kept (with the default 0.8/0.1/0.1, MNIST gives 56k/7k/7k).
+ * The four standard files of a directory (each optionally .gz), train then
+ * t10k in one array; the t10k samples are marked held out, so the split
+ * keeps them as the test set as they are and cuts validation from the
+ * train-* samples only (MNIST at the default ratios: 53,333 / 6,667 / 10,000).
  */
 export function loadIdxDir(dir: string): RawDataset {
   if (!existsSync(dir)) throw fail('DATA_NOT_FOUND', `idx:${dir}: directory not found`);
@@ -108,5 +108,6 @@ export function loadIdxDir(dir: string): RawDataset {
     classNames: Array.from({ length: numClasses }, (_, c) => String(c)),
     features,
     labels,
+    heldOut: { count: test.labels.data.length, trainFile: `${train.imagesName} + ${train.labelsName}`, testFile: `${test.imagesName} + ${test.labelsName}` },
   };
 }

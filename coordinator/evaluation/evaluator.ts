@@ -1,7 +1,8 @@
 import { fail } from '../../shared/errors';
 import { splitRange, type SplitName } from '../../shared/data/dataset';
+import { targetSumOfSquares } from '../../shared/data/targets';
 import type { EvalResultFrame } from '../../shared/protocol';
-import { addSums, classificationMetrics, emptySums, regressionMetrics, type EvalSums } from './metrics';
+import { addSums, classificationMetrics, emptySums, regressionMetrics, sequenceMetrics, type EvalSums } from './metrics';
 import type { Effect, RoundEngine } from '../round/engine';
 import type { ParamStore } from '../run/paramStore';
 import type { EvalEntry, ExitReason, HistoryEntry, RunSetup } from '../run/types';
@@ -154,7 +155,8 @@ export class Evaluator {
   roundComplete(): void {
     const pass = this.pass!;
     const m = this.setup.dataset.meta;
-    const metrics = m.task === 'classification' ? classificationMetrics(this.sums) : regressionMetrics(this.sums);
+    const metrics =
+      m.task === 'classification' ? classificationMetrics(this.sums) : m.task === 'sequence' ? sequenceMetrics(this.sums) : regressionMetrics(this.sums, targetSumOfSquares(this.setup.dataset, pass.split));
     const accuracy = 'accuracy' in metrics ? metrics.accuracy : null;
     const lastTrain = this.run.history.at(-1);
     if (pass.split === 'val') {

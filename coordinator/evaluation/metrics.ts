@@ -34,6 +34,22 @@ export interface RegressionMetrics {
   mae: number;
   mse: number;
   mape: number;
+  /** Coefficient of determination 1 - SSE / SST (SST about the split's own mean); null when the targets do not vary. */
+  r2: number | null;
+}
+
+/** A character model's: loss per character (nats), perplexity e^loss, bits per character, next-character accuracy. */
+export interface SequenceMetrics {
+  loss: number;
+  perplexity: number;
+  bitsPerChar: number;
+  accuracy: number;
+}
+
+/** From the sums of client/trainer/evaluate.ts: lossSum is per-character means per sample, absErrSum the per-sample error rates. */
+export function sequenceMetrics(s: EvalSums): SequenceMetrics {
+  const loss = safe(s.lossSum, s.count);
+  return { loss, perplexity: Math.exp(loss), bitsPerChar: loss / Math.LN2, accuracy: 1 - safe(s.absErrSum, s.count) };
 }
 
 export function emptySums(classes: number, targets: number): EvalSums {
@@ -86,7 +102,8 @@ export function classificationMetrics(s: EvalSums): ClassificationMetrics {
   };
 }
 
-export function regressionMetrics(s: EvalSums): RegressionMetrics {
+/** `sst`: the split's total sum of squares of the targets (shared/data/targets.ts), for R^2. */
+export function regressionMetrics(s: EvalSums, sst = 0): RegressionMetrics {
   const n = s.count * Math.max(1, s.targets);
-  return { loss: safe(s.lossSum, s.count), mae: safe(s.absErrSum, n), mse: safe(s.sqErrSum, n), mape: 100 * safe(s.apeSum, n) };
+  return { loss: safe(s.lossSum, s.count), mae: safe(s.absErrSum, n), mse: safe(s.sqErrSum, n), mape: 100 * safe(s.apeSum, n), r2: sst > 0 ? 1 - s.sqErrSum / sst : null };
 }

@@ -20,6 +20,13 @@ export interface ModelDescription {
   penaltyMask: Uint8Array;
   /** Optimizer state saved with an export that `--init-from` started from, if any. */
   optimizerState?: OptimizerState;
+  /** A character model's vocabulary (token id -> character, built on the training split) and window length; the export stores them. */
+  text?: TextModelInfo;
+}
+
+export interface TextModelInfo {
+  vocab: string[];
+  seqLen: number;
 }
 
 export function describeModel(model: tf.LayersModel): ModelDescription {

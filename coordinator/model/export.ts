@@ -31,6 +31,8 @@ export async function exportModel(
           generatedBy: 'tabtrain',
           convertedBy: null,
           weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }],
+          // A character model's vocabulary (token id -> character) and window: plain tfjs reads it back with model.getUserDefinedMetadata().
+          ...(d.text ? { userDefinedMetadata: { tabtrain: { vocab: d.text.vocab, seqLen: d.text.seqLen } } } : {}),
         };
         writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
         const data = a.weightData;

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fail } from '../../shared/errors';
 import type { Initializer } from '@tensorflow/tfjs-layers/dist/initializers';
 import type { DatasetMeta } from '../../shared/data/dataset';
+import { isMarginLoss, type ActivationName, type InitializerName, type LossName } from '../../shared/config/names';
 
 /**
  * Model presets, built with tfjs-layers so the topology JSON the tabs receive
@@ -9,21 +10,28 @@ import type { DatasetMeta } from '../../shared/data/dataset';
  * stable names and seeded initialisers: a run is reproducible from its seed.
  */
 export interface ModelOptions {
-  preset: 'logreg' | 'mlp' | 'cnn';
+  /** logreg, linear and svm are one dense layer (no hidden layer): logistic regression, linear regression, a linear SVM. */
+  preset: 'logreg' | 'linear' | 'svm' | 'mlp' | 'cnn';
+  /** The run's loss: a margin loss (hinge) wants raw scores, so the head is linear. */
+  loss?: LossName;
   hidden?: number[];
   /** cnn: filters per conv/pool block. */
   conv?: number[];
   kernel?: number;
-  activation: 'relu' | 'leaky_relu' | 'tanh' | 'sigmoid' | 'elu';
-  initializer?: 'glorot_uniform' | 'glorot_normal' | 'he_uniform' | 'he_normal' | 'lecun_normal' | 'lecun_uniform' | 'uniform' | 'constant';
+  activation: ActivationName;
+  initializer?: InitializerName;
   dropout: number;
   batchNorm: boolean;
   seed: number;
 }
 
-/** Output units and activation follow the task: softmax for classes, sigmoid for two, linear for regression. */
-export function outputHead(meta: DatasetMeta): { units: number; activation: 'softmax' | 'sigmoid' | 'linear' } {
+/**
+ * Output units and activation follow the task: softmax for classes, sigmoid for two, linear for regression;
+ * with a margin loss (SVM) raw scores, one per class (one unit for two classes).
+ */
+export function outputHead(meta: DatasetMeta, loss?: LossName): { units: number; activation: 'softmax' | 'sigmoid' | 'linear' } {
   if (meta.task === 'regression') return { units: meta.numClasses, activation: 'linear' };
+  if (loss !== undefined && isMarginLoss(loss)) return { units: meta.numClasses === 2 ? 1 : meta.numClasses, activation: 'linear' };
   if (meta.numClasses === 2) return { units: 1, activation: 'sigmoid' };
   return { units: meta.numClasses, activation: 'softmax' };
 }
@@ -32,7 +40,7 @@ export function buildPreset(meta: DatasetMeta, o: ModelOptions): tf.Sequential {
   let layer = 0;
   const init = (fanKind: 'hidden' | 'out'): Initializer =>
     initializer(o.initializer ?? (fanKind === 'hidden' && o.activation === 'relu' ? 'he_uniform' : 'glorot_uniform'), o.seed + 1000 * ++layer);
-  const head = outputHead(meta);
+  const head = outputHead(meta, o.loss);
   const model = tf.sequential({ name: `tabtrain_${o.preset}` });
   const image = meta.inputShape.length === 3;
   const flatIn = meta.inputShape.length > 1;
@@ -67,7 +75,7 @@ export function buildPreset(meta: DatasetMeta, o: ModelOptions): tf.Sequential {
   } else if (flatIn) {
     model.add(tf.layers.flatten({ name: 'flatten', inputShape: meta.inputShape }));
   }
-  const hidden = o.preset === 'logreg' ? [] : (o.hidden ?? (o.preset === 'cnn' ? [64] : [128]));
+  const hidden = o.preset === 'logreg' || o.preset === 'linear' || o.preset === 'svm' ? [] : (o.hidden ?? (o.preset === 'cnn' ? [64] : [128]));
   hidden.forEach((units, i) => {
     const first = i === 0 && o.preset !== 'cnn' && !flatIn;
     model.add(

@@ -1,9 +1,10 @@
 import type { NormalizationStats } from '../../shared/data/normalize';
 import type { SpeedModel } from '../round/speed';
 import type { Config } from '../../shared/config/schema';
+import type { LossName } from '../../shared/config/names';
 import type { Dataset } from '../../shared/data/dataset';
 import type { ModelDescription } from '../model/describe';
-import type { ClassificationMetrics, RegressionMetrics } from '../evaluation/metrics';
+import type { ClassificationMetrics, RegressionMetrics, SequenceMetrics } from '../evaluation/metrics';
 
 /** Everything a run needs before its first peer joins. */
 export interface RunSetup {
@@ -13,7 +14,7 @@ export interface RunSetup {
   /** Where peers download the encoded dataset. */
   datasetFile: { url: string; hash: string; bytes: number };
   model: ModelDescription;
-  loss: 'categorical_crossentropy' | 'binary_crossentropy' | 'mse' | 'mae';
+  loss: LossName;
   lr: number;
   /** Feature normalisation the data got (training-split statistics); the export embeds it. */
   normalization: NormalizationStats | null;
@@ -84,7 +85,7 @@ export interface EvalEntry {
   pass: 'epoch' | 'final';
   valLoss: number;
   valAccuracy: number | null;
-  metrics: ClassificationMetrics | RegressionMetrics;
+  metrics: ClassificationMetrics | RegressionMetrics | SequenceMetrics;
 }
 
 export interface EpochAccounting {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES } from '../optim/types';
+import { ACTIVATION_NAMES, CELL_NAMES, INITIALIZER_NAMES, LOSS_NAMES, MODE_NAMES, MODEL_PRESETS, NORMALIZE_NAMES } from './names';
 
 /**
  * The whole training configuration, one commented block in the manner of
@@ -10,22 +11,24 @@ import { OPTIMIZER_NAMES, SCHEDULE_NAMES } from '../optim/types';
 export const configSchema = z
   .object({
     // --- data ---
-    /** `mnist` (embedded 10k digits), `xor|circles|spiral|gauss|regression`, `idx:DIR`, `csv:FILE`. */
+    /** `mnist` (embedded 10k digits), `iris`, `names`, `xor|circles|spiral|gauss|regression`, `idx:DIR`, `csv:FILE`, `text:FILE`. */
     dataset: z.string().min(1).default('mnist'),
     /** train/validation/test fractions of the dataset, split by seed. */
     split: z.tuple([z.number(), z.number(), z.number()]).default([0.8, 0.1, 0.1]),
     /** CSV: the label column's name or index. */
     label: z.string().optional(),
+    /** CSV: a separate test file with the same columns, used as the test split as it is (validation is split from the training file only). */
+    testFile: z.string().optional(),
     /** Synthetic sets: how many samples and how much noise. */
     samples: z.number().int().positive().max(1_000_000).default(1000),
     noise: z.number().min(0).max(10).default(0.1),
     /** Feature normalisation with training-split statistics (f32 datasets). */
-    normalize: z.enum(['none', 'zscore', 'minmax']).default('none'),
+    normalize: z.enum(NORMALIZE_NAMES).default('none'),
     /** Random shift and small rotation of images on the tabs. */
     augment: z.boolean().default(false),
 
     // --- model ---
-    /** `logreg`, `mlp`, `cnn`, or a path to a tfjs layers model.json. */
+    /** A preset (MODEL_PRESETS: logreg, linear, svm, mlp, cnn, autoencoder, charrnn) or a path to a tfjs layers model.json. */
     model: z.string().min(1).default('mlp'),
     /** Configurable MLP: hidden layer widths (mlp preset: [128]). */
     hidden: z.array(z.number().int().positive().max(65536)).optional(),
@@ -33,14 +36,19 @@ export const configSchema = z
     conv: z.array(z.number().int().positive().max(512)).min(1).max(6).optional(),
     /** Convolution kernel size of every block. */
     kernel: z.number().int().min(1).max(11).default(5),
-    activation: z.enum(['relu', 'leaky_relu', 'tanh', 'sigmoid', 'elu']).default('relu'),
-    initializer: z
-      .enum(['glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_normal', 'lecun_uniform', 'uniform', 'constant'])
-      .optional(),
+    activation: z.enum(ACTIVATION_NAMES).default('relu'),
+    initializer: z.enum(INITIALIZER_NAMES).optional(),
     dropout: z.number().min(0).max(0.95).default(0),
     batchNorm: z.boolean().default(false),
-    /** Loss; by default chosen from the task (cross-entropy for classes, MSE for regression). */
-    loss: z.enum(['categorical_crossentropy', 'binary_crossentropy', 'mse', 'mae']).optional(),
+    /** Loss; by default chosen from the task (cross-entropy for classes, MSE for regression, hinge for svm). */
+    loss: z.enum(LOSS_NAMES).optional(),
+    /** autoencoder: width of the code layer (2 for a scatter of the codes). */
+    bottleneck: z.number().int().positive().max(4096).default(32),
+    /** charrnn: recurrent cell, units per layer, stacked layers, characters per training sequence (truncated BPTT length). */
+    cell: z.enum(CELL_NAMES).default('lstm'),
+    units: z.number().int().positive().max(4096).default(64),
+    layers: z.number().int().positive().max(8).default(1),
+    seqLen: z.number().int().min(2).max(1024).default(16),
 
     // --- optimisation (applied centrally on the coordinator) ---
     optimizer: z.enum(OPTIMIZER_NAMES).default('adam'),
@@ -71,7 +79,7 @@ export const configSchema = z
     patience: z.number().int().nonnegative().default(0),
     seed: z.number().int().nonnegative().max(2 ** 32 - 1).default(1),
     /** sync: every step waits for the whole global batch. async: apply gradients as they come. */
-    mode: z.enum(['sync', 'async']).default('sync'),
+    mode: z.enum(MODE_NAMES).default('sync'),
     maxStaleness: z.number().int().nonnegative().default(4),
     /** How a step's gradients are combined: mean (exact) | clip[:TAU] | median | trimmed:F | krum:F (coordinator/aggregate/). */
     aggregate: z
@@ -122,6 +130,19 @@ export const configSchema = z
   .strict();
 
 export type Config = z.infer<typeof configSchema>;
+export type ConfigKey = keyof Config;
+
+/**
+ * Keys that change the math of a run: a checkpoint continues a run only if
+ * these are equal. The rest (fleet, server, outputs, schedule length) may
+ * change across a restart.
+ */
+export const MATH_KEYS = [
+  'dataset', 'split', 'label', 'testFile', 'samples', 'noise', 'normalize', 'augment',
+  'model', 'hidden', 'conv', 'kernel', 'activation', 'initializer', 'dropout', 'batchNorm', 'loss', 'bottleneck', 'cell', 'units', 'layers', 'seqLen',
+  'optimizer', 'lr', 'momentum', 'beta1', 'beta2', 'epsilon', 'weightDecay', 'schedule', 'gamma', 'decayEvery', 'warmupSteps', 'l1', 'l2', 'clipNorm',
+  'batchSize', 'seed', 'mode', 'maxStaleness',
+] as const satisfies readonly ConfigKey[];
 export type ConfigInput = z.input<typeof configSchema>;
 
 /** The learning rate a person would expect for each optimizer when none is given. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { fail } from '../errors';
-import { sampleCount, sampleSize, type Dataset, type DatasetMeta } from './dataset';
+import { DATASET_TASKS, hasIndexLabels, labelsPerSample, sampleCount, sampleSize, type Dataset, type DatasetMeta } from './dataset';
 
 /**
  * The dataset file served at `/data/<hash>`, written once by the coordinator
@@ -13,7 +13,7 @@ import { sampleCount, sampleSize, type Dataset, type DatasetMeta } from './datas
  *            zero padding            to a multiple of 4
  *   F        features                u8, or f32 LE
  *            zero padding            to a multiple of 4
- *   L        labels                  u16 LE (classification) or f32 LE (regression)
+ *   L        labels                  u16 LE (class or token indices) or f32 LE (regression targets)
  *            end of file, exactly
  *
  * The padding keeps F and L 4-aligned, so a decoder on a little-endian host
@@ -28,13 +28,14 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const metaSchema = z
   .object({
     name: z.string(),
-    task: z.enum(['classification', 'regression']),
+    task: z.enum(DATASET_TASKS),
     inputShape: z.array(z.number().int().positive()).min(1),
     // u16 labels: at most 65536 classes
     numClasses: z.number().int().positive().max(65536),
     featureType: z.enum(['u8', 'f32']),
     splits: z.object({ train: z.number().int().nonnegative(), val: z.number().int().nonnegative(), test: z.number().int().nonnegative() }).strict(),
     classNames: z.array(z.string()).optional(),
+    sources: z.object({ train: z.string(), val: z.string(), test: z.string() }).strict().optional(),
   })
   .strict();
 
@@ -51,11 +52,12 @@ function canonicalMeta(m: DatasetMeta): DatasetMeta {
     featureType: m.featureType,
     splits: { train, val, test },
     ...(m.classNames !== undefined ? { classNames: [...m.classNames] } : {}),
+    ...(m.sources !== undefined ? { sources: { train: m.sources.train, val: m.sources.val, test: m.sources.test } } : {}),
   };
 }
 
 function labelValues(meta: DatasetMeta): number {
-  return sampleCount(meta) * (meta.task === 'regression' ? meta.numClasses : 1);
+  return sampleCount(meta) * labelsPerSample(meta);
 }
 
 /** Refuses a dataset whose arrays do not match its meta: a bad file must never be written. */
@@ -66,11 +68,11 @@ function checkShape(ds: Dataset): void {
   };
   const featOk = m.featureType === 'u8' ? ds.features instanceof Uint8Array : ds.features instanceof Float32Array;
   if (!featOk) bad(`featureType ${m.featureType} but features are a ${ds.features.constructor.name}`);
-  const labelOk = m.task === 'classification' ? ds.labels instanceof Uint16Array : ds.labels instanceof Float32Array;
+  const labelOk = hasIndexLabels(m.task) ? ds.labels instanceof Uint16Array : ds.labels instanceof Float32Array;
   if (!labelOk) bad(`task ${m.task} but labels are a ${ds.labels.constructor.name}`);
   if (ds.features.length !== sampleCount(m) * sampleSize(m)) bad(`${ds.features.length} feature values, meta says ${sampleCount(m)} x ${sampleSize(m)}`);
   if (ds.labels.length !== labelValues(m)) bad(`${ds.labels.length} label values, meta says ${labelValues(m)}`);
-  if (m.task === 'classification') {
+  if (hasIndexLabels(m.task)) {
     for (let i = 0; i < ds.labels.length; i++) if (ds.labels[i]! >= m.numClasses) bad(`sample ${i} has label ${ds.labels[i]}, numClasses is ${m.numClasses}`);
   }
 }
@@ -143,7 +145,7 @@ export function decodeDataset(bytes: Uint8Array, source = 'dataset file'): Datas
   const featEnd = featOffset + values * (meta.featureType === 'u8' ? 1 : 4);
   const labelOffset = align4(featEnd);
   const nLabels = labelValues(meta);
-  const end = labelOffset + nLabels * (meta.task === 'classification' ? 2 : 4);
+  const end = labelOffset + nLabels * (hasIndexLabels(meta.task) ? 2 : 4);
   if (bytes.length < end) bad(bytes.length, `truncated: the header's ${sampleCount(meta)} samples need ${end} bytes (features at ${featOffset}, labels at ${labelOffset}), the file has ${bytes.length}`);
   if (bytes.length > end) bad(end, `${bytes.length - end} unexpected bytes after the labels`);
   checkZero(bytes, PREFIX_BYTES + headerLength, featOffset, bad);
@@ -152,7 +154,7 @@ export function decodeDataset(bytes: Uint8Array, source = 'dataset file'): Datas
   const features = meta.featureType === 'u8' ? bytes.subarray(featOffset, featEnd) : readF32(bytes, featOffset, values);
   if (features instanceof Float32Array) checkFinite(features, featOffset, 'feature', bad);
   let labels: Uint16Array | Float32Array;
-  if (meta.task === 'classification') {
+  if (hasIndexLabels(meta.task)) {
     const l = readU16(bytes, labelOffset, nLabels);
     for (let i = 0; i < l.length; i++) if (l[i]! >= meta.numClasses) bad(labelOffset + 2 * i, `label ${l[i]} of sample ${i} is out of range for ${meta.numClasses} classes`);
     labels = l;

@@ -4,7 +4,7 @@ export { shuffleInPlace, seededPermutation, epochOrder } from './shuffle';
 export { DATASET_MAGIC, DATASET_FORMAT_VERSION, encodeDataset, decodeDataset, datasetHash } from './codec';
 export { SYNTHETIC_NAMES, isSyntheticName, syntheticDataset, xor, circles, spiral, gauss, regression } from './synthetic';
 export type { SyntheticName, SyntheticOptions } from './synthetic';
-export { DEFAULT_SPLIT, splitSizes, splitDataset } from './split';
+export { DEFAULT_SPLIT, splitSizes, splitDataset, describeSources } from './split';
 export type { SplitRatios } from './split';
 export { computeNormalization, applyNormalizationInPlace, normalizeDataset } from './normalize';
 export type { NormalizationKind, NormalizationStats } from './normalize';

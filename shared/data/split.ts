@@ -1,5 +1,5 @@
 import { fail } from '../errors';
-import { rawSampleCount, type Dataset, type DatasetMeta, type RawDataset } from './dataset';
+import { labelsPerSample, rawSampleCount, type Dataset, type DatasetMeta, type RawDataset, type SplitSources } from './dataset';
 import { seededPermutation } from './shuffle';
 
 export type SplitRatios = [train: number, val: number, test: number];
@@ -26,18 +26,34 @@ export function splitSizes(n: number, ratios: SplitRatios = DEFAULT_SPLIT): { tr
 /**
  * Shuffles all samples by seed and stores them split-contiguous: train, then
  * validation, then test. The result owns new arrays; the input is untouched.
+ *
+ * A raw set with a held-out test file keeps those samples as the test split,
+ * in file order; train and validation are split from the others only, in the
+ * ratio train : val (the test ratio does not apply).
  */
 export function splitDataset(all: RawDataset, ratios: SplitRatios = DEFAULT_SPLIT, seed = 0): Dataset {
   const n = rawSampleCount(all);
   const d = all.inputShape.reduce((a, b) => a * b, 1);
-  const perLabel = all.task === 'regression' ? all.numClasses : 1;
+  const perLabel = labelsPerSample(all);
   if (!Number.isInteger(n) || all.features.length !== n * d) {
     throw fail('DATA_INVALID', `${all.name}: ${all.features.length} feature values and ${all.labels.length} labels do not make whole samples of shape [${all.inputShape}]`);
   }
-  const splits = splitSizes(n, ratios);
-  if (splits.train === 0) throw fail('CONFIG_INVALID', `split [${ratios.join(', ')}] leaves no training samples out of ${n}`);
+  const held = all.heldOut?.count ?? 0;
+  if (held < 0 || held > n) throw fail('DATA_INVALID', `${all.name}: ${held} held-out test samples out of ${n}`);
+  const pool = n - held;
+  let splits: { train: number; val: number; test: number };
+  if (all.heldOut) {
+    checkRatios(ratios);
+    // pool * r0 first, then / (r0 + r1): 50 * 0.6 / 0.8 is 37.5 and rounds to 38, as a person works it out
+    const train = ratios[0] + ratios[1] > 0 ? Math.min(pool, Math.round((pool * ratios[0]) / (ratios[0] + ratios[1]))) : pool;
+    splits = { train, val: pool - train, test: held };
+  } else {
+    splits = splitSizes(n, ratios);
+  }
+  if (splits.train === 0) throw fail('CONFIG_INVALID', `split [${ratios.join(', ')}] leaves no training samples out of ${pool}`);
 
-  const order = seededPermutation(n, seed, 'split');
+  const shuffled = seededPermutation(pool, seed, 'split');
+  const order = held > 0 ? Uint32Array.from({ length: n }, (_, i) => (i < pool ? shuffled[i]! : i)) : shuffled;
   const features = all.features instanceof Uint8Array ? new Uint8Array(n * d) : new Float32Array(n * d);
   const labels = all.labels instanceof Uint16Array ? new Uint16Array(n * perLabel) : new Float32Array(n * perLabel);
   for (let i = 0; i < n; i++) {
@@ -53,6 +69,25 @@ export function splitDataset(all: RawDataset, ratios: SplitRatios = DEFAULT_SPLI
     featureType: all.featureType,
     splits,
     ...(all.classNames !== undefined ? { classNames: [...all.classNames] } : {}),
+    ...(all.heldOut ? { sources: heldOutSources(all.heldOut, splits) } : {}),
   };
   return { meta, features, labels };
+}
+
+function heldOutSources(h: NonNullable<RawDataset['heldOut']>, s: { train: number; val: number; test: number }): SplitSources {
+  const pool = s.train + s.val;
+  return {
+    train: `${h.trainFile}: ${s.train} of its ${pool} samples, by seed`,
+    val: `${h.trainFile}: the other ${s.val} of its ${pool} samples`,
+    test: `${h.testFile}: all ${s.test} samples, in file order`,
+  };
+}
+
+/** Where each split of a dataset came from, in words: its own files, or one pool split by seed. */
+export function describeSources(meta: DatasetMeta): SplitSources {
+  if (meta.sources) return meta.sources;
+  const { train, val, test } = meta.splits;
+  const n = train + val + test;
+  const of = (k: number): string => `${meta.name}: ${k} of its ${n} samples, by seed`;
+  return { train: of(train), val: of(val), test: of(test) };
 }

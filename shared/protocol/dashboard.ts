@@ -1,3 +1,4 @@
+import { DATASET_TASKS } from '../data/dataset';
 import { z } from 'zod';
 import { configSchema } from '../config/schema';
 import { controlEntry } from './dashboardControl';
@@ -104,7 +105,7 @@ export const dashboardBase = z.object({
   }),
   dataset: z.object({
     name: z.string(),
-    task: z.enum(['classification', 'regression']),
+    task: z.enum(DATASET_TASKS),
     inputShape: z.array(count),
     numClasses: count,
     classNames: z.array(z.string()).nullable(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LOSS_NAMES } from '../config/names';
 
 /**
  * Schemas for the JSON bodies of control frames. Parsed at the boundary:
@@ -49,7 +50,7 @@ export const welcomeBody = z
     dataset: z
       .object({ url: z.string(), hash: z.string(), bytes: z.number().int().nonnegative(), name: z.string() })
       .strict(),
-    loss: z.enum(['categorical_crossentropy', 'binary_crossentropy', 'mse', 'mae']),
+    loss: z.enum(LOSS_NAMES),
     /** Codec the coordinator wants gradients in. */
     gradCodec: z.number().int().min(1).max(255),
     /** The codec's parameter where it has one: top-k's fraction of values kept. */

@@ -9,6 +9,9 @@ const oracle: Record<LossName, (y: tf.Tensor, p: tf.Tensor) => tf.Tensor> = {
   binary_crossentropy: (y, p) => tf.metrics.binaryCrossentropy(y, p),
   mse: (y, p) => tf.metrics.meanSquaredError(y, p),
   mae: (y, p) => tf.metrics.meanAbsoluteError(y, p),
+  // tf.losses.hingeLoss maps 0/1 labels to -1/+1 itself; mean over units per sample, as Keras's hinge.
+  hinge: (y, p) => tf.mean(tf.losses.hingeLoss(y, p, undefined, tf.Reduction.NONE), -1),
+  squared_hinge: (y, p) => tf.mean(tf.square(tf.losses.hingeLoss(y, p, undefined, tf.Reduction.NONE)), -1),
 };
 
 function inputs(name: LossName, n: number, k: number): { y: tf.Tensor2D; p: tf.Tensor2D } {
@@ -16,6 +19,11 @@ function inputs(name: LossName, n: number, k: number): { y: tf.Tensor2D; p: tf.T
     if (name === 'categorical_crossentropy') {
       const y = tf.oneHot(tf.randomUniform([n], 0, k, 'int32', 7) as tf.Tensor1D, k).toFloat() as tf.Tensor2D;
       return { y, p: tf.softmax(tf.randomNormal([n, k], 0, 2, 'float32', 8)) as tf.Tensor2D };
+    }
+    if (name === 'hinge' || name === 'squared_hinge') {
+      // one-hot targets, raw scores around the margin
+      const y = tf.oneHot(tf.randomUniform([n], 0, k, 'int32', 13) as tf.Tensor1D, k).toFloat() as tf.Tensor2D;
+      return { y, p: tf.randomNormal([n, k], 0, 1.5, 'float32', 14) as tf.Tensor2D };
     }
     if (name === 'binary_crossentropy') {
       const y = tf.randomUniform([n, k], 0, 2, 'int32', 9).toFloat() as tf.Tensor2D;

@@ -1,0 +1,24 @@
+import * as tf from '@tensorflow/tfjs';
+import { sampleText, type NextCharProbabilities, type SampleOptions } from '../../shared/data/sampleText';
+import type { Trainer } from './trainer';
+
+/**
+ * The character model's next-character probabilities from any tfjs model
+ * with input [1, T] token ids and output [1, T, V] (tabtrain's trainer, or
+ * plain `tf.loadLayersModel` on an export): the last position's row.
+ */
+export function nextCharFrom(model: tf.LayersModel): NextCharProbabilities {
+  return (window) =>
+    tf.tidy(() => {
+      const y = model.predict(tf.tensor2d(window, [1, window.length])) as tf.Tensor;
+      const [, t, v] = y.shape as [number, number, number];
+      return y.slice([0, t - 1, 0], [1, 1, v]).dataSync() as Float32Array;
+    });
+}
+
+/** Samples from a peer's own copy of the latest weights (the volunteer page's prefix box, the dashboard). */
+export function sampleFromTrainer(trainer: Trainer, o: Omit<SampleOptions, 'vocab' | 'seqLen'>): string {
+  const m = trainer.dataset.meta;
+  if (m.task !== 'sequence') throw new Error(`sampling needs a character model; dataset ${m.name} is ${m.task}`);
+  return sampleText(nextCharFrom(trainer.bound.model), { vocab: m.classNames ?? [], seqLen: m.inputShape[0]!, ...o });
+}
