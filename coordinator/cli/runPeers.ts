@@ -29,7 +29,9 @@ export async function runPeers(config: Config): Promise<number> {
     };
     for (let i = 0; i < n; i++) {
       let last = '';
-      const name = `node-${process.pid}-${i + 1}`;
+      // A name in the join link (`&name=node-1`, as `run` gives its own peers) is kept.
+      const named = new URL(config.join!).searchParams.get('name');
+      const name = named ? (n > 1 ? `${named}-${i + 1}` : named) : `node-${process.pid}-${i + 1}`;
       sessions.push(
         startNodePeer({
           joinUrl: config.join!,

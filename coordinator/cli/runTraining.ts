@@ -1,6 +1,4 @@
 import type { Config } from '../../shared/config/schema';
-import { startNodePeer } from '../../client/node/nodePeer';
-import type { PeerSession } from '../../client/peer/session';
 import { exportModel } from '../model/export';
 import { findChromium, launchTabs, type TabFleet } from '../peers/chromium';
 import { buildReport, writeReport } from '../report';
@@ -8,6 +6,7 @@ import { ensureClientBundle } from '../server/bundle';
 import { startCoordinator } from '../server/server';
 import { CheckpointStore } from '../training/checkpointStore';
 import { describeRun, prepareRun } from '../setup';
+import { startPeerProcesses, type PeerProcesses } from './peerProcesses';
 
 /**
  * One training run from the command line: prepare, serve, start the peers
@@ -25,7 +24,7 @@ export async function runTraining(config: Config, command: 'run' | 'serve'): Pro
   for (const line of describeRun(prepared.setup, c.run.sampler.stepsPerEpoch, c.run.totalSteps)) log(line);
   log(`join: ${c.joinUrl}`);
   log(`dashboard: ${c.dashboardUrl}`);
-  const sessions: PeerSession[] = [];
+  let nodePeers: PeerProcesses | null = null;
   let tabs: TabFleet | null = null;
   let interrupted = false;
   const onSignal = (sig: string): void => {
@@ -38,7 +37,11 @@ export async function runTraining(config: Config, command: 'run' | 'serve'): Pro
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    for (let i = 0; i < config.nodePeers; i++) sessions.push(startNodePeer({ joinUrl: c.localJoinUrl, nickname: `node-${i + 1}` }));
+    if (config.nodePeers > 0) nodePeers = startPeerProcesses(c.localJoinUrl, config.nodePeers, log);
+    if (config.nodePeers === 0 && !chromiumPath) {
+      const need = config.minPeers;
+      log(`waiting for volunteers: open ${c.joinUrl} in a browser on this network (or scan the QR code on the dashboard); training starts when ${need} ${need === 1 ? 'tab is' : 'tabs are'} ready`);
+    }
     if (chromiumPath) {
       const urls = Array.from({ length: config.peers }, (_, i) => `${c.localJoinUrl}&name=tab-${i + 1}`);
       tabs = await launchTabs(chromiumPath, urls, log);
@@ -73,7 +76,7 @@ export async function runTraining(config: Config, command: 'run' | 'serve'): Pro
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    for (const s of sessions) s.stop();
+    await nodePeers?.stop();
     await tabs?.close();
     await c.close({ restarting: interrupted && (c.run.checkpointer?.lastStep ?? -1) >= 0 });
   }
