@@ -7,6 +7,7 @@ import { startCoordinator } from '../server/server';
 import { CheckpointStore } from '../training/checkpointStore';
 import { describeRun, prepareRun } from '../setup';
 import { startPeerProcesses, type PeerProcesses } from './peerProcesses';
+import { attachModelView } from '../session/modelView';
 
 /**
  * One training run from the command line: prepare, serve, start the peers
@@ -21,6 +22,7 @@ export async function runTraining(config: Config, command: 'run' | 'serve'): Pro
   if (bundle.built) log(`built the browser bundle in ${(bundle.ms / 1000).toFixed(1)} s`);
   const checkpoint = config.checkpointDir ? { store: new CheckpointStore(config.checkpointDir, config.checkpointKeep, log), every: config.checkpointEvery, resume: config.resume } : undefined;
   const c = await startCoordinator(prepared.setup, { datasetBytes: prepared.datasetBytes, log, ...(checkpoint ? { checkpoint } : {}) });
+  attachModelView(c.app, c.run, { admin: c.adminToken, join: c.joinToken });
   for (const line of describeRun(prepared.setup, c.run.sampler.stepsPerEpoch, c.run.totalSteps)) log(line);
   log(`join: ${c.joinUrl}`);
   log(`dashboard: ${c.dashboardUrl}`);
