@@ -10,6 +10,7 @@ import { renderPeers } from './peersTable';
 import { renderTimeline } from './timelineView';
 import { pollModelView } from './modelView';
 import { projectorMode } from './projector';
+import { SessionPanel } from './sessionPanel';
 
 /**
  * The dashboard a teacher projects: live charts, the fleet, the timeline of
@@ -25,6 +26,7 @@ const projector = projectorMode($('projector-toggle'), $<HTMLDetailsElement>('ti
 const charts = new Charts({ loss: $('chart-loss'), acc: $('chart-acc'), throughput: $('chart-throughput'), breakdown: $('chart-breakdown') }, { projector });
 const join = new JoinPanel($<HTMLCanvasElement>('qr'), $<HTMLAnchorElement>('join-link'), $<HTMLCanvasElement>('qr-big'), $('qr-overlay'), $('qr-big-link'), projector);
 const controls = new ControlsPanel($('controls'), admin);
+const session = new SessionPanel($('session-card'), admin);
 const misclassified = new MisclassifiedGrid($('misclassified'), $('misclassified-caption'));
 
 /** Render times, for measurements: the last step shown and when (wall clock, ms). */
@@ -47,6 +49,7 @@ function render(v: RunView): void {
   $('val-acc').textContent = val ? pct(val.valAccuracy) : '-';
   $('test-acc').textContent = pct(b.final.testAccuracy);
   lastState = b.state;
+  session.runChanged(b.runId);
   $('rate').textContent = num(b.samplesPerSec);
   $('peer-count').textContent = String(b.readyPeers);
   $('peer-total').textContent = `${b.peers.filter((p) => p.status !== 'gone').length} connected, ${b.peers.length} seen`;

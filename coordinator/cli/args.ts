@@ -91,7 +91,7 @@ function parseBool(s: OptionSpec, v: string): boolean {
   throw fail('CONFIG_INVALID', `--${s.flag}: "${v}" is not true or false`);
 }
 
-function parseValue(s: OptionSpec, v: string): unknown {
+export function parseValue(s: OptionSpec, v: string): unknown {
   if (s.values && !s.values.includes(v)) throw fail('CONFIG_INVALID', `--${s.flag}: "${v}" is not accepted${accepted(s)}`);
   switch (s.kind) {
     case 'string':

@@ -79,7 +79,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const config = configFrom(input);
     if (args.command === 'peer') return await runPeers(config);
     if (!config.report) config.report = join('runs', `${new Date().toISOString().replace(/[:.]/g, '-')}`, 'report.json');
-    return await runTraining(config, args.command);
+    return await runTraining(config, args.command, configFrom);
   } catch (e) {
     const port = portProblem(e);
     if (port) {
