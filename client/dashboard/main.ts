@@ -20,6 +20,9 @@ import { SessionPanel } from './sessionPanel';
  * drawn on the next animation frame, and older ones are skipped if frames lag.
  */
 const admin = new URLSearchParams(location.search).get('admin') ?? '';
+/** `tabtrain report FILE...`: past runs only, no live run to follow. */
+const historyOnly = new URLSearchParams(location.search).has('history');
+if (historyOnly) document.body.classList.add('history-only');
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 
 const projector = projectorMode($('projector-toggle'), $<HTMLDetailsElement>('timeline-card'));
@@ -49,7 +52,7 @@ function render(v: RunView): void {
   $('val-acc').textContent = val ? pct(val.valAccuracy) : '-';
   $('test-acc').textContent = pct(b.final.testAccuracy);
   lastState = b.state;
-  session.runChanged(b.runId);
+  session.runChanged(b.runId, b.state);
   $('rate').textContent = num(b.samplesPerSec);
   $('peer-count').textContent = String(b.readyPeers);
   $('peer-total').textContent = `${b.peers.filter((p) => p.status !== 'gone').length} connected, ${b.peers.length} seen`;
@@ -88,7 +91,7 @@ function showConnection(c: Connection): void {
 }
 
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/dashboard/ws?admin=${encodeURIComponent(admin)}`;
-connectFeed({
+if (!historyOnly) connectFeed({
   url: wsUrl,
   onConnection: showConnection,
   onView: (v) => {
@@ -104,7 +107,7 @@ connectFeed({
   },
 });
 
-pollModelView(`/api/view?admin=${encodeURIComponent(admin)}`, { canvas: $<HTMLCanvasElement>('boundary'), filters: $('filters'), caption: $('view-caption'), title: $('view-title') }, 1500, (kind) => {
+if (!historyOnly) pollModelView(`/api/view?admin=${encodeURIComponent(admin)}`, { canvas: $<HTMLCanvasElement>('boundary'), filters: $('filters'), caption: $('view-caption'), title: $('view-title') }, 1500, (kind) => {
   $('view-card').hidden = kind === 'none';
 });
 

@@ -27,6 +27,7 @@ export class SessionPanel {
     private readonly admin: string,
   ) {
     this.chart = new OverlayChart(this.$('overlay'));
+    if (document.body.classList.contains('history-only')) this.root.querySelector('h2')!.textContent = 'Runs compared';
     this.$<HTMLFormElement>('setup-form').addEventListener('submit', (e) => {
       e.preventDefault();
       void this.start();
@@ -52,10 +53,10 @@ export class SessionPanel {
     setInterval(() => void this.refresh(), 3000);
   }
 
-  /** A new run showed up in the live feed: refresh the history now. */
-  runChanged(runId: string): void {
-    if (runId === this.lastRunId) return;
-    this.lastRunId = runId;
+  /** A new run, or a run that changed state, in the live feed: refresh the history now. */
+  runChanged(runId: string, state = ''): void {
+    if (`${runId}/${state}` === this.lastRunId) return;
+    this.lastRunId = `${runId}/${state}`;
     void this.refresh();
   }
 
@@ -94,10 +95,10 @@ export class SessionPanel {
       (r) =>
         `<tr data-run="${r.n}"><td><input type="checkbox" value="${r.n}" ${this.picked.has(r.n) ? 'checked' : ''} aria-label="overlay run ${r.n}"></td>` +
         `<td>${esc(r.label)}</td><td>${r.state === 'running' ? 'running' : esc(r.exitReason ?? 'done')}</td><td class="num">${num(r.steps)}</td>` +
-        `<td class="num">${pct(r.testAccuracy)}</td><td class="num">${r.testLoss === null ? '-' : r.testLoss.toFixed(4)}</td><td class="num">${num(r.samplesPerSec)}</td><td class="num">${r.wallSeconds.toFixed(0)} s</td>` +
+        `<td class="num">${pct(r.testAccuracy)}</td>` +
         `<td><a href="/api/session/runs/${r.n}/csv?admin=${a}" download>CSV</a>${r.state === 'done' ? ` · <a href="/api/session/runs/${r.n}/report?admin=${a}" download>report</a>` : ''}</td></tr>`,
     );
-    const html = rows.join('') || '<tr class="empty-row"><td colspan="9">Every run of this session appears here, with its settings and result.</td></tr>';
+    const html = rows.join('') || '<tr class="empty-row"><td colspan="6">Every run of this session appears here, with its settings and result.</td></tr>';
     const body = this.$('history');
     if (body.dataset.html !== html) {
       body.dataset.html = html;

@@ -64,7 +64,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (args.command === 'bench') return 0;
     if (args.command === 'report') {
       const { openReports } = await import('./openReports');
-      return await openReports(args.files, configFrom({ ...args.input, peers: 0, minPeers: 1, ...(args.given.has('port') ? {} : { port: 8475 }) }));
+      return await openReports(args.files, configFrom({ ...args.input, peers: 0, minPeers: 1, ...(args.given.has('port') ? {} : { port: 0 }) }));
     }
     if (args.command === 'compare') {
       const { runCompare } = await import('./runCompare');

@@ -24,7 +24,7 @@ export async function runTraining(config: Config, command: 'run' | 'serve', vali
   let tokens: { joinToken: string; adminToken: string } | undefined;
   let code = 0;
   let n = session?.nextNumber ?? 1;
-  const fleet: Fleet = { nodePeers: null };
+  const fleet: Fleet = { nodePeers: null, tabs: null };
   while (next) {
     const cfg: Config = next;
     // Run 1 writes where --report says; later runs (and all runs after a restored history) in run-N/ beside it.
@@ -40,20 +40,24 @@ export async function runTraining(config: Config, command: 'run' | 'serve', vali
 }
 
 /** Node peers started with the first run; a session's later runs keep them (they reconnect like tabs). */
-interface Fleet {
+export interface Fleet {
   nodePeers: PeerProcesses | null;
+  /** `compare`: the headless tabs stay open from one run to the next. */
+  tabs: TabFleet | null;
 }
 
 interface Once {
   code: number;
+  interrupted: boolean;
   next: Config | null;
   port: number;
   tokens: { joinToken: string; adminToken: string };
 }
 
-async function trainOnce(config: Config, command: 'run' | 'serve', log: (l: string) => void, session: ClassSession | null, n: number, fleet: Fleet, tokens?: Once['tokens']): Promise<Once> {
+/** One run. `keep`: another run follows on the same fleet (compare), so peers are told to reconnect, not to stop. */
+export async function trainOnce(config: Config, command: 'run' | 'serve', log: (l: string) => void, session: ClassSession | null, n: number, fleet: Fleet, tokens?: Once['tokens'], keep = false): Promise<Once & { report: Record<string, unknown> }> {
   const t0 = performance.now();
-  const chromiumPath = command === 'run' && config.peers > 0 ? findChromium(config.chromium) : null;
+  const chromiumPath = command === 'run' && config.peers > 0 && !fleet.tabs ? findChromium(config.chromium) : null;
   const prepared = await prepareRun(config);
   const bundle = await ensureClientBundle();
   if (bundle.built) log(`built the browser bundle in ${(bundle.ms / 1000).toFixed(1)} s`);
@@ -80,7 +84,7 @@ async function trainOnce(config: Config, command: 'run' | 'serve', log: (l: stri
   for (const line of describeRun(prepared.setup, c.run.sampler.stepsPerEpoch, c.run.totalSteps)) log(line);
   log(`join: ${c.joinUrl}`);
   log(`dashboard: ${c.dashboardUrl}`);
-  let tabs: TabFleet | null = null;
+  let tabs: TabFleet | null = fleet.tabs;
   let interrupted = false;
   let next: Config | null = null;
   const onSignal = (sig: string): void => {
@@ -137,16 +141,18 @@ async function trainOnce(config: Config, command: 'run' | 'serve', log: (l: stri
         await new Promise<void>((r) => process.once('SIGINT', () => r()));
       }
     }
-    return { code: reason === 'diverged' ? 1 : 0, next, port: c.port, tokens: { joinToken: c.joinToken, adminToken: c.adminToken } };
+    return { code: reason === 'diverged' ? 1 : 0, interrupted, next, port: c.port, tokens: { joinToken: c.joinToken, adminToken: c.adminToken }, report };
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    if (!next) {
+    const follows = (next !== null || keep) && !interrupted;
+    if (!follows) {
       await fleet.nodePeers?.stop();
       fleet.nodePeers = null;
-    }
-    await tabs?.close();
+      await tabs?.close();
+      fleet.tabs = null;
+    } else fleet.tabs = tabs;
     // Tabs (and node peers) are told to reconnect when a next run follows on the same link.
-    await c.close({ restarting: next !== null || (interrupted && (c.run.checkpointer?.lastStep ?? -1) >= 0) });
+    await c.close({ restarting: follows || (interrupted && (c.run.checkpointer?.lastStep ?? -1) >= 0) });
   }
 }
