@@ -75,3 +75,18 @@ test('projector layout, and the spiral decision boundary changing as it trains',
     cli.proc.kill('SIGKILL');
   }
 });
+
+test('tabtrain run: an open dashboard gets the final state before the coordinator exits', async ({ browser }) => {
+  const cli = startCli(['run', '--host', '127.0.0.1', '--port', '0', '--dataset', 'xor', '--peers', '0', '--node-peers', '1', '--steps', '150', '--batch-size', '32', '--progress-seconds', '60']);
+  try {
+    const dash = await browser.newPage({ viewport: LAPTOP });
+    await dash.goto(`${local(await cli.dashboardUrl)}&projector=0`);
+    await expect(dash.locator('#connection')).toHaveText('live', { timeout: 30_000 });
+    expect(await cli.exit).toBe(0);
+    await expect(dash.locator('#run-state')).toHaveText('done (completed)', { timeout: 15_000 });
+    await expect(dash.locator('#step')).toHaveText('150 / 150');
+    await expect(dash.locator('#banner')).toContainText('Training finished: the figures above are final.', { timeout: 15_000 });
+  } finally {
+    cli.proc.kill('SIGKILL');
+  }
+});

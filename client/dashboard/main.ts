@@ -83,7 +83,7 @@ function showConnection(c: Connection): void {
     el.textContent = 'finished';
     el.dataset.state = 'finished';
     document.body.dataset.conn = 'finished';
-    $('banner').textContent = 'Training finished and the coordinator has exited: the figures above are final.';
+    $('banner').textContent = 'Training finished: the figures above are final. The coordinator has closed the connection (or is starting the next run); retrying automatically.';
     $('banner').dataset.state = 'finished';
     return;
   }

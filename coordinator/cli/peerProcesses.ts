@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
  * the cpu backend) never blocks the coordinator's event loop: the dashboard
  * stays live and Ctrl-C is handled at once. The children share the
  * terminal's process group, so Ctrl-C reaches them too; `stop` ends the rest.
+ * They do not exit when a run is done (TABTRAIN_PEER_STAY): a session's next
+ * run on the same link takes them back.
  */
 export interface PeerProcesses {
   stop(): Promise<void>;
@@ -18,7 +20,7 @@ export function startPeerProcesses(localJoinUrl: string, n: number, log: (l: str
   const children: ChildProcess[] = [];
   for (let i = 0; i < n; i++) {
     const name = `node-${i + 1}`;
-    const child = spawn(process.execPath, [BIN, 'peer', '--join', `${localJoinUrl}&name=${name}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'peer', '--join', `${localJoinUrl}&name=${name}`], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TABTRAIN_PEER_STAY: '1' } });
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     child.on('exit', (code) => {

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,5 +105,34 @@ describe('node peers of `run`', () => {
     expect(printed.length).toBeGreaterThan(0);
     const numbered = rep.evals.filter((e) => e.split === 'val').map((e) => e.epochNumber);
     for (const n of printed) expect(numbered).toContain(n);
+  });
+});
+
+describe('compare and report', () => {
+  it('compare runs each --config on the same node peers and writes one comparison', () => {
+    const a = join(dir, 'a.json');
+    const b = join(dir, 'b.json');
+    writeFileSync(a, JSON.stringify({ dataset: 'xor', optimizer: 'adam', lr: 0.01, steps: 8, batchSize: 64 }));
+    writeFileSync(b, JSON.stringify({ dataset: 'xor', optimizer: 'sgd', lr: 0.1, steps: 8, batchSize: 64 }));
+    const out = join(dir, 'cmp', 'x.json');
+    const r = tabtrain(['compare', '--config', a, '--config', b, '--peers', '0', '--node-peers', '1', '--report', out]);
+    expect(r.status).toBe(0);
+    const c = JSON.parse(readFileSync(join(dir, 'cmp', 'comparison.json'), 'utf8')) as { runs: { label: string; steps: number }[] };
+    expect(c.runs.map((x) => [x.label, x.steps])).toEqual([
+      ['#1 xor mlp adam lr 0.01 batch 64 sync', 8],
+      ['#2 xor mlp sgd lr 0.1 batch 64 sync', 8],
+    ]);
+    expect(readFileSync(join(dir, 'cmp', 'comparison-loss.svg'), 'utf8')).toContain('<svg');
+    // One fleet: the second run was done by the same node peer process (it reconnected).
+    const second = JSON.parse(readFileSync(join(dir, 'cmp', 'run-2', 'report.json'), 'utf8')) as { peers: { nickname: string; samples: number }[] };
+    expect(second.peers.filter((p) => p.samples > 0).map((p) => p.nickname)).toEqual(['node-1']);
+  });
+
+  it('report with a file that is not a report: one line, exit 2', () => {
+    const f = join(dir, 'not-a-report.json');
+    writeFileSync(f, '{"hello": 1}');
+    const r = tabtrain(['report', f]);
+    expect(r.status).toBe(2);
+    expect(r.out).toBe(`tabtrain: report: ${f} is not a tabtrain report (no history or config)`);
   });
 });
