@@ -28,6 +28,10 @@ export function startPeerProcesses(localJoinUrl: string, n: number, log: (l: str
     });
     children.push(child);
   }
+  // A peer busy in a long tfjs task answers SIGTERM late; when this process exits, none is left behind.
+  process.once('exit', () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  });
   return {
     stop: async () => {
       await Promise.all(
