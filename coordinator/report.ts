@@ -47,11 +47,13 @@ export function buildReport(run: TrainingCoordinator, wallSeconds: number): Reco
       outsideComputeShare: stepMs > 0 ? 1 - computeMs / stepMs : 0,
     },
     history,
-    evals: run.evaluator.evals,
+    /** `epoch` counts from 0 (as in checkpoints); `epochNumber` is the one the console and dashboard print ("epoch 1"). */
+    evals: run.evaluator.evals.map((e) => ({ ...e, epochNumber: e.epoch + 1 })),
     final: run.evaluator.final,
     bestEpoch: run.evaluator.bestEpoch,
+    bestEpochNumber: run.evaluator.bestEpoch === null ? null : run.evaluator.bestEpoch + 1,
     stopReason: run.evaluator.stopReason,
-    accounting: { epochs: run.accounting, ...run.engine.counters },
+    accounting: { epochs: run.accounting.map((a) => ({ ...a, epochNumber: a.epoch + 1 })), ...run.engine.counters },
     misclassified: run.evaluator.misclassified,
     /** Dashboard control actions (lr, optimizer, batch size, pause...), each at the step it took effect. */
     controls: run.controls,

@@ -3,11 +3,14 @@ import 'uplot/dist/uPlot.min.css';
 import type { RunView } from './feed';
 
 /**
- * The four live charts, drawn with uPlot: training loss per step (with the
- * validation loss at each evaluation and a marker at every control change),
- * validation loss and accuracy per epoch, throughput, and where each step's
- * time went. Each container carries `data-points` (the number of x values)
- * so people and tests can see the data grow.
+ * The live charts, drawn with uPlot: the loss (training loss per step, the
+ * validation loss at each epoch's end, a dashed marker at every pause, resume
+ * and control change), the validation accuracy per epoch in percent (its own
+ * chart: loss and accuracy have different units), throughput, and where each
+ * step's time went. Every axis has a title with its unit, y axes size
+ * themselves to their longest label, and an empty chart says what will
+ * appear. Each container carries `data-points` (the number of x values) so
+ * people and tests can see the data grow.
  */
 type Data = uPlot.AlignedData;
 
@@ -21,34 +24,62 @@ interface Chart {
   plot: uPlot;
 }
 
+export interface ChartRoots {
+  loss: HTMLElement;
+  acc: HTMLElement;
+  throughput: HTMLElement;
+  breakdown: HTMLElement;
+}
+
+/** A y axis as wide as its longest tick label (so "10,000" is never cut to "0,000") plus its title. */
+function fitAxis(label: string, font: string, labelFont: string, side: 1 | 3 = 3): uPlot.Axis {
+  return {
+    label,
+    side,
+    font,
+    labelFont,
+    labelSize: Number(/(\d+)px/.exec(labelFont)?.[1] ?? 12) + 10,
+    size: (u: uPlot, values: string[] | null, axisIdx: number, cycleNum: number): number => {
+      const axis = u.axes[axisIdx]!;
+      if (cycleNum > 1) return (axis as { _size?: number })._size ?? 50;
+      const longest = (values ?? []).reduce((a, v) => (v.length > a.length ? v : a), '');
+      u.ctx.font = font.replace(/(\d+)px/, (_m, px: string) => `${Number(px) * devicePixelRatio}px`);
+      return Math.ceil(u.ctx.measureText(longest).width / devicePixelRatio) + 16;
+    },
+  };
+}
+
 export class Charts {
   private readonly loss: Chart;
-  private readonly epochs: Chart;
+  private readonly acc: Chart;
   private readonly throughput: Chart;
   private readonly breakdown: Chart;
   private markers: { step: number; label: string }[] = [];
   private readonly raw: number[][] = [[], [], [], []];
   private totals: number[] = [];
+  private readonly fontPx: number;
 
-  constructor(root: { loss: HTMLElement; epochs: HTMLElement; throughput: HTMLElement; breakdown: HTMLElement }) {
+  constructor(root: ChartRoots, o: { projector?: boolean } = {}) {
+    this.fontPx = o.projector ? 17 : 12;
+    const font = `${this.fontPx}px system-ui, sans-serif`;
+    const labelFont = `600 ${this.fontPx + 1}px system-ui, sans-serif`;
+    const xAxis = (label: string): uPlot.Axis => ({ label, incrs: STEP_INCRS, font, labelFont, labelSize: this.fontPx + 12 });
     const fmt = (d: number) => (_u: uPlot, v: number | null): string => (v === null || v === undefined ? '-' : v.toFixed(d));
+    const height = o.projector ? 340 : 220;
+    for (const el of [root.loss, root.acc, root.throughput, root.breakdown]) el.dataset.height = String(height);
     this.loss = make(root.loss, {
       series: [
         { label: 'step' },
         { label: 'train loss', stroke: COLORS.loss, width: 1.5, value: fmt(4) },
         { label: 'val loss', stroke: COLORS.val, width: 2, spanGaps: true, points: { show: true, size: 6, fill: COLORS.val }, value: fmt(4) },
       ],
-      axes: [{ label: 'step', incrs: STEP_INCRS }, {}],
+      axes: [xAxis('training step'), fitAxis('loss (lower is better)', font, labelFont)],
       hooks: { draw: [(u: uPlot) => this.drawMarkers(u)] },
     });
-    this.epochs = make(root.epochs, {
-      series: [
-        { label: 'epoch' },
-        { label: 'val loss', stroke: COLORS.val, width: 2, points: { show: true, size: 7, fill: COLORS.val }, value: fmt(4) },
-        { label: 'val accuracy', stroke: COLORS.acc, width: 2, scale: 'acc', points: { show: true, size: 7, fill: COLORS.acc }, value: (_u, v) => (v == null ? '-' : `${(100 * v).toFixed(1)}%`) },
-      ],
-      scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1] }, acc: { range: [0, 1] } },
-      axes: [{ label: 'epoch', incrs: STEP_INCRS }, {}, { scale: 'acc', side: 1, grid: { show: false }, values: (_u, vs) => vs.map((v) => `${Math.round(100 * v)}%`) }],
+    this.acc = make(root.acc, {
+      series: [{ label: 'epoch' }, { label: 'val accuracy', stroke: COLORS.acc, width: 2.5, points: { show: true, size: 8, fill: COLORS.acc }, value: (_u, v) => (v == null ? '-' : `${(100 * v).toFixed(1)}%`) }],
+      scales: { x: { time: false }, y: { range: [0, 1] } },
+      axes: [xAxis('epoch'), { ...fitAxis('validation accuracy (%)', font, labelFont), values: (_u, vs) => vs.map((v) => `${Math.round(100 * v)}%`) }],
     });
     this.throughput = make(root.throughput, {
       series: [
@@ -56,7 +87,7 @@ export class Charts {
         { label: 'samples/s', stroke: COLORS.thr, width: 1, value: fmt(0) },
         { label: 'average (20 steps)', stroke: COLORS.thrAvg, width: 2, value: fmt(0) },
       ],
-      axes: [{ label: 'step', incrs: STEP_INCRS }, {}],
+      axes: [xAxis('training step'), { ...fitAxis('samples per second', font, labelFont), values: (_u, vs) => vs.map((v) => v.toLocaleString('en')) }],
     });
     // Stacked: each series is the running sum; the legend shows the part itself.
     const part = (i: number) => (_u: uPlot, _v: number | null, _s: number, idx: number | null): string => (idx === null ? '-' : `${(this.raw[i]![idx] ?? 0).toFixed(1)} ms`);
@@ -68,7 +99,7 @@ export class Charts {
         { label: 'transfer', stroke: COLORS.transfer, fill: COLORS.transfer, width: 1, value: part(1) },
         { label: 'tab compute', stroke: COLORS.compute, fill: COLORS.compute, width: 1, value: part(0) },
       ],
-      axes: [{ label: 'step', incrs: STEP_INCRS }, { label: 'ms', size: 60 }],
+      axes: [xAxis('training step'), fitAxis('time per step (ms)', font, labelFont)],
       // The first step (compiles) and rare stragglers would flatten the rest: cap at 2.5x the 95th percentile.
       scales: { y: { range: (_u, _min, max) => [0, Math.max(1, Math.min(max, 2.5 * percentile(this.totals, 0.95)))] } },
     });
@@ -91,11 +122,13 @@ export class Charts {
     const valSeries = steps.map((s) => valAt.get(s) ?? null);
     set(this.loss, [steps, h.map((e) => e.loss), valSeries] as Data);
     this.markers = v.base.controls
-      .filter((c) => c.action === 'lr' || c.action === 'optimizer' || c.action === 'batchSize' || c.action === 'pause')
-      .map((c) => ({ step: c.step, label: c.action === 'pause' ? 'pause' : `${c.action === 'batchSize' ? 'batch' : c.action} ${fmtValue(c.to)}` }));
+      .filter((c) => c.action === 'lr' || c.action === 'optimizer' || c.action === 'batchSize' || c.action === 'pause' || c.action === 'resume')
+      .map((c) => ({ step: c.step, label: c.action === 'pause' || c.action === 'resume' ? c.action : `${c.action === 'batchSize' ? 'batch' : c.action} ${fmtValue(c.to)}` }));
 
-    const vals = v.base.evals.filter((e) => e.split === 'val');
-    set(this.epochs, [vals.map((e) => e.epoch + 1), vals.map((e) => e.valLoss), vals.map((e) => e.valAccuracy)] as Data);
+    const vals = v.base.evals.filter((e) => e.split === 'val' && e.valAccuracy !== null);
+    set(this.acc, [vals.map((e) => e.epoch + 1), vals.map((e) => e.valAccuracy)] as Data);
+    const accEmpty = this.acc.el.querySelector<HTMLElement>('.empty');
+    if (accEmpty && v.base.dataset.task === 'regression') accEmpty.textContent = 'A regression has no accuracy: watch the loss (mean squared error) instead.';
 
     const rate = h.map((e) => (e.ms + e.updateMs > 0 ? (1000 * e.samples) / (e.ms + e.updateMs) : 0));
     const avg: number[] = [];
@@ -120,7 +153,7 @@ export class Charts {
   }
 
   private all(): Chart[] {
-    return [this.loss, this.epochs, this.throughput, this.breakdown];
+    return [this.loss, this.acc, this.throughput, this.breakdown];
   }
 
   private resize(): void {
@@ -138,16 +171,29 @@ export class Charts {
     ctx.fillStyle = '#111827';
     ctx.setLineDash([5, 4]);
     ctx.lineWidth = 1.5 * devicePixelRatio;
-    ctx.font = `${12 * devicePixelRatio}px system-ui, sans-serif`;
-    let row = 0;
+    const px = this.fontPx * devicePixelRatio;
+    ctx.font = `${px}px system-ui, sans-serif`;
+    // Labels never overlap: each goes on the first row whose previous label ends left of it; with no room, none.
+    const rowEnds: number[] = [];
+    const right = u.bbox.left + u.bbox.width;
     for (const m of this.markers) {
       const x = Math.round(u.valToPos(m.step + 0.5, 'x', true));
-      if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
+      if (x < u.bbox.left || x > right) continue;
       ctx.beginPath();
       ctx.moveTo(x, top);
       ctx.lineTo(x, top + height);
       ctx.stroke();
-      ctx.fillText(m.label, x + 4 * devicePixelRatio, top + (14 + 14 * (row++ % 3)) * devicePixelRatio);
+      const w = ctx.measureText(m.label).width;
+      // Near the right edge the label goes to the left of its line.
+      const lx = x + 4 * devicePixelRatio + w > right ? x - 4 * devicePixelRatio - w : x + 4 * devicePixelRatio;
+      let row = rowEnds.findIndex((end) => end < lx);
+      if (row < 0 && rowEnds.length < 4) row = rowEnds.length;
+      if (row < 0) continue;
+      rowEnds[row] = lx + w + 6 * devicePixelRatio;
+      ctx.fillStyle = '#ffffffd0';
+      ctx.fillRect(lx - 2, top + row * px * 1.3 + 2, w + 4, px * 1.2);
+      ctx.fillStyle = '#111827';
+      ctx.fillText(m.label, lx, top + row * px * 1.3 + px);
     }
     ctx.restore();
   }
@@ -177,6 +223,8 @@ function set(c: Chart, data: Data): void {
   c.plot.setData(data);
   const n = data[0].length;
   c.el.dataset.points = String(n);
+  const empty = c.el.querySelector<HTMLElement>('.empty');
+  if (empty) empty.hidden = n > 0;
   // The legend shows the latest values unless the pointer is over the chart.
   if (n > 0 && (c.plot.cursor.left ?? -1) < 0) c.plot.setLegend({ idx: n - 1 });
 }

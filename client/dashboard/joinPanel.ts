@@ -13,6 +13,8 @@ export class JoinPanel {
     private readonly link: HTMLAnchorElement,
     private readonly big: HTMLCanvasElement,
     private readonly overlay: HTMLElement,
+    private readonly bigLink: HTMLElement,
+    private readonly projector = false,
   ) {
     canvas.addEventListener('click', () => this.show(true));
     overlay.addEventListener('click', () => this.show(false));
@@ -25,14 +27,18 @@ export class JoinPanel {
     this.link.textContent = url;
     this.link.href = url;
     this.canvas.dataset.url = url;
-    const size = Math.max(200, Math.min(360, this.canvas.parentElement?.clientWidth ?? 300));
+    // On a projector the code fills its column (>= 600 px on a 1080p screen) so the back row can scan it.
+    const room = this.canvas.parentElement?.clientWidth ?? 300;
+    const size = this.projector ? Math.max(600, Math.min(room - 32, Math.round(innerHeight * 0.62))) : Math.max(200, Math.min(360, room));
     void QRCode.toCanvas(this.canvas, url, { width: size, margin: 4, errorCorrectionLevel: 'M', color: { dark: '#000000', light: '#ffffff' } });
   }
 
   private show(on: boolean): void {
     if (on && this.url) {
-      const size = Math.floor(Math.min(innerWidth, innerHeight) * 0.85);
-      void QRCode.toCanvas(this.big, this.url, { width: size, margin: 4, errorCorrectionLevel: 'M' });
+      // Room under the code for the link, for those who type it.
+      const size = Math.floor(Math.min(innerWidth * 0.9, innerHeight * 0.8));
+      void QRCode.toCanvas(this.big, this.url, { width: size, margin: 3, errorCorrectionLevel: 'M' });
+      this.bigLink.textContent = this.url;
     }
     this.overlay.hidden = !on;
   }

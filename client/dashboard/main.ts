@@ -8,6 +8,9 @@ import { JoinPanel } from './joinPanel';
 import { MisclassifiedGrid, isImageDataset } from './misclassified';
 import { renderPeers } from './peersTable';
 import { renderTimeline } from './timelineView';
+import { pollModelView } from './modelView';
+import { projectorMode } from './projector';
+import { SessionPanel } from './sessionPanel';
 
 /**
  * The dashboard a teacher projects: live charts, the fleet, the timeline of
@@ -17,16 +20,23 @@ import { renderTimeline } from './timelineView';
  * drawn on the next animation frame, and older ones are skipped if frames lag.
  */
 const admin = new URLSearchParams(location.search).get('admin') ?? '';
+/** `tabtrain report FILE...`: past runs only, no live run to follow. */
+const historyOnly = new URLSearchParams(location.search).has('history');
+if (historyOnly) document.body.classList.add('history-only');
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 
-const charts = new Charts({ loss: $('chart-loss'), epochs: $('chart-epochs'), throughput: $('chart-throughput'), breakdown: $('chart-breakdown') });
-const join = new JoinPanel($<HTMLCanvasElement>('qr'), $<HTMLAnchorElement>('join-link'), $<HTMLCanvasElement>('qr-big'), $('qr-overlay'));
+const projector = projectorMode($('projector-toggle'), $<HTMLDetailsElement>('timeline-card'));
+const charts = new Charts({ loss: $('chart-loss'), acc: $('chart-acc'), throughput: $('chart-throughput'), breakdown: $('chart-breakdown') }, { projector });
+const join = new JoinPanel($<HTMLCanvasElement>('qr'), $<HTMLAnchorElement>('join-link'), $<HTMLCanvasElement>('qr-big'), $('qr-overlay'), $('qr-big-link'), projector);
 const controls = new ControlsPanel($('controls'), admin);
+const session = new SessionPanel($('session-card'), admin);
 const misclassified = new MisclassifiedGrid($('misclassified'), $('misclassified-caption'));
 
 /** Render times, for measurements: the last step shown and when (wall clock, ms). */
 const renders: { step: number; peers: number; sentAt: number; at: number; ms: number }[] = [];
 let pending: RunView | null = null;
+/** The run's state in the last snapshot: a run that ended and then lost its coordinator is finished, not broken. */
+let lastState = '';
 
 function render(v: RunView): void {
   const t0 = performance.now();
@@ -40,7 +50,9 @@ function render(v: RunView): void {
   $('progress').style.width = `${b.totalSteps ? (100 * b.step) / b.totalSteps : 0}%`;
   $('loss').textContent = last ? last.loss.toFixed(4) : '-';
   $('val-acc').textContent = val ? pct(val.valAccuracy) : '-';
-  $('test-acc').textContent = pct(b.final.testAccuracy, 2);
+  $('test-acc').textContent = pct(b.final.testAccuracy);
+  lastState = b.state;
+  session.runChanged(b.runId, b.state);
   $('rate').textContent = num(b.samplesPerSec);
   $('peer-count').textContent = String(b.readyPeers);
   $('peer-total').textContent = `${b.peers.filter((p) => p.status !== 'gone').length} connected, ${b.peers.length} seen`;
@@ -67,11 +79,19 @@ function showConnection(c: Connection): void {
   el.textContent = c.state === 'live' ? 'live' : c.detail;
   $('banner').hidden = c.state === 'live' || c.state === 'connecting';
   $('banner').textContent = c.state === 'refused' ? `Refused: ${c.detail}` : c.detail;
+  if (c.state === 'retrying' && lastState === 'done') {
+    el.textContent = 'finished';
+    el.dataset.state = 'finished';
+    document.body.dataset.conn = 'finished';
+    $('banner').textContent = 'Training finished: the figures above are final. The coordinator has closed the connection (or is starting the next run); retrying automatically.';
+    $('banner').dataset.state = 'finished';
+    return;
+  }
   $('banner').dataset.state = c.state;
 }
 
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/dashboard/ws?admin=${encodeURIComponent(admin)}`;
-connectFeed({
+if (!historyOnly) connectFeed({
   url: wsUrl,
   onConnection: showConnection,
   onView: (v) => {
@@ -85,6 +105,10 @@ connectFeed({
       });
     }
   },
+});
+
+if (!historyOnly) pollModelView(`/api/view?admin=${encodeURIComponent(admin)}`, { canvas: $<HTMLCanvasElement>('boundary'), filters: $('filters'), caption: $('view-caption'), title: $('view-title') }, 1500, (kind) => {
+  $('view-card').hidden = kind === 'none';
 });
 
 Object.assign(window, { tabtrainDashboard: { renders } });

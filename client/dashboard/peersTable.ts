@@ -12,19 +12,21 @@ const LABEL: Record<string, string> = { computing: 'computing', ready: 'idle', d
 const lastHtml = new WeakMap<HTMLElement, string>();
 
 export function renderPeers(body: HTMLElement, peers: PeerView[]): void {
+  // The rank each volunteer page shows: by samples, ties in order of joining (as the coordinator ranks them).
+  const rank = new Map([...peers].sort((a, b) => b.samples - a.samples).map((p, i) => [p.id, i + 1]));
   const rows = [...peers].sort((a, b) => (ORDER[a.status] ?? 9) - (ORDER[b.status] ?? 9) || b.samples - a.samples || a.id.localeCompare(b.id));
   const html = rows
     .map((p) => {
       const gpu = p.renderer ? ` title="${esc(p.renderer)}"` : '';
       return (
         `<tr data-peer="${esc(p.id)}" class="st-${p.status}">` +
-        `<td class="nick">${esc(p.nickname)}</td><td>${p.kind}</td><td${gpu}>${esc(p.backend)}${p.renderer ? ` <small>${esc(shortGpu(p.renderer))}</small>` : ''}</td>` +
+        `<td class="num">#${rank.get(p.id)}</td><td class="nick">${esc(p.nickname)}</td><td>${p.kind}</td><td${gpu}>${esc(p.backend)}${p.renderer ? ` <small>${esc(shortGpu(p.renderer))}</small>` : ''}</td>` +
         `<td class="num">${p.speed > 0 ? p.speed.toLocaleString('en') : '-'}</td><td class="num">${p.samples.toLocaleString('en')}</td>` +
         `<td class="share"><span class="bar" style="width:${(100 * p.share).toFixed(1)}%"></span><span>${(100 * p.share).toFixed(1)}%</span></td>` +
         `<td><span class="dot"></span>${LABEL[p.status] ?? p.status}</td><td class="num">${ago(p.seenAgo)}</td></tr>`
       );
     })
-    .join('');
+    .join('') || '<tr class="empty-row"><td colspan="9">Nobody has joined yet: each device that opens the join link (or scans the QR code) appears here.</td></tr>';
   // Most pushes change a few cells at most: skip the DOM when nothing changed.
   if (lastHtml.get(body) === html) return;
   lastHtml.set(body, html);

@@ -5,6 +5,7 @@ import { headline } from './messages';
 import { askNickname, forgetNickname, knownNickname } from './nickname';
 import { startPeer, type PeerHost } from './peerHost';
 import { Predictor, isImageClassifier } from './predictor';
+import { pollModelView } from '../dashboard/modelView';
 
 /**
  * The volunteer page: an optional nickname, then join with the token from the
@@ -19,6 +20,9 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getEl
 let lostSince: number | null = null;
 let host: PeerHost | null = null;
 let predictor: Predictor | null = null;
+/** What this page shows besides the figures: the drawing pad (digits) or the model view (2-D sets, curves). */
+let afterwards: 'pad' | 'view' | null = null;
+let nickname = '';
 
 function show(live: PeerStats): void {
   // Once the run says it is over, a late task finishing does not make this tab "idle" again.
@@ -26,7 +30,7 @@ function show(live: PeerStats): void {
   const s: PeerStats = over ? { ...live, state: 'done' } : live;
   if (s.state === 'reconnecting') lostSince ??= Date.now();
   else lostSince = null;
-  const h = headline(s, lostSince);
+  const h = headline(s, lostSince, afterwards);
   $('headline').textContent = h.text;
   $('headline').dataset.tone = h.tone;
   $('reload').hidden = !h.reload;
@@ -34,11 +38,17 @@ function show(live: PeerStats): void {
   $('reason').textContent = s.state === 'refused' || s.state === 'reconnecting' ? s.reason : '';
   $('steps').textContent = String(s.steps);
   $('samples').textContent = String(s.samples);
-  $('speed').textContent = s.samplesPerSec > 0 ? s.samplesPerSec.toFixed(0) : '-';
+  const you = s.status?.you;
+  // The coordinator's figures, so the page and the class dashboard say the same (name, speed, rank).
+  const speed = you?.speed ?? s.samplesPerSec;
+  $('speed').textContent = speed > 0 ? speed.toLocaleString('en', { maximumFractionDigits: 0 }) : '-';
+  if (you?.name) $('who-name').textContent = you.name;
+  else if (!nickname && s.peerId) $('who-name').textContent = `tab-${s.peerId}`;
   $('peer-id').textContent = s.peerId || '-';
   const st = s.status;
   $('share').textContent = st ? `${(100 * st.you.share).toFixed(1)}%` : '-';
-  $('rank').textContent = st && st.you.rank > 0 ? `#${st.you.rank} of ${st.peers}` : '-';
+  const of = st ? Math.max(st.you.of ?? st.peers, st.you.rank) : 0;
+  $('rank').textContent = st && st.you.rank > 0 && st.you.samples > 0 ? `#${st.you.rank} of ${of}` : '-';
   $('run-state').textContent = st ? `${st.state}, step ${st.step}, epoch ${st.epoch + 1}` : '-';
   $('accuracy').textContent = st?.valAccuracy != null ? `${(100 * st.valAccuracy).toFixed(1)}%` : '-';
   $('loss').textContent = st?.loss != null ? st.loss.toFixed(4) : '-';
@@ -46,6 +56,7 @@ function show(live: PeerStats): void {
   const model = host?.model;
   if (host && model && isImageClassifier(model) && $('pad-card').hidden) {
     $('pad-card').hidden = false;
+    afterwards = 'pad';
     predictor ??= new Predictor($<HTMLCanvasElement>('pad'), { digit: $('prediction'), bars: $('probs'), note: $('pad-note') });
     predictor.attach(host);
     predictor.clear();
@@ -63,11 +74,12 @@ async function main(): Promise<void> {
   $('version').textContent = `protocol v${PROTOCOL_VERSION}`;
   $('reload').addEventListener('click', () => location.reload());
   const token = params.get('t') ?? '';
-  let nickname = knownNickname(params);
-  if (nickname === null) {
+  let known = knownNickname(params);
+  if (known === null) {
     $('headline').textContent = 'Welcome! Pick a nickname for the class screen, or just wait.';
-    nickname = await askNickname($<HTMLFormElement>('nick-form'), $<HTMLInputElement>('nick'), $('nick-countdown'));
+    known = await askNickname($<HTMLFormElement>('nick-form'), $<HTMLInputElement>('nick'), $('nick-countdown'));
   }
+  nickname = known;
   $('who').hidden = false;
   $('who-name').textContent = nickname || 'anonymous';
   $('who-change').addEventListener('click', forgetNickname);
@@ -88,6 +100,12 @@ async function main(): Promise<void> {
     },
   );
   document.body.dataset.where = host.placement.where;
+  // 2-D sets and curves: the same picture of the model as the class dashboard (the pad is for digits).
+  pollModelView(`/api/view?t=${encodeURIComponent(token)}`, { canvas: $<HTMLCanvasElement>('boundary'), caption: $('view-caption'), title: $('view-title') }, 2000, (kind) => {
+    const show = kind === 'boundary' || kind === 'curve';
+    $('view-card').hidden = !show;
+    if (show) afterwards = 'view';
+  });
   $('where').textContent = host.placement.why;
   // Tests read the peer's counters and drive its test hooks through this handle.
   Object.assign(window, { tabtrain: host, tabtrainTensorsAfterStep: host.tensorsAfterStep });

@@ -12,7 +12,10 @@ export interface Headline {
   reload?: boolean;
 }
 
-export function headline(s: PeerStats, lostSince: number | null): Headline {
+/** What the page offers once training is over: the drawing pad (digits), the decision regions (2-D sets), or nothing. */
+export type Afterwards = 'pad' | 'view' | null;
+
+export function headline(s: PeerStats, lostSince: number | null, afterwards: Afterwards = null): Headline {
   const run = s.status;
   switch (s.state) {
     case 'connecting':
@@ -36,7 +39,11 @@ export function headline(s: PeerStats, lostSince: number | null): Headline {
       if (/VERSION_MISMATCH|4001|protocol v/i.test(s.reason)) return { tone: 'bad', text: 'This page is out of date with the coordinator. Reload it to get the current version.', reload: true };
       if (/BAD_TOKEN|token/i.test(s.reason)) return { tone: 'bad', text: 'This join link is not (or no longer) valid. Scan the QR code on the teacher’s screen again, or ask for the current link.' };
       return { tone: 'bad', text: `This device could not take part: ${s.reason}` };
-    case 'done':
-      return { tone: 'ok', text: `Training is over. Thank you for lending your ${s.samples > 0 ? 'device' : 'tab'}! Try the final model on the drawing pad.` };
+    case 'done': {
+      // A run stopped before its first step trained nothing: do not thank anyone for "training".
+      if (run && run.step === 0) return { tone: 'wait', text: 'The teacher stopped this run before training started. Nothing was trained; you may close this tab.' };
+      const then = afterwards === 'pad' ? ' Try the final model on the drawing pad.' : afterwards === 'view' ? ' See what the final model learned below.' : '';
+      return { tone: 'ok', text: `Training is over. Thank you for lending your ${s.samples > 0 ? 'device' : 'tab'}!${then}` };
+    }
   }
 }

@@ -40,6 +40,7 @@ export class Predictor {
     this.pad.clear();
     this.out.digit.textContent = '?';
     this.out.digit.dataset.label = '';
+    this.out.digit.classList.remove('thinking');
     this.out.bars.replaceChildren();
     this.out.note.textContent = 'Draw a digit in the box.';
   }
@@ -73,6 +74,11 @@ export class Predictor {
     const x = this.pad.sample(h, w);
     if (!x) return;
     const ticket = ++this.asked;
+    // The first answer can take a while (the model compiles): say so instead of a stale "?".
+    if (!this.out.digit.dataset.label) {
+      this.out.digit.textContent = 'thinking...';
+      this.out.digit.classList.add('thinking');
+    }
     const answer = await this.source.predict(x);
     if (ticket !== this.asked || !answer.probs || this.pad.empty) return;
     const probs = toProbabilities(answer.probs);
@@ -80,6 +86,7 @@ export class Predictor {
     let best = 0;
     probs.forEach((p, i) => (p > probs[best]! ? (best = i) : 0));
     const label = (i: number): string => names?.[i] ?? String(i);
+    this.out.digit.classList.remove('thinking');
     this.out.digit.textContent = label(best);
     this.out.digit.dataset.label = label(best);
     this.out.bars.replaceChildren(

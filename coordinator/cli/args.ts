@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fail } from '../../shared/errors';
 import { OPTIONS, type OptionSpec } from './options';
+import { COMMANDS, commandSpec, type CommandName } from './commands';
 
 /**
  * argv to a config object: every flag is looked up in OPTIONS, its value
@@ -8,29 +9,46 @@ import { OPTIONS, type OptionSpec } from './options';
  * Errors name the flag and what it accepts.
  */
 export interface ParsedArgs {
-  command: 'run' | 'serve' | 'build' | 'peer' | 'help';
+  command: CommandName | 'help' | 'version';
+  /** `help`: the command whose help was asked for (none: the general help). */
+  helpFor?: CommandName;
   input: Record<string, unknown>;
   /** Flags given explicitly (so `serve` can pick its own defaults for the rest). */
   given: Set<string>;
+  /** `compare`: one input per --config FILE (flags applied over each). */
+  inputs: Record<string, unknown>[];
+  /** `report`: the report files named. */
+  files: string[];
 }
-
-const COMMANDS = new Set(['run', 'serve', 'build', 'peer', 'help']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const args = [...argv];
-  let command: ParsedArgs['command'] = 'run';
-  if (args[0] && !args[0].startsWith('-')) {
-    const c = args.shift()!;
-    if (!COMMANDS.has(c)) throw fail('CONFIG_INVALID', `unknown command "${c}": use run, serve, peer or build (see --help)`);
-    command = c as ParsedArgs['command'];
-  }
-  const flags: Record<string, unknown> = {};
   const given = new Set<string>();
-  let configFile: string | null = null;
+  const empty = { input: {}, given, inputs: [], files: [] };
+  if (args.length === 0) return { command: 'help', ...empty };
+  if (args[0] === '--version' || args[0] === '-v') return { command: 'version', ...empty };
+  if (args[0] === '--help' || args[0] === '-h' || args[0] === 'help') {
+    const c = args[1] ? commandSpec(args[1]) : undefined;
+    return { command: 'help', ...(c ? { helpFor: c.name } : {}), ...empty };
+  }
+  // Options with no command before them mean `run` (as they always have).
+  const c = args[0].startsWith('-') ? 'run' : args.shift()!;
+  const spec = commandSpec(c);
+  if (!spec) throw fail('CONFIG_INVALID', `unknown command "${c}": use ${COMMANDS.map((x) => x.name).join(', ')} (see tabtrain --help)`);
+  const command = spec.name;
+  const flags: Record<string, unknown> = {};
+  const configFiles: string[] = [];
+  const files: string[] = [];
   while (args.length > 0) {
     const a = args.shift()!;
-    if (a === '--help' || a === '-h') return { command: 'help', input: {}, given };
-    if (!a.startsWith('--')) throw fail('CONFIG_INVALID', `unexpected argument "${a}": options start with -- (see --help)`);
+    if (a === '--help' || a === '-h') return { command: 'help', helpFor: command, ...empty };
+    if (!a.startsWith('--')) {
+      if (command === 'report') {
+        files.push(a);
+        continue;
+      }
+      throw fail('CONFIG_INVALID', `unexpected argument "${a}": options start with -- (see tabtrain ${command} --help)`);
+    }
     let name = a.slice(2);
     let value: string | undefined;
     const eq = name.indexOf('=');
@@ -40,19 +58,27 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
     const negated = name.startsWith('no-') && OPTIONS.some((o) => o.flag === name.slice(3) && o.kind === 'bool');
     const spec = OPTIONS.find((o) => o.flag === (negated ? name.slice(3) : name));
-    if (!spec) throw fail('CONFIG_INVALID', `unknown option --${name} (see tabtrain --help)`);
+    if (!spec) throw fail('CONFIG_INVALID', `unknown option --${name} (see tabtrain ${command} --help)`);
+    if (!commandSpecKeys(command).has(spec.key)) throw fail('CONFIG_INVALID', `--${spec.flag} does not apply to tabtrain ${command} (see tabtrain ${command} --help)`);
     if (spec.kind === 'bool') {
       flags[spec.key] = negated ? false : value === undefined ? true : parseBool(spec, value);
     } else {
       if (value === undefined) value = args.shift();
       if (value === undefined) throw fail('CONFIG_INVALID', `--${spec.flag} needs a value${accepted(spec)}`);
-      if (spec.key === 'config') configFile = value;
+      if (spec.key === 'config') configFiles.push(value);
       else flags[spec.key] = parseValue(spec, value);
     }
     given.add(spec.key);
   }
-  const base = configFile ? readConfigFile(configFile) : {};
-  return { command, input: { ...base, ...flags }, given };
+  if (configFiles.length > 1 && command !== 'compare') throw fail('CONFIG_INVALID', `--config: give one file (several are for tabtrain compare)`);
+  if (command === 'compare' && configFiles.length < 2) throw fail('CONFIG_INVALID', 'compare: give two or more --config FILE, one per run');
+  if (command === 'report' && files.length === 0) throw fail('CONFIG_INVALID', 'report: name one or more report files (tabtrain report runs/*/report.json)');
+  const bases = configFiles.map(readConfigFile);
+  return { command, input: { ...(bases[0] ?? {}), ...flags }, given, inputs: bases.map((b) => ({ ...b, ...flags })), files };
+}
+
+function commandSpecKeys(c: CommandName): ReadonlySet<string> {
+  return commandSpec(c)!.keys;
 }
 
 function accepted(s: OptionSpec): string {
@@ -65,7 +91,7 @@ function parseBool(s: OptionSpec, v: string): boolean {
   throw fail('CONFIG_INVALID', `--${s.flag}: "${v}" is not true or false`);
 }
 
-function parseValue(s: OptionSpec, v: string): unknown {
+export function parseValue(s: OptionSpec, v: string): unknown {
   if (s.values && !s.values.includes(v)) throw fail('CONFIG_INVALID', `--${s.flag}: "${v}" is not accepted${accepted(s)}`);
   switch (s.kind) {
     case 'string':

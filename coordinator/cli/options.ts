@@ -16,20 +16,22 @@ export interface OptionSpec {
   kind: OptionKind;
   help: string;
   values?: readonly string[];
+  /** What the value is, shown in --help: FILE, DIR, URL, NAME... (default from the kind). */
+  arg?: string;
   group: 'data' | 'model' | 'optimizer' | 'run' | 'fleet' | 'output';
 }
 
 export const OPTIONS: readonly OptionSpec[] = [
-  { flag: 'config', key: 'config', kind: 'string', group: 'run', help: 'JSON file with any of these options (camelCase keys); flags override it' },
-  { flag: 'dataset', key: 'dataset', kind: 'string', group: 'data', help: `${DATASET_SPEC_FORMS.join(' | ')}` },
+  { flag: 'config', arg: 'FILE', key: 'config', kind: 'string', group: 'run', help: 'JSON file with any of these options (camelCase keys); flags override it' },
+  { flag: 'dataset', arg: 'NAME', key: 'dataset', kind: 'string', group: 'data', help: `${DATASET_SPEC_FORMS.join(' | ')}` },
   { flag: 'split', key: 'split', kind: 'numbers', group: 'data', help: 'train,val,test fractions (default 0.8,0.1,0.1)' },
-  { flag: 'label', key: 'label', kind: 'string', group: 'data', help: 'CSV: the label column (name or index)' },
+  { flag: 'label', arg: 'COLUMN', key: 'label', kind: 'string', group: 'data', help: 'CSV: the label column (name or index)' },
   { flag: 'test-file', key: 'testFile', kind: 'string', group: 'data', help: 'CSV: a separate test file (same columns), used as the test split as it is' },
   { flag: 'samples', key: 'samples', kind: 'int', group: 'data', help: 'synthetic sets: number of samples (default 1000)' },
   { flag: 'noise', key: 'noise', kind: 'number', group: 'data', help: 'synthetic sets: noise level (default 0.1)' },
   { flag: 'normalize', key: 'normalize', kind: 'string', group: 'data', values: NORMALIZE_NAMES, help: 'feature normalisation from training statistics' },
   { flag: 'augment', key: 'augment', kind: 'bool', group: 'data', help: 'random shift and small rotation of images on the tabs' },
-  { flag: 'model', key: 'model', kind: 'string', group: 'model', help: `${MODEL_PRESETS.join(' | ')} | path/to/model.json (tfjs layers topology)` },
+  { flag: 'model', arg: 'NAME|FILE', key: 'model', kind: 'string', group: 'model', help: `${MODEL_PRESETS.join(' | ')} | path/to/model.json (tfjs layers topology)` },
   { flag: 'hidden', key: 'hidden', kind: 'ints', group: 'model', help: 'hidden layer widths, e.g. 128,64' },
   { flag: 'conv', key: 'conv', kind: 'ints', group: 'model', help: 'cnn: filters of each conv/pool block, e.g. 8,16 (the default)' },
   { flag: 'kernel', key: 'kernel', kind: 'int', group: 'model', help: 'cnn: convolution kernel size (default 5)' },
@@ -64,51 +66,27 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'seed', key: 'seed', kind: 'int', group: 'run', help: 'seed for the split, the shuffles and the initial weights (default 1)' },
   { flag: 'mode', key: 'mode', kind: 'string', group: 'run', values: MODE_NAMES, help: 'sync steps, or async with bounded staleness' },
   { flag: 'max-staleness', key: 'maxStaleness', kind: 'int', group: 'run', help: 'async: drop gradients older than this many versions' },
-  { flag: 'compress', key: 'compress', kind: 'string', group: 'run', help: 'gradient codec: none | fp16 | int8 | topk:FRACTION (int8 and topk keep an error-feedback residual on each peer)' },
+  { flag: 'compress', arg: 'CODEC', key: 'compress', kind: 'string', group: 'run', help: 'gradient codec: none | fp16 | int8 | topk:FRACTION (int8 and topk keep an error-feedback residual on each peer)' },
   { flag: 'aggregate', key: 'aggregate', kind: 'string', group: 'run', help: 'how gradients are combined: mean (exact, default) | clip (centered clipping) | clip:TAU | median | trimmed:F | krum:F (F = bad peers tolerated)' },
-  { flag: 'weights-codec', key: 'weightsCodec', kind: 'string', group: 'run', help: 'weights codec: none | fp16 | delta (= delta:int8) | delta:fp16 (deltas to the copy each peer holds, full weights when it has none; evaluation gets exact fp32)' },
+  { flag: 'weights-codec', arg: 'CODEC', key: 'weightsCodec', kind: 'string', group: 'run', help: 'weights codec: none | fp16 | delta (= delta:int8) | delta:fp16 (deltas to the copy each peer holds, full weights when it has none; evaluation gets exact fp32)' },
   { flag: 'peers', key: 'peers', kind: 'int', group: 'fleet', help: 'run: headless Chromium tabs to start (default 2)' },
   { flag: 'node-peers', key: 'nodePeers', kind: 'int', group: 'fleet', help: 'Node peers (tfjs cpu) to start in this process (default 0)' },
   { flag: 'min-peers', key: 'minPeers', kind: 'int', group: 'fleet', help: 'start training once this many peers are ready (default 1)' },
   { flag: 'max-peers', key: 'maxPeers', kind: 'int', group: 'fleet', help: 'most peer connections at once; more are refused (default 2000)' },
   { flag: 'max-per-address', key: 'maxPerAddress', kind: 'int', group: 'fleet', help: 'most open connections from one address, loopback exempt (default 64, 0 = no cap)' },
-  { flag: 'chromium', key: 'chromium', kind: 'string', group: 'fleet', help: 'Chromium executable (default $CHROMIUM_PATH, then /usr/bin/chromium)' },
-  { flag: 'host', key: 'host', kind: 'string', group: 'output', help: 'address to listen on (default 0.0.0.0: reachable on the LAN)' },
+  { flag: 'chromium', arg: 'FILE', key: 'chromium', kind: 'string', group: 'fleet', help: 'Chromium executable (default $CHROMIUM_PATH, then /usr/bin/chromium)' },
+  { flag: 'host', arg: 'ADDRESS', key: 'host', kind: 'string', group: 'output', help: 'address to listen on (default 0.0.0.0: reachable on the LAN)' },
   { flag: 'port', key: 'port', kind: 'int', group: 'output', help: 'port (0 = any free port; serve defaults to 8475)' },
-  { flag: 'report', key: 'report', kind: 'string', group: 'output', help: 'write the JSON report here (default runs/<run id>/report.json)' },
-  { flag: 'init-from', key: 'initFrom', kind: 'string', group: 'model', help: 'start from an exported model directory (model.json + weights.bin)' },
-  { flag: 'export', key: 'export', kind: 'string', group: 'output', help: 'write the final model here (model.json + weights.bin, tfjs layers format)' },
-  { flag: 'checkpoint-dir', key: 'checkpointDir', kind: 'string', group: 'output', help: 'write checkpoints (and the join token) here; needed by --resume' },
+  { flag: 'report', arg: 'FILE', key: 'report', kind: 'string', group: 'output', help: 'write the JSON report here (default runs/<run id>/report.json)' },
+  { flag: 'init-from', arg: 'DIR', key: 'initFrom', kind: 'string', group: 'model', help: 'start from an exported model directory (model.json + weights.bin)' },
+  { flag: 'export', arg: 'DIR', key: 'export', kind: 'string', group: 'output', help: 'write the final model here (model.json + weights.bin, tfjs layers format)' },
+  { flag: 'checkpoint-dir', arg: 'DIR', key: 'checkpointDir', kind: 'string', group: 'output', help: 'write checkpoints (and the join token) here; needed by --resume' },
   { flag: 'checkpoint-every', key: 'checkpointEvery', kind: 'int', group: 'output', help: 'checkpoint every N steps (0 = only on Ctrl-C / SIGTERM)' },
   { flag: 'checkpoint-keep', key: 'checkpointKeep', kind: 'int', group: 'output', help: 'keep the newest N checkpoints (default 3)' },
   { flag: 'resume', key: 'resume', kind: 'bool', group: 'output', help: 'continue from the newest valid checkpoint in --checkpoint-dir, with the same join link' },
-  { flag: 'join', key: 'join', kind: 'string', group: 'fleet', help: 'peer: the join link of a coordinator to work for' },
+  { flag: 'join', arg: 'URL', key: 'join', kind: 'string', group: 'fleet', help: 'peer: the join link of a coordinator to work for' },
   { flag: 'attack', key: 'attack', kind: 'string', group: 'fleet', help: 'peer: compute for real, then attack: sign-flip | scale:K | noise | alie | ipm | nan | silent (READY, never answers) | liar (fakes speed and evaluation); see README "Untrusted fleets"' },
   { flag: 'exit-when-done', key: 'exitWhenDone', kind: 'bool', group: 'output', help: 'serve: exit when training ends' },
   { flag: 'progress-seconds', key: 'progressSeconds', kind: 'number', group: 'output', help: 'seconds between progress lines (default 5)' },
 ];
 
-export function helpText(): string {
-  const groups: Record<OptionSpec['group'], string> = { data: 'Data', model: 'Model', optimizer: 'Optimisation', run: 'Training', fleet: 'Peers', output: 'Server and output' };
-  const lines = [
-    'tabtrain: train a neural network data-parallel across browser tabs',
-    '',
-    'Usage:',
-    '  tabtrain run [options]     start a coordinator, launch headless tabs (--peers) and node peers, train, report, exit',
-    '  tabtrain serve [options]   start a coordinator and wait for volunteers to open the join link',
-    '  tabtrain build             build the browser bundles (done automatically when stale)',
-    '  tabtrain bench [--quick]   the benchmark suite: writes bench/results/NAME.json, .md and SVG plots',
-    '  tabtrain peer --join URL   run --node-peers N (default 1) Node peers for a coordinator elsewhere; they reconnect after its restarts',
-    '  tabtrain sample --model DIR [--prefix TEXT] [--temperature T] [--count N] [--seed S]   text from an exported charrnn model',
-    '  tabtrain --help',
-  ];
-  for (const [g, title] of Object.entries(groups)) {
-    lines.push('', `${title}:`);
-    for (const o of OPTIONS.filter((x) => x.group === g)) {
-      const arg = o.kind === 'bool' ? '' : o.values ? ` ${o.values.join('|')}` : o.kind === 'string' ? ' VALUE' : o.kind === 'ints' || o.kind === 'numbers' ? ' A,B,..' : ' N';
-      lines.push(`  --${o.flag}${arg}`.padEnd(40) + ` ${o.help}`);
-    }
-  }
-  lines.push('', 'Exit codes: 0 done, 1 failure, 2 bad options or data.');
-  return lines.join('\n');
-}

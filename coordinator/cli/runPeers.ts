@@ -25,12 +25,17 @@ export async function runPeers(config: Config): Promise<number> {
   const sessions: PeerSession[] = [];
   let refused = false;
   const finished = new Promise<void>((resolve) => {
+    // Peers started by `run` / `serve` / `compare` (peerProcesses.ts) stay for the next run of a session; their parent ends them.
+    const stay = process.env.TABTRAIN_PEER_STAY === '1';
     const check = (): void => {
+      if (stay) return;
       if (sessions.length === n && sessions.every((s) => s.stats.state === 'done' || s.stats.state === 'refused')) resolve();
     };
     for (let i = 0; i < n; i++) {
       let last = '';
-      const name = `node-${process.pid}-${i + 1}`;
+      // A name in the join link (`&name=node-1`, as `run` gives its own peers) is kept.
+      const named = new URL(config.join!).searchParams.get('name');
+      const name = named ? (n > 1 ? `${named}-${i + 1}` : named) : `node-${process.pid}-${i + 1}`;
       sessions.push(
         startNodePeer({
           joinUrl: config.join!,

@@ -1,6 +1,4 @@
 import type { Config } from '../../shared/config/schema';
-import { startNodePeer } from '../../client/node/nodePeer';
-import type { PeerSession } from '../../client/peer/session';
 import { exportModel } from '../model/export';
 import { findChromium, launchTabs, type TabFleet } from '../peers/chromium';
 import { buildReport, writeReport } from '../report';
@@ -8,26 +6,87 @@ import { ensureClientBundle } from '../server/bundle';
 import { startCoordinator } from '../server/server';
 import { CheckpointStore } from '../checkpoint/checkpointStore';
 import { describeRun, prepareRun } from '../setup';
+import { startPeerProcesses, type PeerProcesses } from './peerProcesses';
+import { attachModelView } from '../session/modelView';
+import { ClassSession } from '../session/classSession';
 
 /**
- * One training run from the command line: prepare, serve, start the peers
- * asked for, wait for the end (or a signal), then report and export.
+ * Training from the command line. `run`: one run (prepare, serve, start the
+ * peers asked for, wait for the end or a signal, report, export, exit).
+ * `serve`: a class session, the same for each run, and between runs the
+ * dashboard stays up with the same join link until its setup form starts
+ * the next run (or Ctrl-C); open tabs reconnect to it by themselves.
  */
-export async function runTraining(config: Config, command: 'run' | 'serve'): Promise<number> {
+export async function runTraining(config: Config, command: 'run' | 'serve', validate?: (input: Record<string, unknown>) => Config): Promise<number> {
   const log = (l: string): void => console.log(l);
+  const session = command === 'serve' && validate ? new ClassSession(config, validate, log) : null;
+  let next: Config | null = config;
+  let tokens: { joinToken: string; adminToken: string } | undefined;
+  let code = 0;
+  let n = session?.nextNumber ?? 1;
+  const fleet: Fleet = { nodePeers: null, tabs: null };
+  while (next) {
+    const cfg: Config = next;
+    // Run 1 writes where --report says; later runs (and all runs after a restored history) in run-N/ beside it.
+    if (session && n > 1) cfg.report = session.reportPath(n, undefined);
+    const r = await trainOnce(cfg, command, log, session, n, fleet, tokens);
+    code = r.code;
+    tokens = r.tokens;
+    next = r.next ? { ...r.next, port: r.port } : null;
+    n++;
+  }
+  await fleet.nodePeers?.stop();
+  return code;
+}
+
+/** Node peers started with the first run; a session's later runs keep them (they reconnect like tabs). */
+export interface Fleet {
+  nodePeers: PeerProcesses | null;
+  /** `compare`: the headless tabs stay open from one run to the next. */
+  tabs: TabFleet | null;
+}
+
+interface Once {
+  code: number;
+  interrupted: boolean;
+  next: Config | null;
+  port: number;
+  tokens: { joinToken: string; adminToken: string };
+}
+
+/** One run. `keep`: another run follows on the same fleet (compare), so peers are told to reconnect, not to stop. */
+export async function trainOnce(config: Config, command: 'run' | 'serve', log: (l: string) => void, session: ClassSession | null, n: number, fleet: Fleet, tokens?: Once['tokens'], keep = false): Promise<Once & { report: Record<string, unknown> }> {
   const t0 = performance.now();
-  const chromiumPath = command === 'run' && config.peers > 0 ? findChromium(config.chromium) : null;
+  const chromiumPath = command === 'run' && config.peers > 0 && !fleet.tabs ? findChromium(config.chromium) : null;
   const prepared = await prepareRun(config);
   const bundle = await ensureClientBundle();
   if (bundle.built) log(`built the browser bundle in ${(bundle.ms / 1000).toFixed(1)} s`);
   const checkpoint = config.checkpointDir ? { store: new CheckpointStore(config.checkpointDir, config.checkpointKeep, log), every: config.checkpointEvery, resume: config.resume } : undefined;
-  const c = await startCoordinator(prepared.setup, { datasetBytes: prepared.datasetBytes, log, ...(checkpoint ? { checkpoint } : {}) });
+  const c = await startCoordinator(prepared.setup, { datasetBytes: prepared.datasetBytes, log, ...(checkpoint ? { checkpoint } : {}), ...(tokens ?? {}) });
+  attachModelView(c.app, c.run, { admin: c.adminToken, join: c.joinToken });
+  if (session) {
+    session.attach(c.app, c.run, c.adminToken);
+    session.started(n, c.run);
+    const asked = session.requestedAt;
+    if (asked !== null) {
+      // The figure a teacher feels: from "Start run" on the dashboard to the first step on the open tabs.
+      const off = c.run.history.length;
+      const timer = setInterval(() => {
+        if (c.run.history.length > off) {
+          log(`session: run #${n} took its first step ${((performance.now() - asked) / 1000).toFixed(1)} s after it was requested`);
+          clearInterval(timer);
+        }
+      }, 50);
+      void c.done.then(() => clearInterval(timer));
+    }
+    if (n > 1) log(`session: run #${n} (${config.dataset}, ${config.model}, ${config.optimizer}) on the same join link`);
+  }
   for (const line of describeRun(prepared.setup, c.run.sampler.stepsPerEpoch, c.run.totalSteps)) log(line);
   log(`join: ${c.joinUrl}`);
   log(`dashboard: ${c.dashboardUrl}`);
-  const sessions: PeerSession[] = [];
-  let tabs: TabFleet | null = null;
+  let tabs: TabFleet | null = fleet.tabs;
   let interrupted = false;
+  let next: Config | null = null;
   const onSignal = (sig: string): void => {
     if (interrupted) process.exit(130);
     interrupted = true;
@@ -38,7 +97,12 @@ export async function runTraining(config: Config, command: 'run' | 'serve'): Pro
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    for (let i = 0; i < config.nodePeers; i++) sessions.push(startNodePeer({ joinUrl: c.localJoinUrl, nickname: `node-${i + 1}` }));
+    // A session's later runs keep the node peers of the first (they reconnect like tabs).
+    if (config.nodePeers > 0 && !fleet.nodePeers) fleet.nodePeers = startPeerProcesses(c.localJoinUrl, config.nodePeers, log);
+    if (config.nodePeers === 0 && !chromiumPath && tokens === undefined) {
+      const need = config.minPeers;
+      log(`waiting for volunteers: open ${c.joinUrl} in a browser on this network (or scan the QR code on the dashboard); training starts when ${need} ${need === 1 ? 'tab is' : 'tabs are'} ready`);
+    }
     if (chromiumPath) {
       const urls = Array.from({ length: config.peers }, (_, i) => `${c.localJoinUrl}&name=tab-${i + 1}`);
       tabs = await launchTabs(chromiumPath, urls, log);
@@ -50,6 +114,7 @@ export async function runTraining(config: Config, command: 'run' | 'serve'): Pro
     if (config.report) {
       writeReport(config.report, report);
       log(`report: ${config.report}`);
+      session?.finished(n, report, config.report);
     }
     const cp = c.run.checkpointer;
     if (cp) log(`checkpoints: ${cp.saved} written to ${cp.store.dir}${cp.resumedFrom ? `; this run resumed from step ${cp.resumedFrom.step}` : ''}`);
@@ -66,15 +131,28 @@ export async function runTraining(config: Config, command: 'run' | 'serve'): Pro
         `${(100 * timing.outsideComputeShare).toFixed(0)}% of step time outside tab compute`,
     );
     if (command === 'serve' && !config.exitWhenDone && !interrupted) {
-      log('training is over; the dashboard stays up. Press Ctrl-C to quit.');
-      await new Promise<void>((r) => process.once('SIGINT', () => r()));
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      if (session) {
+        log('training is over; the dashboard stays up: start the next run from its setup form (same join link), or press Ctrl-C to quit.');
+        next = await session.nextRun();
+      } else {
+        log('training is over; the dashboard stays up. Press Ctrl-C to quit.');
+        await new Promise<void>((r) => process.once('SIGINT', () => r()));
+      }
     }
-    return reason === 'diverged' ? 1 : 0;
+    return { code: reason === 'diverged' ? 1 : 0, interrupted, next, port: c.port, tokens: { joinToken: c.joinToken, adminToken: c.adminToken }, report };
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    for (const s of sessions) s.stop();
-    await tabs?.close();
-    await c.close({ restarting: interrupted && (c.run.checkpointer?.lastStep ?? -1) >= 0 });
+    const follows = (next !== null || keep) && !interrupted;
+    if (!follows) {
+      await fleet.nodePeers?.stop();
+      fleet.nodePeers = null;
+      await tabs?.close();
+      fleet.tabs = null;
+    } else fleet.tabs = tabs;
+    // Tabs (and node peers) are told to reconnect when a next run follows on the same link.
+    await c.close({ restarting: follows || (interrupted && (c.run.checkpointer?.lastStep ?? -1) >= 0) });
   }
 }

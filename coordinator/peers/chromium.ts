@@ -9,6 +9,11 @@ import { fail } from '../../shared/errors';
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 
 export function findChromium(given?: string): string {
+  // A path the person named is the one used: no silent fallback to another browser.
+  if (given) {
+    if (existsSync(given)) return given;
+    throw fail('CHROMIUM_NOT_FOUND', `--chromium: no Chromium at ${given} (give the path of the executable, e.g. /usr/bin/chromium)`);
+  }
   const candidates = [given, process.env.CHROMIUM_PATH, DEFAULT_CHROMIUM, '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter(
     (x): x is string => typeof x === 'string' && x.length > 0,
   );

@@ -64,7 +64,9 @@ export class DashboardFeed {
     if (this.timer) clearTimeout(this.timer);
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.timer = this.heartbeat = null;
-    for (const c of this.clients) c.ws.terminate();
+    // Open dashboards get the final state before the coordinator goes (not a stale "training 649/650").
+    this.push();
+    for (const c of this.clients) c.ws.close(1001, 'coordinator exited');
     this.clients.clear();
   }
 

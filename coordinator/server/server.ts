@@ -36,6 +36,8 @@ export interface StartedCoordinator {
   done: Promise<ExitReason>;
   /** The live dashboard feed (its push counters are read by scripts/measure-dashboard.ts). */
   dashboard: DashboardFeed;
+  /** The express app, for routes layered on top (coordinator/session: the model view). */
+  app: ReturnType<typeof createApp>;
   /** `restarting`: peers are told to reconnect (a resumed coordinator takes them back) rather than to stop. */
   close(opts?: { restarting?: boolean }): Promise<void>;
 }
@@ -155,6 +157,7 @@ export async function startCoordinator(setup: RunSetup, o: ServerOptions): Promi
     dashboardUrl: `${base}/dashboard?admin=${adminToken}`,
     done,
     dashboard: feed,
+    app,
     close: async (opts = {}) => {
       clearInterval(statusTimer);
       dash?.close();
@@ -192,7 +195,7 @@ function pushStatus(run: TrainingCoordinator, peers: PeerConnections): void {
         peers: run.readyPeers,
         loss: last ? last.loss : null,
         valAccuracy: val,
-        you: { steps: p.steps, samples: p.samples, share: total > 0 ? p.samples / total : 0, rank: i + 1 },
+        you: { steps: p.steps, samples: p.samples, share: total > 0 ? p.samples / total : 0, rank: i + 1, of: ranked.length, name: p.nickname.slice(0, 64), speed: Number.isFinite(p.speed) && p.speed > 0 ? Math.round(p.speed) : 0 },
       }),
     );
   });

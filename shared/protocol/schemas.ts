@@ -86,6 +86,11 @@ export const statusBody = z
         samples: z.number().int().nonnegative(),
         share: z.number().min(0).max(1),
         rank: z.number().int().nonnegative(),
+        /** Of how many peers the rank is (every peer seen this run); the page says "#2 of 5". */
+        of: z.number().int().nonnegative().optional(),
+        /** The name and speed the dashboard shows for this peer, so the page says the same. */
+        name: z.string().max(64).optional(),
+        speed: z.number().nonnegative().optional(),
       })
       .strict(),
   })
