@@ -16,6 +16,8 @@ export interface BaselineOptions {
   steps: number;
   lr: number;
   loss: string;
+  /** The tfjs backend (default webgl). */
+  backend?: string;
 }
 
 export interface BaselineResult {
@@ -24,7 +26,7 @@ export interface BaselineResult {
 }
 
 async function baseline(o: BaselineOptions): Promise<BaselineResult> {
-  await tf.setBackend('webgl');
+  await tf.setBackend(o.backend ?? 'webgl');
   await tf.ready();
   const model = await tf.models.modelFromJSON({ modelTopology: o.topology } as unknown as tf.io.ModelJSON);
   const losses: Record<string, string> = { categorical_crossentropy: 'categoricalCrossentropy', binary_crossentropy: 'binaryCrossentropy', mse: 'meanSquaredError', mae: 'meanAbsoluteError' };
@@ -47,4 +49,14 @@ async function baseline(o: BaselineOptions): Promise<BaselineResult> {
   return { backend: tf.getBackend(), stepMs };
 }
 
-(globalThis as unknown as { tabtrainBaseline: typeof baseline }).tabtrainBaseline = baseline;
+const g = globalThis as unknown as { tabtrainBaseline: typeof baseline; onmessage: ((e: MessageEvent<BaselineOptions>) => void) | null; postMessage?: (m: unknown) => void };
+g.tabtrainBaseline = baseline;
+// In a Web Worker (where a tabtrain tab computes), the options come as a message.
+if (typeof document === 'undefined') {
+  g.onmessage = (e) => {
+    baseline(e.data).then(
+      (r) => g.postMessage!(r),
+      (err: unknown) => g.postMessage!({ error: err instanceof Error ? err.message : String(err) }),
+    );
+  };
+}
