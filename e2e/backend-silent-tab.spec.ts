@@ -1,8 +1,8 @@
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startRelay, type Relay } from '../bench/relay';
 import { local, startCli } from './cli';
 
 /**
@@ -12,69 +12,14 @@ import { local, startCli } from './cli';
  * when its network comes back it rejoins under the same identity.
  *
  * The third tab reaches the coordinator through a loopback TCP relay that
- * this test can cut: while cut, bytes in both directions are dropped and no
- * close is passed on, as on a dead network. (Playwright's
+ * this test can cut (bench/relay.ts): while cut, bytes in both directions are
+ * dropped and no close is passed on, as on a dead network. (Playwright's
  * `context.setOffline(true)` does not model this for an open WebSocket:
  * measured here with Chromium 156, the tab's own frames stop but Chromium's
  * network stack keeps answering the coordinator's pings, so no ping-based
  * check could see it; see bench/README.md.)
  */
 const JOB = ['--dataset', 'circles', '--samples', '2000', '--split', '0.5,0.1,0.4', '--hidden', '32,32', '--lr', '0.01', '--batch-size', '64', '--epochs', '4', '--seed', '1'];
-
-interface Relay {
-  url(joinUrl: string): string;
-  cut(): void;
-  restore(): void;
-  close(): void;
-}
-
-async function relay(target: URL): Promise<Relay> {
-  let cut = false;
-  const pairs: [Socket, Socket][] = [];
-  const server: Server = createServer((client) => {
-    if (cut) return void client.destroy(); // no network: new connections fail
-    const upstream = connect(Number(target.port), target.hostname);
-    pairs.push([client, upstream]);
-    const pipe = (from: Socket, to: Socket): void => {
-      from.on('data', (d) => {
-        if (!cut) to.write(d);
-      });
-      from.on('close', () => {
-        if (!cut) to.destroy();
-      });
-      from.on('error', () => undefined);
-    };
-    pipe(client, upstream);
-    pipe(upstream, client);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
-  return {
-    url: (joinUrl) => {
-      const u = new URL(joinUrl);
-      u.port = String(port);
-      return u.toString();
-    },
-    cut: () => {
-      cut = true;
-    },
-    // The network is back: connections that lived through the outage are found dead, and the tab reconnects.
-    restore: () => {
-      cut = false;
-      for (const [a, b] of pairs.splice(0)) {
-        a.destroy();
-        b.destroy();
-      }
-    },
-    close: () => {
-      for (const [a, b] of pairs) {
-        a.destroy();
-        b.destroy();
-      }
-      server.close();
-    },
-  };
-}
 
 const globalStep = (page: Page): Promise<number> =>
   page
@@ -91,7 +36,7 @@ test('a tab silent on the network is dropped within about a second, its shard re
   let net: Relay | null = null;
   try {
     const joinUrl = local(await cli.joinUrl);
-    net = await relay(new URL(joinUrl));
+    net = await startRelay(new URL(joinUrl));
     const open = async (url: string, name: string): Promise<Page> => {
       const context = await browser.newContext();
       contexts.push(context);
