@@ -6,6 +6,7 @@ import type { BaselineOptions, BaselineResult } from './browser/baseline';
 import type { TabStepOptions, TabStepResult } from './browser/tabStep';
 import { CoordinatorProbe, type StepCosts } from './probe';
 import { startRun, within } from './run';
+import { startRelay } from './relay';
 import { bounded } from './bounded';
 import { buildBrowserScripts, inBrowser } from './tabAnatomy';
 import type { HistoryEntry, EvalEntry } from '../coordinator/training/types';
@@ -37,6 +38,8 @@ export interface TabRun {
   renderer: string;
   /** Seconds from the coordinator's start to training start (tabs joined and warmed up). */
   startSeconds: number;
+  /** With a fault: when the last tab's network was cut and restored, seconds since the run's start (history's clock). */
+  cutWindow: { from: number; to: number } | null;
   /** A close that did not finish in time (the browser was killed), or null. */
   closeProblem: string | null;
   /** Where the run's wall time went, in seconds. */
@@ -47,6 +50,12 @@ export function describePhases(r: TabRun): string {
   const p = r.phases;
   const total = Object.values(p).reduce((a, b) => a + b, 0);
   return `${total.toFixed(0)} s: setup ${p.setup.toFixed(1)}, opening tabs ${p.openTabs.toFixed(1)}, join + warm-up ${p.joinAndWarmup.toFixed(1)}, training ${p.training.toFixed(1)}, final evaluation ${p.finalEvaluation.toFixed(1)}, close ${p.close.toFixed(1)}`;
+}
+
+/** A network outage of the last tab: cut once the run reaches `afterStep`, restored `seconds` later. */
+export interface NetworkCut {
+  afterStep: number;
+  seconds: number;
 }
 
 /** Bounds on closing a run's tabs and its coordinator: past them the browser is killed and relaunched. */
@@ -116,19 +125,19 @@ export class TabBrowser {
     }
   }
 
-  /** The run of `config` on `tabs` tabs for `repeat`, measured on first request. */
-  run(config: ConfigInput, tabs: number, timeoutMs: number, repeat: number): Promise<TabRun> {
-    const key = JSON.stringify([Object.entries(config).sort(([a], [b]) => a.localeCompare(b)), tabs, repeat]);
+  /** The run of `config` on `tabs` tabs for `repeat`, measured on first request; with `fault`, the last tab's network is cut for a while. */
+  run(config: ConfigInput, tabs: number, timeoutMs: number, repeat: number, fault: NetworkCut | null = null): Promise<TabRun> {
+    const key = JSON.stringify([Object.entries(config).sort(([a], [b]) => a.localeCompare(b)), tabs, repeat, fault]);
     let r = this.runs.get(key);
     if (!r) {
-      r = this.measure(config, tabs, timeoutMs);
+      r = this.measure(config, tabs, timeoutMs, fault);
       this.runs.set(key, r);
       r.catch(() => this.runs.delete(key));
     }
     return r;
   }
 
-  private async measure(config: ConfigInput, tabs: number, timeoutMs: number): Promise<TabRun> {
+  private async measure(config: ConfigInput, tabs: number, timeoutMs: number, fault: NetworkCut | null): Promise<TabRun> {
     const t0 = performance.now();
     const r = await startRun({ ...config, minPeers: tabs });
     const probe = new CoordinatorProbe(r.c.run);
@@ -137,15 +146,33 @@ export class TabBrowser {
     const context = await this.newContext();
     let closeProblem: string | null = null;
     const t4 = { at: 0 };
+    const relay = fault ? await startRelay(new URL(r.c.localJoinUrl)) : null;
+    let cutWindow: TabRun['cutWindow'] = null;
+    let poll: ReturnType<typeof setInterval> | undefined;
     try {
       // Opened together: their page loads overlap (they start training together anyway, at minPeers).
       await Promise.all(
         Array.from({ length: tabs }, async (_, i) => {
           const page = await context.newPage();
-          await page.goto(`${r.c.localJoinUrl}&name=tab-${i + 1}`);
+          const url = relay && i === tabs - 1 ? relay.url(r.c.localJoinUrl) : r.c.localJoinUrl;
+          // One backend for every run (the baseline's): the backends item compares them.
+          await page.goto(`${url}&name=tab-${i + 1}&backend=webgl`);
         }),
       );
       const t2 = performance.now();
+      if (relay && fault) {
+        const since = (): number => (performance.now() - r.c.run.startedAt) / 1000;
+        poll = setInterval(() => {
+          if (cutWindow === null && r.c.run.step >= fault.afterStep) {
+            relay.cut();
+            cutWindow = { from: since(), to: Infinity };
+            setTimeout(() => {
+              relay.restore();
+              if (cutWindow) cutWindow.to = since();
+            }, fault.seconds * 1000);
+          }
+        }, 20);
+      }
       const reason = await within(r.c.done, timeoutMs, `${tabs}-tab run`);
       if (reason !== 'completed' && reason !== 'early-stopped') throw new Error(`${tabs}-tab run ended ${reason}: ${r.logs.slice(-3).join(' | ')}`);
       const t3 = performance.now();
@@ -167,8 +194,11 @@ export class TabBrowser {
         renderer: peers[0]?.renderer ?? '',
         startSeconds: ((run.trainStartedAt ?? run.startedAt) - run.startedAt) / 1000,
         closeProblem: null,
+        cutWindow,
       };
     } finally {
+      clearInterval(poll);
+      relay?.close();
       t4.at = performance.now();
       // Every page this run opened, including one whose load failed, goes with its context.
       closeProblem = await this.closeContext(context, `the ${tabs}-tab run's tabs`);

@@ -42,6 +42,8 @@ function median(a: number[]): number {
 }
 
 export async function tabStep(o: TabStepOptions): Promise<TabStepResult> {
+  // As a tabtrain tab sets it (client/peer/backend.ts).
+  if (o.backend === 'webgl') tf.env().set('WEBGL_USE_SHAPES_UNIFORMS', true);
   await tf.setBackend(o.backend);
   await tf.ready();
   const d = o.inputShape.reduce((a, b) => a * b, 1);
