@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
 
 /**
  * The single-tab baseline of bench item 1: the same model, batch size and
@@ -18,6 +19,8 @@ export interface BaselineOptions {
   loss: string;
   /** The tfjs backend (default webgl). */
   backend?: string;
+  /** WebGL shapes as uniforms (tfjs default: false). */
+  shapeUniforms?: boolean;
 }
 
 export interface BaselineResult {
@@ -26,6 +29,7 @@ export interface BaselineResult {
 }
 
 async function baseline(o: BaselineOptions): Promise<BaselineResult> {
+  if (o.shapeUniforms !== undefined) tf.env().set('WEBGL_USE_SHAPES_UNIFORMS', o.shapeUniforms);
   await tf.setBackend(o.backend ?? 'webgl');
   await tf.ready();
   const model = await tf.models.modelFromJSON({ modelTopology: o.topology } as unknown as tf.io.ModelJSON);

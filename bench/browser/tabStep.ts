@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
 import { GradientEncoder } from '../../shared/compress';
 import type { Dataset } from '../../shared/data/dataset';
 import type { WeightSpec } from '../../shared/protocol/schemas';
@@ -24,6 +25,8 @@ export interface TabStepOptions {
   steps: number;
   loss: string;
   backend: string;
+  /** WebGL shapes as uniforms (tfjs default, as tabtrain tabs run: false). */
+  shapeUniforms?: boolean;
 }
 
 export interface TabStepResult {
@@ -42,8 +45,7 @@ function median(a: number[]): number {
 }
 
 export async function tabStep(o: TabStepOptions): Promise<TabStepResult> {
-  // As a tabtrain tab sets it (client/peer/backend.ts).
-  if (o.backend === 'webgl') tf.env().set('WEBGL_USE_SHAPES_UNIFORMS', true);
+  if (o.backend === 'webgl' && o.shapeUniforms !== undefined) tf.env().set('WEBGL_USE_SHAPES_UNIFORMS', o.shapeUniforms);
   await tf.setBackend(o.backend);
   await tf.ready();
   const d = o.inputShape.reduce((a, b) => a * b, 1);

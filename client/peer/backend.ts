@@ -104,9 +104,8 @@ export async function measureBackends<T extends Measurable>(
 }
 
 async function use(b: BackendName): Promise<boolean> {
-  // Shapes as uniforms: one WebGL program serves every batch size, so a shard whose size changed between
-  // steps runs at once instead of compiling new shaders (~1 s a step on SwiftShader).
-  if (b === 'webgl') tf.env().set('WEBGL_USE_SHAPES_UNIFORMS', true);
+  // (WEBGL_USE_SHAPES_UNIFORMS would spare the compile of a new shard size, but measured in a worker on
+  // SwiftShader it makes every step 1.4-2.4x slower, plain tfjs and tabtrain alike: bench/README.md.)
   // Absolute: a worker resolves relative paths against its script's URL.
   if (b === 'wasm') setWasmPaths(new URL('/wasm/', location.href).toString());
   const ok = await tf.setBackend(b);
