@@ -1,3 +1,5 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type BrowserServer, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../coordinator/peers/chromium';
 import { ensureClientBundle } from '../coordinator/server/bundle';
@@ -227,14 +229,26 @@ export class TabBrowser {
     const context = await this.newContext();
     try {
       const page = await context.newPage();
-      await page.goto('about:blank');
+      // A secure origin (http on loopback), not about:blank: WebGPU (navigator.gpu) exists only in secure contexts.
+      await page.goto(await this.blankUrl());
       return await f(page);
     } finally {
       await this.closeContext(context, 'a baseline page');
     }
   }
 
+  private blank: Promise<{ url: string; server: HttpServer }> | null = null;
+
+  private async blankUrl(): Promise<string> {
+    this.blank ??= new Promise((resolve) => {
+      const server = createServer((_, res) => res.setHeader('content-type', 'text/html').end('<!doctype html><title>tabtrain bench</title>'));
+      server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server }));
+    });
+    return (await this.blank).url;
+  }
+
   async close(): Promise<void> {
+    if (this.blank) (await this.blank).server.close();
     if (this.browser) await bounded('closing the browser', this.browser.close(), CLOSE_TIMEOUT_MS).catch(() => undefined);
     await this.kill();
   }
