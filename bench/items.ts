@@ -6,6 +6,7 @@ import { codecsItem } from './items/codecs';
 import { modesItem } from './items/modes';
 import { optimizerItem } from './items/optimizer';
 import { scalingItem } from './items/scaling';
+import { silentItem } from './items/silent';
 
 /** The bench items, in the order they run. `tabs`: needs Chromium. */
 export const ITEMS = {
@@ -14,6 +15,7 @@ export const ITEMS = {
   optimizer: { title: '4. Optimizer kernels', tabs: false, run: optimizerItem },
   capacity: { title: '5. Coordinator capacity', tabs: false, run: capacityItem },
   accuracy: { title: '6. Time to accuracy', tabs: true, run: accuracyItem },
+  silent: { title: 'A silent tab noticed at once (issue 14)', tabs: true, run: silentItem },
   // Issue 4's demos: in the full run and with --only, not in --quick (minutes of training each).
   background: { title: 'Hidden tabs keep their speed (issue 4)', tabs: true, run: backgroundItem, inQuick: false },
   modes: { title: 'Sync vs async with 4 tabs (issue 4)', tabs: true, run: modesItem, inQuick: false },

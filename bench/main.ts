@@ -80,7 +80,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     tabBrowser: async () => {
       // Relaunched if an earlier item's failure took it down.
       if (browser && !(await browser.then((b) => b.connected, () => false))) browser = null;
-      return (browser ??= TabBrowser.launch(ctx.chromium!, () => undefined));
+      return (browser ??= TabBrowser.launch(ctx.chromium!, ctx.log));
     },
   };
   const m = machine();

@@ -1,11 +1,16 @@
-import { build } from 'esbuild';
-import { join } from 'node:path';
-import { launchTabs, type TabFleet } from '../coordinator/peers/chromium';
-import { ensureClientBundle, ROOT } from '../coordinator/server/bundle';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type BrowserContext, type BrowserServer, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS } from '../coordinator/peers/chromium';
+import { ensureClientBundle } from '../coordinator/server/bundle';
 import type { ConfigInput } from '../shared/config/schema';
 import type { BaselineOptions, BaselineResult } from './browser/baseline';
+import type { TabStepOptions, TabStepResult } from './browser/tabStep';
 import { CoordinatorProbe, type StepCosts } from './probe';
 import { startRun, within } from './run';
+import { startRelay } from './relay';
+import { bounded } from './bounded';
+import { buildBrowserScripts, inBrowser } from './tabAnatomy';
 import type { HistoryEntry, EvalEntry } from '../coordinator/run/types';
 import type { StepBreakdown } from '../coordinator/dashboard/timeline';
 
@@ -18,6 +23,10 @@ import type { StepBreakdown } from '../coordinator/dashboard/timeline';
  * same configuration, tab count and repeat (quick mode: the scaling item's
  * 1- and 4-tab MLP runs are item 6's), the second gets the first
  * one's run instead of paying for the tabs' start-up and training again.
+ *
+ * A run's tabs live in their own browser context, closed with a bounded
+ * timeout: a close that hangs is reported, the browser process is killed,
+ * and the next run gets a fresh browser, so the rest of the bench goes on.
  */
 export interface TabRun {
   tabs: number;
@@ -31,6 +40,10 @@ export interface TabRun {
   renderer: string;
   /** Seconds from the coordinator's start to training start (tabs joined and warmed up). */
   startSeconds: number;
+  /** With a fault: when the last tab's network was cut and restored, seconds since the run's start (history's clock). */
+  cutWindow: { from: number; to: number } | null;
+  /** A close that did not finish in time (the browser was killed), or null. */
+  closeProblem: string | null;
   /** Where the run's wall time went, in seconds. */
   phases: { setup: number; openTabs: number; joinAndWarmup: number; training: number; finalEvaluation: number; close: number };
 }
@@ -41,45 +54,127 @@ export function describePhases(r: TabRun): string {
   return `${total.toFixed(0)} s: setup ${p.setup.toFixed(1)}, opening tabs ${p.openTabs.toFixed(1)}, join + warm-up ${p.joinAndWarmup.toFixed(1)}, training ${p.training.toFixed(1)}, final evaluation ${p.finalEvaluation.toFixed(1)}, close ${p.close.toFixed(1)}`;
 }
 
-const BASELINE_JS = join(ROOT, 'dist', 'bench', 'baseline.js');
+/** A network outage of the last tab: cut once the run reaches `afterStep`, restored `seconds` later. */
+export interface NetworkCut {
+  afterStep: number;
+  seconds: number;
+}
+
+/** Bounds on closing a run's tabs and its coordinator: past them the browser is killed and relaunched. */
+const CLOSE_TIMEOUT_MS = 20_000;
+const LAUNCH_ARGS = [...CHROMIUM_ARGS, '--enable-unsafe-webgpu'];
 
 export class TabBrowser {
   private readonly runs = new Map<string, Promise<TabRun>>();
-  private constructor(private readonly fleet: TabFleet) {}
+  private server: BrowserServer | null = null;
+  private browser: Browser | null = null;
+  private constructor(
+    private readonly executablePath: string,
+    private readonly log: (l: string) => void,
+  ) {}
 
+  /** Always usable: a browser that died or was killed is relaunched by the next run. */
   get connected(): boolean {
-    return this.fleet.browser.isConnected();
+    return true;
   }
 
-  static async launch(chromium: string, log: (l: string) => void): Promise<TabBrowser> {
+  static async launch(executablePath: string, log: (l: string) => void): Promise<TabBrowser> {
     await ensureClientBundle();
-    await build({ entryPoints: [join(ROOT, 'bench', 'browser', 'baseline.ts')], outfile: BASELINE_JS, bundle: true, format: 'iife', platform: 'browser', target: 'es2022', minify: true, logLevel: 'error', external: ['worker_threads', 'fs', 'path', 'crypto', 'os'], define: { 'process.env.NODE_ENV': '"production"' } });
-    return new TabBrowser(await launchTabs(chromium, [], log));
+    await buildBrowserScripts();
+    const t = new TabBrowser(executablePath, log);
+    await t.ensure();
+    return t;
   }
 
-  /** The run of `config` on `tabs` tabs for `repeat`, measured on first request. */
-  run(config: ConfigInput, tabs: number, timeoutMs: number, repeat: number): Promise<TabRun> {
-    const key = JSON.stringify([Object.entries(config).sort(([a], [b]) => a.localeCompare(b)), tabs, repeat]);
+  /** The running browser, launched (again) when there is none. */
+  private async ensure(): Promise<Browser> {
+    if (this.browser?.isConnected()) return this.browser;
+    await this.kill();
+    // A browser server, so that a hung browser can be killed by its process.
+    this.server = await chromium.launchServer({ executablePath: this.executablePath, headless: true, args: LAUNCH_ARGS });
+    this.browser = await chromium.connect(this.server.wsEndpoint());
+    return this.browser;
+  }
+
+  private async kill(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    this.browser = null;
+    if (server) await bounded('killing the browser', server.kill(), CLOSE_TIMEOUT_MS).catch(() => undefined);
+  }
+
+  /** A fresh context (cookies, storage and GPU state of its own); its pages log their errors to the bench log. */
+  private async newContext(): Promise<BrowserContext> {
+    const context = await (await this.ensure()).newContext({ viewport: { width: 1000, height: 800 } });
+    let n = 0;
+    context.on('page', (page: Page) => {
+      const i = ++n;
+      page.on('pageerror', (e) => this.log(`tab ${i} error: ${e.message}`));
+    });
+    return context;
+  }
+
+  /** Closes a context within the bound; a hung close kills the browser. Says what went wrong, or null. */
+  private async closeContext(context: BrowserContext, what: string): Promise<string | null> {
+    try {
+      await bounded(`closing ${what}`, context.close(), CLOSE_TIMEOUT_MS);
+      return null;
+    } catch (e) {
+      const problem = `${e instanceof Error ? e.message : String(e)}: browser killed, the next run gets a new one`;
+      this.log(problem);
+      await this.kill();
+      return problem;
+    }
+  }
+
+  /** The run of `config` on `tabs` tabs for `repeat`, measured on first request; with `fault`, the last tab's network is cut for a while. */
+  run(config: ConfigInput, tabs: number, timeoutMs: number, repeat: number, fault: NetworkCut | null = null): Promise<TabRun> {
+    const key = JSON.stringify([Object.entries(config).sort(([a], [b]) => a.localeCompare(b)), tabs, repeat, fault]);
     let r = this.runs.get(key);
     if (!r) {
-      r = this.measure(config, tabs, timeoutMs);
+      r = this.measure(config, tabs, timeoutMs, fault);
       this.runs.set(key, r);
       r.catch(() => this.runs.delete(key));
     }
     return r;
   }
 
-  private async measure(config: ConfigInput, tabs: number, timeoutMs: number): Promise<TabRun> {
+  private async measure(config: ConfigInput, tabs: number, timeoutMs: number, fault: NetworkCut | null): Promise<TabRun> {
     const t0 = performance.now();
     const r = await startRun({ ...config, minPeers: tabs });
     const probe = new CoordinatorProbe(r.c.run);
     const t1 = performance.now();
     let out: TabRun;
-    let closeSeconds = 0;
+    const context = await this.newContext();
+    let closeProblem: string | null = null;
+    const t4 = { at: 0 };
+    const relay = fault ? await startRelay(new URL(r.c.localJoinUrl)) : null;
+    let cutWindow: TabRun['cutWindow'] = null;
+    let poll: ReturnType<typeof setInterval> | undefined;
     try {
       // Opened together: their page loads overlap (they start training together anyway, at minPeers).
-      await Promise.all(Array.from({ length: tabs }, (_, i) => this.fleet.open(`${r.c.localJoinUrl}&name=tab-${i + 1}`)));
+      await Promise.all(
+        Array.from({ length: tabs }, async (_, i) => {
+          const page = await context.newPage();
+          const url = relay && i === tabs - 1 ? relay.url(r.c.localJoinUrl) : r.c.localJoinUrl;
+          // One backend for every run (the baseline's): the backends item compares them.
+          await page.goto(`${url}&name=tab-${i + 1}&backend=webgl`);
+        }),
+      );
       const t2 = performance.now();
+      if (relay && fault) {
+        const since = (): number => (performance.now() - r.c.run.startedAt) / 1000;
+        poll = setInterval(() => {
+          if (cutWindow === null && r.c.run.step >= fault.afterStep) {
+            relay.cut();
+            cutWindow = { from: since(), to: Infinity };
+            setTimeout(() => {
+              relay.restore();
+              if (cutWindow) cutWindow.to = since();
+            }, fault.seconds * 1000);
+          }
+        }, 20);
+      }
       const reason = await within(r.c.done, timeoutMs, `${tabs}-tab run`);
       if (reason !== 'completed' && reason !== 'early-stopped') throw new Error(`${tabs}-tab run ended ${reason}: ${r.logs.slice(-3).join(' | ')}`);
       const t3 = performance.now();
@@ -100,31 +195,62 @@ export class TabBrowser {
         backends: peers.map((p) => p.backend),
         renderer: peers[0]?.renderer ?? '',
         startSeconds: ((run.trainStartedAt ?? run.startedAt) - run.startedAt) / 1000,
+        closeProblem: null,
+        cutWindow,
       };
     } finally {
-      const t4 = performance.now();
-      // Every page this run opened, including one whose load failed.
-      for (const p of this.fleet.pages.splice(0)) await p.close().catch(() => undefined);
-      await r.close();
-      closeSeconds = (performance.now() - t4) / 1000;
+      clearInterval(poll);
+      relay?.close();
+      t4.at = performance.now();
+      // Every page this run opened, including one whose load failed, goes with its context.
+      closeProblem = await this.closeContext(context, `the ${tabs}-tab run's tabs`);
+      await bounded(`closing the ${tabs}-tab run's coordinator`, r.close(), CLOSE_TIMEOUT_MS).catch((e: unknown) => {
+        const m = e instanceof Error ? e.message : String(e);
+        this.log(m);
+        closeProblem = closeProblem ? `${closeProblem}; ${m}` : m;
+      });
     }
-    out.phases.close = closeSeconds;
+    out.phases.close = (performance.now() - t4.at) / 1000;
+    out.closeProblem = closeProblem;
     return out;
   }
 
-  async baseline(o: BaselineOptions): Promise<BaselineResult> {
-    const page = await this.fleet.context.newPage();
+  /** The plain-tfjs baseline in a page of its own (or in a Web Worker of it, where a tabtrain tab computes). */
+  async baseline(o: BaselineOptions, where: 'page' | 'worker' = 'page'): Promise<BaselineResult> {
+    return this.inPage((page) => inBrowser<BaselineOptions, BaselineResult>(page, 'baseline', 'tabtrainBaseline', o, where));
+  }
+
+  /** The in-tab step anatomy of the tabtrain trainer (browser/tabStep.ts). */
+  async tabStep(o: TabStepOptions, where: 'page' | 'worker' = 'worker'): Promise<TabStepResult> {
+    return this.inPage((page) => inBrowser<TabStepOptions, TabStepResult>(page, 'tabStep', 'tabtrainTabStep', o, where));
+  }
+
+  private async inPage<R>(f: (page: Page) => Promise<R>): Promise<R> {
+    const context = await this.newContext();
     try {
-      await page.goto('about:blank');
-      await page.addScriptTag({ path: BASELINE_JS });
-      return await page.evaluate((opts) => (globalThis as unknown as { tabtrainBaseline: (x: BaselineOptions) => Promise<BaselineResult> }).tabtrainBaseline(opts), o);
+      const page = await context.newPage();
+      // A secure origin (http on loopback), not about:blank: WebGPU (navigator.gpu) exists only in secure contexts.
+      await page.goto(await this.blankUrl());
+      return await f(page);
     } finally {
-      await page.close().catch(() => undefined);
+      await this.closeContext(context, 'a baseline page');
     }
   }
 
+  private blank: Promise<{ url: string; server: HttpServer }> | null = null;
+
+  private async blankUrl(): Promise<string> {
+    this.blank ??= new Promise((resolve) => {
+      const server = createServer((_, res) => res.setHeader('content-type', 'text/html').end('<!doctype html><title>tabtrain bench</title>'));
+      server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server }));
+    });
+    return (await this.blank).url;
+  }
+
   async close(): Promise<void> {
-    await this.fleet.close();
+    if (this.blank) (await this.blank).server.close();
+    if (this.browser) await bounded('closing the browser', this.browser.close(), CLOSE_TIMEOUT_MS).catch(() => undefined);
+    await this.kill();
   }
 }
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
 
 /**
  * The single-tab baseline of bench item 1: the same model, batch size and
@@ -16,6 +17,10 @@ export interface BaselineOptions {
   steps: number;
   lr: number;
   loss: string;
+  /** The tfjs backend (default webgl). */
+  backend?: string;
+  /** WebGL shapes as uniforms (tfjs default: false). */
+  shapeUniforms?: boolean;
 }
 
 export interface BaselineResult {
@@ -24,7 +29,8 @@ export interface BaselineResult {
 }
 
 async function baseline(o: BaselineOptions): Promise<BaselineResult> {
-  await tf.setBackend('webgl');
+  if (o.shapeUniforms !== undefined) tf.env().set('WEBGL_USE_SHAPES_UNIFORMS', o.shapeUniforms);
+  await tf.setBackend(o.backend ?? 'webgl');
   await tf.ready();
   const model = await tf.models.modelFromJSON({ modelTopology: o.topology } as unknown as tf.io.ModelJSON);
   const losses: Record<string, string> = { categorical_crossentropy: 'categoricalCrossentropy', binary_crossentropy: 'binaryCrossentropy', mse: 'meanSquaredError', mae: 'meanAbsoluteError' };
@@ -47,4 +53,14 @@ async function baseline(o: BaselineOptions): Promise<BaselineResult> {
   return { backend: tf.getBackend(), stepMs };
 }
 
-(globalThis as unknown as { tabtrainBaseline: typeof baseline }).tabtrainBaseline = baseline;
+const g = globalThis as unknown as { tabtrainBaseline: typeof baseline; onmessage: ((e: MessageEvent<BaselineOptions>) => void) | null; postMessage?: (m: unknown) => void };
+g.tabtrainBaseline = baseline;
+// In a Web Worker (where a tabtrain tab computes), the options come as a message.
+if (typeof document === 'undefined') {
+  g.onmessage = (e) => {
+    baseline(e.data).then(
+      (r) => g.postMessage!(r),
+      (err: unknown) => g.postMessage!({ error: err instanceof Error ? err.message : String(err) }),
+    );
+  };
+}

@@ -108,6 +108,22 @@ export async function scalingItem(ctx: BenchContext): Promise<ItemResult> {
     }
     rows.push(row);
   }
+  // WebGL vs WebGPU in a Web Worker (where a tab computes): plain tfjs, and the tabtrain trainer's step part by part.
+  const backendRows: { backend: string; baselineMs: number; tabStepMs: number; parts: Record<string, number>; error?: string }[] = [];
+  for (const backend of ['webgl', 'webgpu']) {
+    try {
+      const opts = { topology: setup.model.topology, inputShape: setup.dataset.meta.inputShape, classes: setup.dataset.meta.numClasses, trainSize: setup.dataset.meta.splits.train, batch: 128, steps: 40, loss: setup.loss };
+      const base = await browser.baseline({ ...opts, lr: setup.lr, backend }, 'worker');
+      const tab = await browser.tabStep({ ...opts, specs: setup.model.specs, backend }, 'worker');
+      const row = { backend, baselineMs: round(median(base.stepMs.slice(skip)), 1), tabStepMs: round(median(tab.stepMs.slice(skip)), 1), parts: Object.fromEntries(Object.entries(tab.parts).map(([k, v]) => [k, round(v, 1)])) };
+      ctx.log(`scaling, ${backend} in a worker: plain tfjs step ${row.baselineMs} ms, tabtrain trainer step ${row.tabStepMs} ms (parts with a sync after each: ${JSON.stringify(row.parts)})`);
+      backendRows.push(row);
+    } catch (e) {
+      const error = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+      ctx.log(`scaling, ${backend} in a worker failed: ${error}`);
+      backendRows.push({ backend, baselineMs: NaN, tabStepMs: NaN, parts: {}, error });
+    }
+  }
   const cores = machine().cores;
   const baseline = median(rows.map((r) => r.baseline));
   const summary = FLEETS.map((n) => ({
@@ -148,6 +164,15 @@ export async function scalingItem(ctx: BenchContext): Promise<ItemResult> {
     `Parts add up to the step's wall time. Tab compute is the mean shard's gradient time in the tab; transfer is the rest of the mean shard's round trip (WebSocket, weights upload into the tab, gradient readback and encoding); broadcast, decode/sum and the optimizer are measured in the coordinator; wait is the time from the mean shard's return to the last one. "Outside tab compute" counts everything but the slowest shard's compute (the report's timing.outsideComputeShare).`,
     '',
     table(['tabs', ...parts.map((p) => p[1]), 'total', 'outside tab compute'], summary.map((s) => [s.tabs, ...parts.map((p) => s.anatomy[p[0]]), s.anatomy.totalMs, `${(100 * s.anatomy.outsideShareCritical).toFixed(0)}%`])),
+    '',
+    '### WebGL vs WebGPU, in a Web Worker (median ms per step of 128)',
+    '',
+    'Plain tfjs (`trainOnBatch`, weights and data on the GPU) and the tabtrain trainer (install weights, gather + upload the batch, forward/backward, one readback, encode), both in a worker as a tab computes; Chromium started with `--enable-unsafe-webgpu` (WebGPU on SwiftShader). The parts are timed with a GPU sync after each, so they add up to more than the step.',
+    '',
+    table(
+      ['backend', 'plain tfjs step', 'tabtrain trainer step', 'trainer / plain', 'weights', 'batch', 'forward+backward', 'concat', 'readback', 'encode'],
+      backendRows.map((r) => (r.error ? [r.backend, `failed: ${r.error}`, '', '', '', '', '', '', '', ''] : [r.backend, r.baselineMs, r.tabStepMs, `${round(r.baselineMs / r.tabStepMs, 2)}x speed`, r.parts.weights ?? '', r.parts.batch ?? '', r.parts.forwardBackward ?? '', r.parts.concat ?? '', r.parts.readback ?? '', r.parts.encode ?? ''])),
+    ),
   ].join('\n');
   const svgs = {
     scaling: barChart({
@@ -164,11 +189,12 @@ export async function scalingItem(ctx: BenchContext): Promise<ItemResult> {
     }),
   };
   return {
-    data: { cores, renderer, backends, steps, skip, repeatsRun: repeats, params: setup.model.trainableParams, baseline, summary, repeats: rows },
+    data: { cores, renderer, backends, steps, skip, repeatsRun: repeats, params: setup.model.trainableParams, baseline, summary, repeats: rows, backendsInWorker: backendRows },
     markdown,
     svgs,
     headline: [
       ...summary.map((s) => ({ label: `scaling ${s.tabs} tab${s.tabs > 1 ? 's' : ''} vs single-tab plain tfjs (${cores} cores)`, value: `${s.vsBaseline}x (${s.samplesPerSec} vs ${round(baseline, 1)} samples/s)` })),
+      ...backendRows.filter((r) => !r.error).map((r) => ({ label: `${r.backend} in a worker: plain tfjs vs tabtrain trainer step (128)`, value: `${r.baselineMs} vs ${r.tabStepMs} ms` })),
       ...summary.map((s) => ({ label: `step time outside tab compute, ${s.tabs} tab${s.tabs > 1 ? 's' : ''}`, value: `${(100 * s.anatomy.outsideShareCritical).toFixed(0)}% of ${s.anatomy.totalMs} ms` })),
     ],
   };

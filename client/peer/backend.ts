@@ -1,12 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+// Registers the 'webgpu' backend (tfjs 4.22, with the backprop kernels); nothing starts until it is set.
+import '@tensorflow/tfjs-backend-webgpu';
+import { BACKEND_ORDER, candidates, decide, type BackendName, type Capabilities, type Decision, type Timing } from './backendChoice';
 
 /**
- * Picks the fastest backend this context can run, in order WebGL, wasm, cpu,
- * and says which and why, in words a person can read on the page. Runs in the
- * page or in a Web Worker: in a worker WebGL goes through OffscreenCanvas.
+ * The browser side of the backend choice (backendChoice.ts decides): what
+ * this context has (and why a backend is missing), and the timing of the
+ * model's own gradient on each. Runs in the page or in a Web Worker: in a
+ * worker WebGL goes through OffscreenCanvas and WebGPU through the worker's
+ * navigator.gpu.
  */
-export type BackendName = 'webgl' | 'wasm' | 'cpu';
+export type { BackendName };
 
 export interface BackendChoice {
   backend: BackendName;
@@ -14,25 +19,111 @@ export interface BackendChoice {
   renderer: string;
 }
 
-export async function chooseBackend(wanted?: string | null): Promise<BackendChoice> {
-  const tried: string[] = [];
-  const order = (['webgl', 'wasm', 'cpu'] as const).filter((b) => !wanted || b === wanted || b === 'cpu');
-  for (const b of order) {
+/** What this context has, each backend set once to find out (and the GPU's name). */
+export async function probeBackends(): Promise<{ caps: Capabilities; renderer: string }> {
+  const caps: Capabilities = {};
+  for (const b of BACKEND_ORDER) {
+    const missing = b === 'webgpu' ? await webgpuMissing() : null;
+    if (missing) {
+      caps[b] = { ok: false, reason: missing };
+      continue;
+    }
     try {
-      // Absolute: a worker resolves relative paths against its script's URL.
-      if (b === 'wasm') setWasmPaths(new URL('/wasm/', location.href).toString());
-      const ok = await tf.setBackend(b);
-      await tf.ready();
-      if (ok && tf.getBackend() === b) {
-        const note = tried.length === 0 ? `${b}: first choice` : `${b}: ${tried.join('; ')}`;
-        return { backend: b, note, renderer: b === 'webgl' ? rendererName() : '' };
-      }
-      tried.push(`${b} unavailable`);
+      caps[b] = (await use(b)) ? { ok: true } : { ok: false, reason: `tfjs could not start ${b}` };
     } catch (e) {
-      tried.push(`${b} failed (${e instanceof Error ? e.message : String(e)})`);
+      caps[b] = { ok: false, reason: e instanceof Error ? e.message : String(e) };
     }
   }
-  throw new Error(`no tfjs backend works here: ${tried.join('; ')}`);
+  return { caps, renderer: caps.webgl?.ok ? rendererName() : '' };
+}
+
+/** The provisional backend (said in HELLO before the model is known): the first this context has. */
+export async function provisional(caps: Capabilities, forced: string | null): Promise<BackendChoice> {
+  const list = candidates(caps, forced);
+  const b = list[0] ?? 'cpu';
+  if (!(await use(b))) throw new Error(`no tfjs backend works here: ${missingNote(caps)}`);
+  const note = forced && b !== forced ? `${forced} missing (${reasonOf(caps, forced)}), ${b} instead` : `${b}: to be measured on the model`;
+  return { backend: b, note, renderer: b === 'webgl' ? rendererName() : '' };
+}
+
+export function missingNote(caps: Capabilities): string {
+  return BACKEND_ORDER.flatMap((b) => {
+    const c = caps[b];
+    return c && !c.ok ? [`${b}: ${c.reason}`] : [];
+  }).join('; ');
+}
+
+function reasonOf(caps: Capabilities, b: string): string {
+  const c = caps[b as BackendName];
+  return c && !c.ok ? c.reason : 'not a tfjs backend';
+}
+
+/** Something that can be warmed up on the current backend and then disposed. */
+export interface Measurable {
+  warmup(): Promise<{ samplesPerSec: number; overheadMs: number; warmupMs: number }>;
+  dispose(): void;
+}
+
+/**
+ * Times `build()`'s warm-up on every backend this context has (or only the
+ * forced one), keeps the fastest at `shard` samples and leaves that backend
+ * set, with its warmed-up instance; the others are disposed.
+ */
+export async function measureBackends<T extends Measurable>(
+  caps: Capabilities,
+  forced: string | null,
+  shard: number,
+  build: () => Promise<T>,
+  only: readonly BackendName[] = candidates(caps, forced),
+): Promise<{ decision: Decision; kept: T; speed: { samplesPerSec: number; overheadMs: number; warmupMs: number } }> {
+  const timings: Timing[] = [];
+  const built = new Map<BackendName, { t: T; speed: { samplesPerSec: number; overheadMs: number; warmupMs: number } }>();
+  for (const b of only) {
+    let t: T | null = null;
+    try {
+      if (!(await use(b))) throw new Error(`tfjs could not start ${b}`);
+      t = await build();
+      const speed = await t.warmup();
+      built.set(b, { t, speed });
+      timings.push({ backend: b, samplesPerSec: speed.samplesPerSec, overheadMs: speed.overheadMs });
+    } catch (e) {
+      t?.dispose();
+      // e.g. wasm has no Conv2DBackpropFilter in tfjs 4.22: a CNN cannot train there.
+      timings.push({ backend: b, error: (e instanceof Error ? e.message : String(e)).slice(0, 120) });
+    }
+  }
+  const decision = decide(timings, caps, shard, forced);
+  for (const [b, x] of built) {
+    if (b === decision.backend) continue;
+    await use(b);
+    x.t.dispose();
+  }
+  await use(decision.backend);
+  const kept = built.get(decision.backend)!;
+  return { decision, kept: kept.t, speed: kept.speed };
+}
+
+async function use(b: BackendName): Promise<boolean> {
+  // (WEBGL_USE_SHAPES_UNIFORMS would spare the compile of a new shard size, but measured in a worker on
+  // SwiftShader it makes every step 1.4-2.4x slower, plain tfjs and tabtrain alike: bench/README.md.)
+  // Absolute: a worker resolves relative paths against its script's URL.
+  if (b === 'wasm') setWasmPaths(new URL('/wasm/', location.href).toString());
+  const ok = await tf.setBackend(b);
+  await tf.ready();
+  return ok && tf.getBackend() === b;
+}
+
+/** Why WebGPU cannot run here, in words a person can act on; null when an adapter is there. */
+async function webgpuMissing(): Promise<string | null> {
+  const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<unknown> } } | undefined)?.gpu;
+  if (!gpu) return typeof isSecureContext !== 'undefined' && !isSecureContext ? 'WebGPU needs a secure context (https or localhost)' : 'this browser has no WebGPU (navigator.gpu is missing)';
+  try {
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) return 'no WebGPU adapter: no usable GPU, or the GPU is blocklisted (headless Chromium needs --enable-unsafe-webgpu)';
+  } catch (e) {
+    return `requesting a WebGPU adapter failed: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  return null;
 }
 
 type AnyGL = WebGLRenderingContext | WebGL2RenderingContext;

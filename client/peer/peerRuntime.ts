@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { chooseBackend } from './backend';
+import { measureBackends, missingNote, probeBackends, provisional } from './backend';
+import { candidates } from './backendChoice';
 import { GradientHold } from './gradientHold';
 import type { FromPeer, ModelFacts, StartRequest, ToPeer } from './hostMessages';
 import { PeerSession } from './session';
@@ -33,17 +34,37 @@ export class PeerRuntime {
   }
 
   private async start(m: StartRequest): Promise<void> {
-    const choice = await chooseBackend(m.backend);
+    const { caps, renderer } = await probeBackends();
+    // `?backend=X` forces X; `?backend=all` times every backend, wasm and cpu included. By default the GPU
+    // backends are timed against each other, and wasm/cpu only where there is none: a GPU backend leaves the
+    // laptop's cores to the page (and to a coordinator on the same machine).
+    const asked = m.backend && m.backend !== 'all' ? m.backend : null;
+    const gpus = candidates(caps, null).filter((b) => b === 'webgl' || b === 'webgpu');
+    const tried = asked ? candidates(caps, asked) : m.backend === 'all' || gpus.length === 0 ? candidates(caps, null) : gpus;
+    const first = await provisional(caps, tried[0] ?? asked);
+    const missing = missingNote(caps);
+    const choice = { ...first, note: tried.length > 1 ? `${first.note}${missing ? `; ${missing}` : ''}` : `${first.backend}${asked ? ' (as the link asks)' : ': the only backend to try here'}${missing ? `; ${missing}` : ''}` };
     this.emit({ type: 'backend', choice });
+    const where = m.where;
     const session = new PeerSession({
       url: m.url,
-      hello: { ...m.hello, backend: choice.backend, backendNote: `${choice.note}; ${m.where}`.slice(0, 500), renderer: choice.renderer.slice(0, 200) },
+      hello: { ...m.hello, backend: choice.backend, backendNote: `${choice.note}; ${where}`.slice(0, 500), renderer: (renderer || choice.renderer).slice(0, 200) },
       socket: (url) => new WebSocket(url) as unknown as PeerSocket,
       resolveUrl: (path) => new URL(path, m.pageUrl).toString(),
       onChange: (stats) => this.emit({ type: 'stats', stats: { ...stats }, model: this.model() }),
       onWeights: () => this.emit({ type: 'task-done', steps: session.stats.steps, tensors: tf.memory().numTensors }),
-      shapeBuckets: m.shapeBuckets ?? choice.backend === 'webgl',
+      // Backends that compile a program per tensor shape get padded batches (bucket.ts).
+      shapeBuckets: m.shapeBuckets ?? (() => tf.getBackend() === 'webgl' || tf.getBackend() === 'webgpu'),
       trace: this.hold,
+      measure:
+        tried.length > 1
+          ? async (build) => {
+              const r = await measureBackends(caps, null, 128, build, tried);
+              const note = `${r.decision.note}; ${where}`;
+              this.emit({ type: 'backend', choice: { backend: r.decision.backend, note: r.decision.note, renderer: r.decision.backend === 'webgl' ? renderer : '' } });
+              return { trainer: r.kept, speed: r.speed, backend: r.decision.backend, note };
+            }
+          : undefined,
     });
     this.session = session;
     session.start();

@@ -50,11 +50,20 @@ export interface SessionOptions {
   onChange?: (s: PeerStats) => void;
   onWeights?: (trainer: Trainer) => void;
   maxBackoffMs?: number;
-  /** Pad batches to bucket sizes (set where the backend compiles per shape: WebGL). */
-  shapeBuckets?: boolean;
+  /** Pad batches to bucket sizes (where the backend compiles per shape: WebGL, WebGPU); asked when the trainer is built. */
+  shapeBuckets?: boolean | (() => boolean);
+  /**
+   * Tabs: builds and warms up the trainer on each backend the tab has, keeps
+   * the fastest (backend.ts). The choice and every timing then go to the
+   * coordinator by rejoining once under the same identity (HELLO carries them).
+   */
+  measure?: (build: () => Promise<Trainer>) => Promise<{ trainer: Trainer; speed: WarmupSpeed; backend: HelloBody['backend']; note: string }>;
   /** Hooks at named points (trace.ts): frames in and out, a gradient about to be sent. */
   trace?: PeerTrace;
 }
+
+type WarmupSpeed = { samplesPerSec: number; overheadMs: number; warmupMs: number };
+
 
 const FINAL_CLOSES = new Set<number>([CloseStatus.BAD_TOKEN, CloseStatus.VERSION_MISMATCH, CloseStatus.TRAINING_DONE]);
 
@@ -75,8 +84,12 @@ export class PeerSession {
   private gradEncoder: GradientEncoder | null = null;
   /** Our copy of the weights as TASKs bring them (full, or a delta to the copy; --weights-codec). */
   private readonly weights = new WeightsReceiver();
+  /** What HELLO says; a measured backend choice updates it. */
+  private hello: Omit<HelloBody, 'reconnectToken'>;
 
-  constructor(private readonly o: SessionOptions) {}
+  constructor(private readonly o: SessionOptions) {
+    this.hello = o.hello;
+  }
 
   start(): void {
     this.stopped = false;
@@ -104,7 +117,7 @@ export class PeerSession {
     const ws = this.o.socket(this.o.url);
     this.ws = ws;
     ws.binaryType = 'arraybuffer';
-    ws.onopen = () => this.send(ws, encodeHello({ ...this.o.hello, reconnectToken: this.reconnectToken }));
+    ws.onopen = () => this.send(ws, encodeHello({ ...this.hello, reconnectToken: this.reconnectToken }));
     ws.onmessage = (ev) => this.onFrame(ws, ev.data);
     ws.onerror = () => undefined; // onclose follows with the reason
     ws.onclose = (ev) => this.onClose(ws, ev.code, ev.reason);
@@ -173,13 +186,31 @@ export class PeerSession {
       this.set('downloading');
       const ds = await loadDataset(this.o.resolveUrl(w.dataset.url), w.dataset.hash);
       this.trainer?.dispose();
-      this.trainer = await Trainer.create(w.model.topology, w.model.weights, ds, w.loss, { shapeBuckets: this.o.shapeBuckets ?? false });
-      this.runKey = key;
+      this.trainer = null;
       this.set('warming-up');
-      const speed = await this.trainer.warmup();
+      const buckets = this.o.shapeBuckets;
+      const build = (): Promise<Trainer> => Trainer.create(w.model.topology, w.model.weights, ds, w.loss, { shapeBuckets: typeof buckets === 'function' ? buckets() : (buckets ?? false) });
+      let speed: WarmupSpeed;
+      let rejoin = false;
+      if (this.o.measure) {
+        const m = await this.o.measure(build);
+        this.trainer = m.trainer;
+        speed = m.speed;
+        rejoin = m.backend !== this.hello.backend || m.note !== this.hello.backendNote;
+        this.hello = { ...this.hello, backend: m.backend, backendNote: m.note.slice(0, 500) };
+      } else {
+        this.trainer = await build();
+        speed = await this.trainer.warmup();
+      }
+      this.runKey = key;
       this.stats.samplesPerSec = speed.samplesPerSec;
       this.warmupMs = speed.warmupMs;
       this.overheadMs = speed.overheadMs;
+      if (rejoin && ws === this.ws && ws.readyState === OPEN) {
+        // The coordinator took our word from HELLO: rejoin (same identity) with the measured backend and its timings.
+        ws.close(CloseStatus.REJOIN_MEASURED, 'backend measured: rejoining');
+        return;
+      }
     }
     if (ws !== this.ws || ws.readyState !== OPEN) return;
     const trainable = w.model.weights.filter((x) => x.trainable).map((x) => x.shape.reduce((a, b) => a * b, 1));

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../../shared/data/dataset';
 import { makeBatch } from './batch';
 import { lossSum, type LossName } from './loss';
-import { readFlat, type BoundModel } from './model';
+import type { BoundModel } from './model';
 
 /**
  * One shard's contribution to a step: the gradient of the loss SUM over the
@@ -37,11 +37,15 @@ export async function shardGradient(
     value = r.value;
     grads = r.grads;
     const g = grads;
-    flat = tf.tidy(() => tf.concat(bound.trainable.map((v) => tensorFor(g, v).reshape([-1]))));
-    const [gradData, lossData] = await Promise.all([flat.data(), value.data()]);
-    const stateSum = await readFlat(bound.state);
+    const v = value;
+    // One readback for the whole result: every GPU->CPU read waits for the GPU and costs a sync,
+    // so the gradient, the loss and the batch-norm state come back as one concatenated vector.
+    flat = tf.tidy(() => tf.concat([...bound.trainable.map((w) => tensorFor(g, w).reshape([-1])), v.reshape([1]), ...bound.state.map((w) => w.reshape([-1]))]));
+    const all = (await flat.data()) as Float32Array;
+    const t = bound.trainableSize;
+    const stateSum = all.subarray(t + 1);
     for (let i = 0; i < stateSum.length; i++) stateSum[i]! *= count;
-    return { grad: gradData as Float32Array, lossSum: lossData[0]!, count, stateSum };
+    return { grad: all.subarray(0, t), lossSum: all[t]!, count, stateSum };
   } finally {
     x.dispose();
     y.dispose();

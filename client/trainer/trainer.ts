@@ -24,7 +24,8 @@ export interface TrainerOptions {
 
 export class Trainer {
   private version = -1;
-  private readonly rowsFor: (n: number) => number;
+  /** Rows a batch of n samples is padded to (bucket.ts), or n. */
+  readonly rowsFor: (n: number) => number;
 
   private constructor(
     readonly bound: BoundModel,

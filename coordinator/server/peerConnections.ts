@@ -3,6 +3,7 @@ import { CloseStatus, TabtrainError, fail, isTabtrainError } from '../../shared/
 import { MessageCode, decodeMessage, encodeError, encodeWelcome, messageName, type WelcomeBody } from '../../shared/protocol';
 import type { TrainingCoordinator } from '../run/coordinator';
 import { tokenMatches } from './admission';
+import { Heartbeat, type HeartbeatOptions } from './heartbeat';
 
 /**
  * Turns WebSocket events into coordinator calls. A connection must say HELLO
@@ -19,15 +20,20 @@ export interface PeerConnectionsOptions {
   maxPayload: number;
   welcome: (peerId: string, reconnectToken: string) => WelcomeBody;
   log: (line: string) => void;
+  /** Ping/pong on tab sockets: a tab silent past the bound is dropped at once (heartbeat.ts). */
+  heartbeat?: HeartbeatOptions;
 }
 
 export class PeerConnections {
   private readonly sockets = new Map<string, WebSocket>();
+  readonly heartbeat: Heartbeat;
 
   constructor(
     private readonly run: TrainingCoordinator,
     private readonly o: PeerConnectionsOptions,
-  ) {}
+  ) {
+    this.heartbeat = new Heartbeat({ onSilent: (_, ms) => o.log(`a tab was silent for ${Math.round(ms)} ms: dropped, its shard goes to others`), ...o.heartbeat });
+  }
 
   attach(wss: WebSocketServer): void {
     wss.on('connection', (ws) => this.accept(ws));
@@ -70,6 +76,8 @@ export class PeerConnections {
           peerId = p.id;
           this.sockets.set(p.id, ws);
           ws.send(encodeWelcome(this.o.welcome(p.id, p.reconnectToken)), { binary: true });
+          // Tabs only: a browser answers pings from its network stack, a node peer from a JS event loop its own compute may block.
+          if (p.kind === 'tab') this.heartbeat.watch(ws);
           this.o.log(`peer ${p.id} (${p.nickname}, ${p.kind}, ${p.backend}) ${p.connections > 1 ? 'reconnected' : 'joined'}`);
           return;
         }

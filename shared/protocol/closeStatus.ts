@@ -33,5 +33,7 @@ export const CloseStatus = {
   PEER_FAILED: 4011,
   /** The dashboard saw a gap in its history deltas: it reconnects to get them from the start. */
   DASHBOARD_RESYNC: 4012,
+  /** A tab measured its backends after joining and rejoins under the same identity to report the choice. */
+  REJOIN_MEASURED: 4013,
 } as const;
 export type CloseStatus = (typeof CloseStatus)[keyof typeof CloseStatus];

@@ -5,7 +5,7 @@ import { LOSS_NAMES } from '../config/names';
  * Schemas for the JSON bodies of control frames. Parsed at the boundary:
  * nothing past decode ever sees an unchecked field.
  */
-const backend = z.enum(['webgl', 'wasm', 'cpu', 'replay']);
+const backend = z.enum(['webgl', 'webgpu', 'wasm', 'cpu', 'replay']);
 
 export const helloBody = z
   .object({

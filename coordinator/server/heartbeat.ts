@@ -1,0 +1,114 @@
+/**
+ * Notices a peer whose network went away without a close (a laptop lid shut,
+ * Wi-Fi gone): such a socket stays "open" for minutes, and without this the
+ * shard it holds waits for its deadline. Every INTERVAL the coordinator pings
+ * each watched socket (a WebSocket ping frame: the browser's network stack
+ * answers it even while the tab's worker is busy computing); a socket from
+ * which nothing (pong or message) has come for SILENT is terminated. The
+ * termination closes it abnormally (1006), so the usual close path runs:
+ * the coordinator's leave(peerId, reconnecting = true) reassigns its shard at
+ * once, and the tab that comes back rejoins under its reconnect token.
+ *
+ * The clock is injected, so tests drive it by hand.
+ */
+export const HEARTBEAT_INTERVAL_MS = 250;
+/** Four missed pings: well above a loaded machine's scheduling hiccups, well below any shard deadline. */
+export const HEARTBEAT_SILENT_MS = 1000;
+
+/** The slice of a `ws` WebSocket the heartbeat needs. */
+export interface HeartbeatSocket {
+  readonly readyState: number;
+  readonly OPEN: number;
+  ping(): void;
+  terminate(): void;
+  on(event: 'pong' | 'message' | 'close', listener: () => void): unknown;
+}
+
+export interface HeartbeatClock {
+  now(): number;
+  /** Calls `tick` every `ms` until the returned function is called. */
+  every(ms: number, tick: () => void): () => void;
+}
+
+export const realClock: HeartbeatClock = {
+  now: () => performance.now(),
+  every: (ms, tick) => {
+    const t = setInterval(tick, ms);
+    t.unref?.(); // never what keeps a process alive
+    return () => clearInterval(t);
+  },
+};
+
+export interface HeartbeatOptions {
+  intervalMs?: number;
+  silentMs?: number;
+  clock?: HeartbeatClock;
+  /** Told before a silent socket is terminated, with how long it had been silent. */
+  onSilent?: (ws: HeartbeatSocket, silentMs: number) => void;
+}
+
+export class Heartbeat {
+  private readonly heard = new Map<HeartbeatSocket, number>();
+  private stopTicking: (() => void) | null = null;
+  private readonly intervalMs: number;
+  private readonly silentMs: number;
+  private readonly clock: HeartbeatClock;
+
+  constructor(private readonly o: HeartbeatOptions = {}) {
+    this.intervalMs = o.intervalMs ?? HEARTBEAT_INTERVAL_MS;
+    this.silentMs = o.silentMs ?? HEARTBEAT_SILENT_MS;
+    this.clock = o.clock ?? realClock;
+    if (!(this.intervalMs > 0) || !(this.silentMs > this.intervalMs)) throw new Error(`heartbeat: the silence bound (${this.silentMs} ms) must exceed the ping interval (${this.intervalMs} ms)`);
+  }
+
+  /** Sockets being watched now. */
+  get size(): number {
+    return this.heard.size;
+  }
+
+  watch(ws: HeartbeatSocket): void {
+    if (this.heard.has(ws)) return;
+    this.heard.set(ws, this.clock.now());
+    const alive = (): void => {
+      if (this.heard.has(ws)) this.heard.set(ws, this.clock.now());
+    };
+    ws.on('pong', alive);
+    ws.on('message', alive);
+    ws.on('close', () => this.forget(ws));
+    this.stopTicking ??= this.clock.every(this.intervalMs, () => this.tick());
+  }
+
+  forget(ws: HeartbeatSocket): void {
+    this.heard.delete(ws);
+    if (this.heard.size === 0 && this.stopTicking) {
+      this.stopTicking();
+      this.stopTicking = null;
+    }
+  }
+
+  /** One round: terminate the silent, ping the rest. */
+  tick(): void {
+    const now = this.clock.now();
+    for (const [ws, at] of [...this.heard]) {
+      if (ws.readyState !== ws.OPEN) continue; // closing: its close event forgets it
+      const silent = now - at;
+      if (silent > this.silentMs) {
+        this.forget(ws);
+        this.o.onSilent?.(ws, silent);
+        ws.terminate();
+        continue;
+      }
+      try {
+        ws.ping();
+      } catch {
+        // a socket failing under us: its close event follows
+      }
+    }
+  }
+
+  stop(): void {
+    this.stopTicking?.();
+    this.stopTicking = null;
+    this.heard.clear();
+  }
+}
