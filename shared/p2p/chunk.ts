@@ -4,7 +4,8 @@ import { fail } from '../errors';
  * Chunking and reassembly of binary messages on a WebRTC data channel,
  * within browser limits. PeerJS (serialization 'binary') splits messages at
  * 16,300 bytes and Chrome refuses a message over 256 KiB, so `--p2p` sends
- * with serialization 'raw' and cuts every message itself:
+ * with serialization 'raw' and cuts every message itself, into chunks of
+ * DEFAULT_CHUNK_BYTES (at most MAX_CHUNK_BYTES):
  *
  *   byte 0      CHUNK_MAGIC (0x50, 'P')
  *   bytes 1..4  message id, u32 little-endian (the sender counts up)
@@ -20,13 +21,19 @@ import { fail } from '../errors';
  */
 export const CHUNK_MAGIC = 0x50;
 export const CHUNK_HEADER_BYTES = 9;
-/** PeerJS's own split size: a chunk of this size is never split again on the way. */
-export const DEFAULT_CHUNK_BYTES = 16_300;
+/** PeerJS's own split size (serialization 'binary'); 'raw' does not split. */
+export const PEERJS_SPLIT_BYTES = 16_300;
+/**
+ * 64 KiB: every browser's data channel takes it (Safari's limit), and on
+ * loopback in headless Chromium it moved 9.8 MB/s against 2.5 MB/s with
+ * 16,300-byte chunks (e2e/p2p-link.spec.ts, 2 loaded cores).
+ */
+export const DEFAULT_CHUNK_BYTES = 64 * 1024;
 /** Chrome's largest data-channel message. */
 export const MAX_CHUNK_BYTES = 256 * 1024;
 const MAX_CHUNKS = 0xffff;
 
-export function chunkMessage(id: number, payload: Uint8Array, chunkBytes = DEFAULT_CHUNK_BYTES): Uint8Array[] {
+export function chunkMessage(id: number, payload: Uint8Array, chunkBytes = DEFAULT_CHUNK_BYTES): Uint8Array<ArrayBuffer>[] {
   if (!Number.isInteger(chunkBytes) || chunkBytes <= CHUNK_HEADER_BYTES || chunkBytes > MAX_CHUNK_BYTES) {
     throw fail('CONFIG_INVALID', `chunk size ${chunkBytes} must be an integer in ${CHUNK_HEADER_BYTES + 1}..${MAX_CHUNK_BYTES} bytes`);
   }
@@ -36,7 +43,7 @@ export function chunkMessage(id: number, payload: Uint8Array, chunkBytes = DEFAU
   if (count > MAX_CHUNKS) {
     throw fail('FRAME_TOO_LARGE', `a ${payload.byteLength}-byte message needs ${count} chunks of ${chunkBytes} bytes; at most ${MAX_CHUNKS}`);
   }
-  const out: Uint8Array[] = [];
+  const out: Uint8Array<ArrayBuffer>[] = [];
   for (let i = 0; i < count; i++) {
     const part = payload.subarray(i * room, Math.min(payload.byteLength, (i + 1) * room));
     const chunk = new Uint8Array(CHUNK_HEADER_BYTES + part.byteLength);

@@ -6,7 +6,7 @@ import { chunkMessage, DEFAULT_CHUNK_BYTES } from './chunk';
  * the low-water mark.
  */
 export interface ChannelLike {
-  send(data: Uint8Array): void;
+  send(data: Uint8Array<ArrayBuffer>): void;
   readonly bufferedAmount: number;
   bufferedAmountLowThreshold: number;
   /** Registers the one 'bufferedamountlow' listener. */
@@ -32,7 +32,7 @@ export const DEFAULT_SEND_QUEUE: SendQueueOptions = { chunkBytes: DEFAULT_CHUNK_
  */
 export class SendQueue {
   private readonly o: SendQueueOptions;
-  private readonly waiting: { chunk: Uint8Array; done?: () => void }[] = [];
+  private readonly waiting: { chunk: Uint8Array<ArrayBuffer>; done?: () => void }[] = [];
   private nextId = 0;
   /** Times the queue stopped at the high-water mark. */
   stalls = 0;
@@ -45,6 +45,10 @@ export class SendQueue {
     this.o = { ...DEFAULT_SEND_QUEUE, ...o };
     channel.bufferedAmountLowThreshold = this.o.lowWaterBytes;
     channel.onLow(() => this.pump());
+  }
+
+  set chunkBytes(n: number) {
+    this.o.chunkBytes = n;
   }
 
   get queuedChunks(): number {
@@ -66,7 +70,7 @@ export class SendQueue {
         this.stalls++;
         return;
       }
-      const next = this.waiting.shift() as { chunk: Uint8Array; done?: () => void };
+      const next = this.waiting.shift() as { chunk: Uint8Array<ArrayBuffer>; done?: () => void };
       this.channel.send(next.chunk);
       this.bytesSent += next.chunk.byteLength;
       next.done?.();

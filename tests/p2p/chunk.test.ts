@@ -19,9 +19,10 @@ describe('p2p chunks', () => {
     expect(chunkMessage(7, new Uint8Array(0)).map(hex)).toEqual(['50' + '07000000' + '0000' + '0100']);
   });
 
-  it('keeps every chunk within the PeerJS split size by default, and reassembles 1 MB exactly', () => {
+  it('keeps every chunk within 64 KiB by default, and reassembles 1 MB exactly', () => {
     const payload = new Uint8Array(1_000_003).map((_, i) => (i * 31) & 0xff);
     const chunks = chunkMessage(9, payload);
+    expect(DEFAULT_CHUNK_BYTES).toBe(65_536);
     expect(Math.max(...chunks.map((c) => c.byteLength))).toBe(DEFAULT_CHUNK_BYTES);
     expect(chunks.length).toBe(Math.ceil(payload.length / (DEFAULT_CHUNK_BYTES - CHUNK_HEADER_BYTES)));
     const r = new Reassembler();
