@@ -60,9 +60,17 @@ export class P2pLink {
       const whole = this.reassembler.push(bytes);
       if (whole) this.listener(whole);
     });
-    conn.on('close', () => {
+    // A closed tab may not close its channel cleanly: ICE 'disconnected' (a few seconds of silence) counts as gone too.
+    const gone = (): void => {
+      if (this.closed) return;
       this.closed = true;
       this.onClose();
+    };
+    conn.on('close', gone);
+    dc.addEventListener('close', gone);
+    const pc = conn.peerConnection;
+    pc.addEventListener('iceconnectionstatechange', () => {
+      if (['disconnected', 'failed', 'closed'].includes(pc.iceConnectionState)) gone();
     });
   }
 
