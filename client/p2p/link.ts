@@ -57,13 +57,19 @@ export class P2pLink {
       const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
       if (!bytes) return;
       this.bytesReceived += bytes.byteLength;
-      const whole = this.reassembler.push(bytes);
-      if (whole) this.listener(whole);
+      try {
+        const whole = this.reassembler.push(bytes);
+        if (whole) this.listener(whole);
+      } catch {
+        // A malformed chunk or sum from another tab: that link is dropped (the coordinator's deadline redoes its work).
+        this.close();
+      }
     });
     // A closed tab may not close its channel cleanly: ICE 'disconnected' (a few seconds of silence) counts as gone too.
     const gone = (): void => {
       if (this.closed) return;
       this.closed = true;
+      this.queue.close('the other tab left');
       this.onClose();
     };
     conn.on('close', gone);

@@ -77,7 +77,7 @@ const api = {
     state.params = params;
     state.relay = new StepRelay(step, children, (sum) => {
       const wire = encodeSum(sum);
-      if (state.parent) void state.parent.send(wire);
+      if (state.parent) state.parent.send(wire).catch(() => undefined);
       else state.root = { count: sum.count, lossSum: sum.lossSum, total: sum.grad.reduce((a, v) => a + v, 0), head: [...sum.grad.subarray(0, 4)], bytes: wire.byteLength, doneAt: Date.now() };
     });
     if (parentId === null) return true;

@@ -1,3 +1,4 @@
+import { fail } from '../errors';
 import { chunkMessage, DEFAULT_CHUNK_BYTES } from './chunk';
 
 /**
@@ -21,6 +22,12 @@ export interface SendQueueOptions {
   lowWaterBytes: number;
 }
 
+interface Waiting {
+  chunk: Uint8Array<ArrayBuffer>;
+  done?: () => void;
+  reject: (e: Error) => void;
+}
+
 export const DEFAULT_SEND_QUEUE: SendQueueOptions = { chunkBytes: DEFAULT_CHUNK_BYTES, highWaterBytes: 1024 * 1024, lowWaterBytes: 256 * 1024 };
 
 /**
@@ -32,7 +39,8 @@ export const DEFAULT_SEND_QUEUE: SendQueueOptions = { chunkBytes: DEFAULT_CHUNK_
  */
 export class SendQueue {
   private readonly o: SendQueueOptions;
-  private readonly waiting: { chunk: Uint8Array<ArrayBuffer>; done?: () => void }[] = [];
+  private readonly waiting: Waiting[] = [];
+  private closedBecause: string | null = null;
   private nextId = 0;
   /** Times the queue stopped at the high-water mark. */
   stalls = 0;
@@ -56,12 +64,23 @@ export class SendQueue {
   }
 
   send(payload: Uint8Array): Promise<void> {
+    if (this.closedBecause !== null) return Promise.reject(fail('INTERNAL', `the data channel is closed (${this.closedBecause})`));
     const chunks = chunkMessage(this.nextId, payload, this.o.chunkBytes);
     this.nextId = (this.nextId + 1) >>> 0;
-    return new Promise((resolve) => {
-      chunks.forEach((chunk, i) => this.waiting.push(i === chunks.length - 1 ? { chunk, done: resolve } : { chunk }));
+    return new Promise((resolve, reject) => {
+      chunks.forEach((chunk, i) => this.waiting.push(i === chunks.length - 1 ? { chunk, done: resolve, reject } : { chunk, reject }));
       this.pump();
     });
+  }
+
+  /** The channel closed: every message still waiting fails (its sender falls back to the star), later sends too. */
+  close(why: string): void {
+    if (this.closedBecause !== null) return;
+    this.closedBecause = why;
+    const error = fail('INTERNAL', `the data channel closed before the message was sent (${why})`);
+    const rejects = new Set(this.waiting.map((w) => w.reject));
+    this.waiting.length = 0;
+    for (const r of rejects) r(error);
   }
 
   private pump(): void {
@@ -70,8 +89,14 @@ export class SendQueue {
         this.stalls++;
         return;
       }
-      const next = this.waiting.shift() as { chunk: Uint8Array<ArrayBuffer>; done?: () => void };
-      this.channel.send(next.chunk);
+      const next = this.waiting.shift() as Waiting;
+      try {
+        this.channel.send(next.chunk);
+      } catch (e) {
+        this.waiting.unshift(next);
+        this.close(e instanceof Error ? e.message : String(e));
+        return;
+      }
       this.bytesSent += next.chunk.byteLength;
       next.done?.();
     }

@@ -60,4 +60,23 @@ describe('p2p send queue', () => {
     expect(order).toEqual(['a', 'b']);
     expect(ch.delivered.length).toBe(4);
   });
+
+  it('a channel that closes fails the messages still waiting and every later send, so the tab can fall back to the star', async () => {
+    const ch = new FakeChannel();
+    const q = new SendQueue(ch, { chunkBytes: 109, highWaterBytes: 100, lowWaterBytes: 0 });
+    const first = q.send(new Uint8Array(300));
+    q.close('the other tab left');
+    await expect(first).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('the other tab left') });
+    await expect(q.send(new Uint8Array(1))).rejects.toMatchObject({ code: 'INTERNAL' });
+    expect(q.queuedChunks).toBe(0);
+  });
+
+  it('a send the browser refuses (channel closing) closes the queue instead of losing chunks silently', async () => {
+    const ch = new FakeChannel();
+    ch.send = () => {
+      throw new Error("RTCDataChannel.readyState is not 'open'");
+    };
+    const q = new SendQueue(ch);
+    await expect(q.send(new Uint8Array(10))).rejects.toMatchObject({ message: expect.stringContaining("readyState is not 'open'") });
+  });
 });
