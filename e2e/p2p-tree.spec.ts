@@ -1,6 +1,8 @@
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { build } from 'esbuild';
+import { once } from 'node:events';
 import { join } from 'node:path';
+import { WebSocketServer } from 'ws';
 import { chooseTree, depthOf } from '../shared/p2p/tree';
 import { local, startCli, type CliRun } from './cli';
 
@@ -36,6 +38,7 @@ interface Probe {
     contribute(step: number, i: number): number;
     rootResult(): RootResult | null;
     parentClosed(): boolean;
+    starSend(url: string, step: number, i: number, params: number): Promise<number>;
   };
 }
 
@@ -100,6 +103,40 @@ for (const n of [2, 4, 8]) {
     expect(sinkBytes).toBe(K * SUM_BYTES);
     const ms = Math.max(...results.map((r) => r.doneAt)) - Math.min(...started);
     console.log(`[p2p] tree of ${n} tabs (fan-in ${K}, depth ${depthOf(tree)}): gradient bytes into the coordinator ${sinkBytes} (star: ${n * SUM_BYTES}, ratio ${(sinkBytes / (n * SUM_BYTES)).toFixed(2)} = k/N); reduction ${ms} ms`);
+  });
+}
+
+for (const n of [2, 4, 8]) {
+  test(`star baseline, ${n} tabs: each sends its sum over a WebSocket to one Node sink (N sums, N times the bytes)`, async ({ context }) => {
+    const sink = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, maxPayload: 8 * SUM_BYTES });
+    await once(sink, 'listening');
+    const arrivals: { at: number; bytes: number }[] = [];
+    const all = new Promise<void>((resolve) => {
+      sink.on('connection', (ws) =>
+        ws.on('message', (data: Buffer) => {
+          arrivals.push({ at: Date.now(), bytes: data.byteLength });
+          if (arrivals.length === n) resolve();
+        }),
+      );
+    });
+    try {
+      const pages: Page[] = [];
+      for (let i = 0; i < n; i++) {
+        const page = await context.newPage();
+        await page.goto(`${origin}/p2p-probe`).catch(() => undefined);
+        await page.addScriptTag({ path: PROBE });
+        pages.push(page);
+      }
+      const url = `ws://127.0.0.1:${(sink.address() as { port: number }).port}`;
+      const started = await Promise.all(pages.map((p, i) => p.evaluate(([u, j, m]) => (window as unknown as Probe).tabtrainP2p.starSend(u as string, 1, j as number, m as number), [url, i, PARAMS] as const)));
+      await all;
+      const bytes = arrivals.reduce((a, x) => a + x.bytes, 0);
+      expect(bytes).toBe(n * SUM_BYTES);
+      const ms = Math.max(...arrivals.map((x) => x.at)) - Math.min(...started);
+      console.log(`[p2p] star of ${n} tabs: gradient bytes into the sink ${bytes}; gather ${ms} ms`);
+    } finally {
+      sink.close();
+    }
   });
 }
 

@@ -93,6 +93,21 @@ const api = {
     state.relay?.own(own);
     return state.startedAt;
   },
+  /** The star baseline: this tab's own sum straight to a WebSocket sink; resolves with the time it started sending. */
+  starSend(url: string, step: number, i: number, params: number): Promise<number> {
+    const grad = Float32Array.from({ length: params }, (_, j) => Math.sin(i * 7919 + j) * (1 + i));
+    const wire = encodeSum({ step, count: 8 + i, lossSum: 0.25 * i, grad });
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url);
+      ws.binaryType = 'arraybuffer';
+      ws.onopen = () => {
+        const t = Date.now();
+        ws.send(wire);
+        resolve(t);
+      };
+      ws.onerror = () => reject(new Error(`no WebSocket to ${url}`));
+    });
+  },
   /** Whether this tab's data channel to its parent has closed (the parent left). */
   parentClosed(): boolean {
     return state.parent?.closed ?? false;
