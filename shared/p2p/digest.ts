@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { fail } from '../errors';
+
 /**
  * The digest check that keeps a relay honest. Every tab in the tree sends
  * the coordinator, over its own WebSocket, a few numbers about its OWN
@@ -89,4 +92,20 @@ export function checkRelayedSum(sum: { grad: Float32Array; count: number; lossSu
     if (diff > tolerance) return { ok: false, reason: `gradient projection ${j} is off by ${diff.toExponential(2)} (allowed ${tolerance.toExponential(2)})` };
   }
   return { ok: true };
+}
+
+/** A digest as a tab sends it (JSON over its WebSocket), checked at the boundary. */
+export const digestSchema = z
+  .object({
+    count: z.number().int().min(0).max(2 ** 31),
+    lossSum: z.number().finite(),
+    proj: z.array(z.number().finite()).length(PROJECTIONS),
+    l2: z.number().finite().min(0),
+  })
+  .strict();
+
+export function parseDigest(value: unknown): Digest {
+  const r = digestSchema.safeParse(value);
+  if (!r.success) throw fail('FRAME_INVALID', `a p2p digest is malformed: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  return r.data;
 }

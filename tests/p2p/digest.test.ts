@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkRelayedSum, digestOf, project } from '../../shared/p2p/digest';
+import { checkRelayedSum, digestOf, parseDigest, project } from '../../shared/p2p/digest';
 
 /** Deterministic "gradients" of a given scale. */
 function grad(n: number, seed: number, scale = 1): Float32Array {
@@ -53,5 +53,16 @@ describe('digest check', () => {
     expect(checkRelayedSum({ ...honest, count: honest.count - 1 }, digests, seed)).toEqual({ ok: false, reason: 'sample count 133, the digests add up to 134' });
     const v = checkRelayedSum({ ...honest, lossSum: 40 }, digests, seed);
     expect(v.ok === false && v.reason).toMatch(/^loss sum 40/);
+  });
+});
+
+describe('digest at the boundary', () => {
+  it('takes a well-formed digest and refuses anything else with a typed error naming the field', () => {
+    const d = { count: 8, lossSum: 1.5, proj: [1, -2, 3, 0], l2: 4 };
+    expect(parseDigest(d)).toEqual(d);
+    expect(() => parseDigest({ ...d, proj: [1, 2] })).toThrow(expect.objectContaining({ code: 'FRAME_INVALID', message: expect.stringContaining('proj') }));
+    expect(() => parseDigest({ ...d, count: -1 })).toThrow(expect.objectContaining({ code: 'FRAME_INVALID' }));
+    expect(() => parseDigest({ ...d, lossSum: Infinity })).toThrow(expect.objectContaining({ code: 'FRAME_INVALID' }));
+    expect(() => parseDigest({ ...d, extra: 1 })).toThrow(expect.objectContaining({ code: 'FRAME_INVALID' }));
   });
 });
