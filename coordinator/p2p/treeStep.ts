@@ -14,8 +14,8 @@ import { subtreeOf, type ReductionTree } from '../../shared/p2p/tree';
  *     (its shards count as covered in the ledger, exactly once) or
  *     'rejected' (the relays of the subtree are quarantined and its shards
  *     reassigned).
- *  A tab that leaves or stalls (`tabGone`) before its subtree's sum is
- *  accepted voids that subtree: its shards are all reassigned (a relay's
+ *  A tab that leaves (`tabGone`) or a subtree that misses its deadline
+ *  (`expire`) before its sum is accepted voids that subtree: its shards are all reassigned (a relay's
  *  partial sum is never half-counted).
  */
 export type SubtreeState = 'waiting' | 'digests' | 'accepted' | 'rejected' | 'void';
@@ -79,6 +79,23 @@ export class TreeStep {
     s.state = 'void';
     s.reason = `${tab} ${why}`;
     return [{ kind: 'void', root: s.root, tabs: [...s.tabs], reason: s.reason }];
+  }
+
+  /**
+   * Time passed (the server's one timer, or a fake clock in tests): a subtree
+   * whose sum or digests are not all in by `deadlineOf(root)` is void, as if
+   * its relay had left (a stalled relay holds its children's work hostage;
+   * the shards are redone). Pass the latest ledger deadline of its tabs.
+   */
+  expire(now: number, deadlineOf: (root: string) => number): TreeStepEvent[] {
+    const out: TreeStepEvent[] = [];
+    for (const s of this.subtrees.values()) {
+      if ((s.state === 'waiting' || s.state === 'digests') && now > deadlineOf(s.root)) {
+        const missing = s.state === 'waiting' ? 'its sum' : `digests of ${s.tabs.filter((t) => !s.digests.has(t)).join(', ')}`;
+        out.push(...this.tabGone(s.root, `stalled: ${missing} not in by the deadline`));
+      }
+    }
+    return out;
   }
 
   get done(): boolean {

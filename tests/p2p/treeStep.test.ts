@@ -53,4 +53,16 @@ describe('one sync step over the tree (coordinator side)', () => {
     expect(step.tabGone('t4', 'closed')).toEqual([]); // after acceptance: the sum stands
     expect(step.done).toBe(true);
   });
+
+  it('a stalled subtree (no sum, or a digest missing, past its deadline on a fake clock) is void; one on time is untouched', () => {
+    const step = new TreeStep(tree, seed);
+    const deadline = (root: string): number => (root === 't0' ? 1000 : 2000);
+    step.sumArrived('t1', sumFor(['t1', 't4']));
+    step.digestArrived('t1', digest('t1'));
+    expect(step.expire(1000, deadline)).toEqual([]);
+    expect(step.expire(1001, deadline)).toEqual([{ kind: 'void', root: 't0', tabs: ['t0', 't2', 't3'], reason: 't0 stalled: its sum not in by the deadline' }]);
+    expect(step.expire(2001, deadline)).toEqual([{ kind: 'void', root: 't1', tabs: ['t1', 't4'], reason: 't1 stalled: digests of t4 not in by the deadline' }]);
+    expect(step.expire(9999, deadline)).toEqual([]);
+    expect(step.done).toBe(true);
+  });
 });
