@@ -24,9 +24,10 @@ export const CHUNK_HEADER_BYTES = 9;
 /** PeerJS's own split size (serialization 'binary'); 'raw' does not split. */
 export const PEERJS_SPLIT_BYTES = 16_300;
 /**
- * 64 KiB: every browser's data channel takes it (Safari's limit), and on
- * loopback in headless Chromium it moved 9.8 MB/s against 2.5 MB/s with
- * 16,300-byte chunks (e2e/p2p-link.spec.ts, 2 loaded cores).
+ * 64 KiB: every browser's data channel takes it (Safari's limit). On
+ * loopback in headless Chromium (e2e/p2p-link.spec.ts, two runs, 2 cores at
+ * load average ~25) it moved 5.7-9.8 MB/s, against 2.5-3.7 MB/s with
+ * 16,300-byte chunks and 9.1-9.4 MB/s with 256 KiB chunks.
  */
 export const DEFAULT_CHUNK_BYTES = 64 * 1024;
 /** Chrome's largest data-channel message. */
