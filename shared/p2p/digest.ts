@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { fail } from '../errors';
+
+/**
+ * The digest check that keeps a relay honest. Every tab in the tree sends
+ * the coordinator, over its own WebSocket, a few numbers about its OWN
+ * contribution: its sample count, its loss sum and `PROJECTIONS` random
+ * projections of its gradient sum (dot products with ±1 vectors drawn from
+ * a seed). Projections are linear, so the projections of a relayed sum must
+ * equal the sum of its subtree's projections, up to float32 rounding.
+ *
+ * The seed is revealed to the tabs of a subtree only after the coordinator
+ * has the subtree's sum (see DigestRound): a relay cannot shape a forged sum
+ * to match projections it does not know yet. A sum that does not add up is
+ * rejected (its shards are reassigned) and the relays under it lose the
+ * right to relay (quarantine).
+ */
+export const PROJECTIONS = 4;
+
+export interface Digest {
+  count: number;
+  lossSum: number;
+  /** PROJECTIONS dot products with ±1 vectors, in float64. */
+  proj: number[];
+  /** Euclidean norm of the gradient sum: scales the rounding a float32 sum may show in a projection. */
+  l2: number;
+}
+
+/** mulberry32: a small 32-bit PRNG; the same seed gives the same signs in every tab and in the coordinator. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}
+
+/** The projections of a gradient sum: one pass, 32 signs per random word. */
+export function project(grad: Float32Array, seed: number): { proj: number[]; l2: number } {
+  const proj = new Array<number>(PROJECTIONS).fill(0);
+  const rand = mulberry32(seed);
+  let sq = 0;
+  let word = 0;
+  let bits = 0;
+  for (let i = 0; i < grad.length; i++) {
+    const g = grad[i] as number;
+    sq += g * g;
+    for (let j = 0; j < PROJECTIONS; j++) {
+      if (bits === 0) {
+        word = rand();
+        bits = 32;
+      }
+      proj[j] = (proj[j] as number) + (word & 1 ? g : -g);
+      word >>>= 1;
+      bits--;
+    }
+  }
+  return { proj, l2: Math.sqrt(sq) };
+}
+
+export function digestOf(grad: Float32Array, count: number, lossSum: number, seed: number): Digest {
+  return { count, lossSum, ...project(grad, seed) };
+}
+
+export type DigestVerdict = { ok: true } | { ok: false; reason: string };
+
+/**
+ * Does a relayed sum (count, loss sum, gradient sum) match the digests of
+ * the tabs it claims to cover? A float32 sum of m terms differs from the
+ * exact sum by e_i <= (m-1)·2^-24·Σ_c|c_i| per coordinate. The signs are
+ * drawn independently of that rounding, so Σ r_i·e_i is a sum of independent
+ * ±e_i with standard deviation at most sqrt(Σ e_i²) <= (m-1)·2^-24·Σ_c ||c||₂
+ * (Hoeffding: beyond 8 of those, probability < e^-32). The check allows 8
+ * (and 2^-20 of the loss sum): an honest relay passes, and a dropped,
+ * doubled or altered child whose projection is above the rounding fails.
+ */
+export function checkRelayedSum(sum: { grad: Float32Array; count: number; lossSum: number }, covered: readonly Digest[], seed: number): DigestVerdict {
+  const count = covered.reduce((a, d) => a + d.count, 0);
+  if (sum.count !== count) return { ok: false, reason: `sample count ${sum.count}, the digests add up to ${count}` };
+  const loss = covered.reduce((a, d) => a + d.lossSum, 0);
+  const lossAbs = covered.reduce((a, d) => a + Math.abs(d.lossSum), 0);
+  if (Math.abs(sum.lossSum - loss) > 4 * 2 ** -20 * lossAbs + 1e-12) return { ok: false, reason: `loss sum ${sum.lossSum}, the digests add up to ${loss}` };
+  const got = project(sum.grad, seed);
+  const l2 = covered.reduce((a, d) => a + d.l2, 0);
+  const tolerance = 8 * Math.max(1, covered.length - 1) * 2 ** -24 * l2 + 1e-30;
+  for (let j = 0; j < PROJECTIONS; j++) {
+    const want = covered.reduce((a, d) => a + (d.proj[j] as number), 0);
+    const diff = Math.abs((got.proj[j] as number) - want);
+    if (diff > tolerance) return { ok: false, reason: `gradient projection ${j} is off by ${diff.toExponential(2)} (allowed ${tolerance.toExponential(2)})` };
+  }
+  return { ok: true };
+}
+
+/** A digest as a tab sends it (JSON over its WebSocket), checked at the boundary. */
+export const digestSchema = z
+  .object({
+    count: z.number().int().min(0).max(2 ** 31),
+    lossSum: z.number().finite(),
+    proj: z.array(z.number().finite()).length(PROJECTIONS),
+    l2: z.number().finite().min(0),
+  })
+  .strict();
+
+export function parseDigest(value: unknown): Digest {
+  const r = digestSchema.safeParse(value);
+  if (!r.success) throw fail('FRAME_INVALID', `a p2p digest is malformed: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  return r.data;
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { checkRelayedSum, digestOf, parseDigest, project } from '../../shared/p2p/digest';
+
+/** Deterministic "gradients" of a given scale. */
+function grad(n: number, seed: number, scale = 1): Float32Array {
+  let s = seed;
+  return Float32Array.from({ length: n }, () => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return ((s / 2 ** 31) * 2 - 1) * scale;
+  });
+}
+
+function sumOf(gs: Float32Array[]): Float32Array {
+  const out = new Float32Array(gs[0]!.length);
+  for (const g of gs) for (let i = 0; i < out.length; i++) out[i] = out[i]! + g[i]!;
+  return out;
+}
+
+describe('digest check', () => {
+  const seed = 0xc0ffee;
+  const children = [grad(5000, 1), grad(5000, 2, 1e-3), grad(5000, 3, 50), grad(5000, 4)];
+  const digests = children.map((g, i) => digestOf(g, 32 + i, 10 + i, seed));
+  const honest = { grad: sumOf(children), count: 32 + 33 + 34 + 35, lossSum: 10 + 11 + 12 + 13 };
+
+  it('projections are linear and depend on the seed', () => {
+    const a = project(Float32Array.from([1, 2, 3]), 7);
+    const b = project(Float32Array.from([1, 2, 3]), 8);
+    expect(a.l2).toBeCloseTo(Math.sqrt(14), 12);
+    expect(a.proj.every((p) => [6, 4, 2, 0, -2, -4, -6].includes(p))).toBe(true);
+    expect(a.proj).not.toEqual(b.proj);
+  });
+
+  it('accepts an honest float32 sum of children of very different scales', () => {
+    expect(checkRelayedSum(honest, digests, seed)).toEqual({ ok: true });
+  });
+
+  it('accepts an honest sum added in another order (a relay adds children as they arrive)', () => {
+    const reordered = sumOf([children[3]!, children[1]!, children[2]!, children[0]!]);
+    expect(checkRelayedSum({ ...honest, grad: reordered }, digests, seed)).toEqual({ ok: true });
+  });
+
+  it.each([
+    ['drops the smallest child but keeps the count', sumOf([children[0]!, children[2]!, children[3]!])],
+    ['doubles a child', sumOf([children[0]!, children[0]!, children[1]!, children[2]!, children[3]!])],
+    ['flips the sign of one coordinate', honest.grad.map((v, i) => (i === 17 ? -v : v))],
+    ['adds noise of 1e-3 to every value', honest.grad.map((v, i) => v + (i % 2 ? 1e-3 : -1e-3))],
+  ])('rejects a relay that %s', (_what, forged) => {
+    const v = checkRelayedSum({ ...honest, grad: forged }, digests, seed);
+    expect(v.ok).toBe(false);
+  });
+
+  it('rejects a wrong sample count or loss sum, naming what does not add up', () => {
+    expect(checkRelayedSum({ ...honest, count: honest.count - 1 }, digests, seed)).toEqual({ ok: false, reason: 'sample count 133, the digests add up to 134' });
+    const v = checkRelayedSum({ ...honest, lossSum: 40 }, digests, seed);
+    expect(v.ok === false && v.reason).toMatch(/^loss sum 40/);
+  });
+});
+
+describe('digest at the boundary', () => {
+  it('takes a well-formed digest and refuses anything else with a typed error naming the field', () => {
+    const d = { count: 8, lossSum: 1.5, proj: [1, -2, 3, 0], l2: 4 };
+    expect(parseDigest(d)).toEqual(d);
+    expect(() => parseDigest({ ...d, proj: [1, 2] })).toThrow(expect.objectContaining({ code: 'FRAME_INVALID', message: expect.stringContaining('proj') }));
+    expect(() => parseDigest({ ...d, count: -1 })).toThrow(expect.objectContaining({ code: 'FRAME_INVALID' }));
+    expect(() => parseDigest({ ...d, lossSum: Infinity })).toThrow(expect.objectContaining({ code: 'FRAME_INVALID' }));
+    expect(() => parseDigest({ ...d, extra: 1 })).toThrow(expect.objectContaining({ code: 'FRAME_INVALID' }));
+  });
+});
