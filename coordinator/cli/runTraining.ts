@@ -23,12 +23,15 @@ export async function runTraining(config: Config, command: 'run' | 'serve', vali
   let next: Config | null = config;
   let tokens: { joinToken: string; adminToken: string } | undefined;
   let code = 0;
-  let n = session?.nextNumber ?? 1;
+  const resumed = session && config.resume ? session.resumable() : null;
+  let n = resumed?.n ?? session?.nextNumber ?? 1;
   const fleet: Fleet = { nodePeers: null, tabs: null };
   while (next) {
     const cfg: Config = next;
-    // Run 1 writes where --report says; later runs (and all runs after a restored history) in run-N/ beside it.
-    if (session && n > 1) cfg.report = session.reportPath(n, undefined);
+    // Run 1 writes where --report says; later runs (and all runs after a restored history) in run-N/ beside it;
+    // a resumed run keeps the report file of the run it continues.
+    if (resumed && n === resumed.n) cfg.report = resumed.path;
+    else if (session && n > 1) cfg.report = session.reportPath(n, undefined);
     const r = await trainOnce(cfg, command, log, session, n, fleet, tokens);
     code = r.code;
     tokens = r.tokens;

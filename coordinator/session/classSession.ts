@@ -48,6 +48,17 @@ export class ClassSession {
     return Math.max(0, ...this.reports.keys(), this.current?.n ?? 0) + 1;
   }
 
+  /**
+   * `--resume` continues the session's last run when a signal or a crash
+   * interrupted it: the same number and the same report file, so the report
+   * of the finished run replaces the interrupted one.
+   */
+  resumable(): { n: number; path: string } | null {
+    const last = Math.max(0, ...this.reports.keys());
+    const r = this.reports.get(last);
+    return r && r.report.exitReason === 'interrupted' ? { n: last, path: r.path } : null;
+  }
+
   /** Where run n's report goes: the first run's as given by --report, later ones in run-N/ beside it. */
   reportPath(n: number, first: string | undefined): string {
     return n === 1 && first ? first : join(this.dir, `run-${n}`, 'report.json');
