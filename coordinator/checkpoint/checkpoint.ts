@@ -75,7 +75,7 @@ const FINGERPRINT_KEYS = [
   'dataset', 'split', 'label', 'samples', 'noise', 'normalize', 'augment',
   'model', 'hidden', 'conv', 'kernel', 'activation', 'initializer', 'dropout', 'batchNorm', 'loss',
   'optimizer', 'lr', 'momentum', 'beta1', 'beta2', 'epsilon', 'weightDecay', 'schedule', 'gamma', 'decayEvery', 'warmupSteps', 'l1', 'l2', 'clipNorm',
-  'batchSize', 'seed', 'mode', 'maxStaleness',
+  'batchSize', 'seed', 'mode', 'maxStaleness', 'localSteps', 'outerOptimizer', 'outerLr', 'outerMomentum',
 ] as const;
 
 function fingerprint(run: TrainingCoordinator): Record<string, unknown> {

@@ -71,8 +71,14 @@ export const configSchema = z
     patience: z.number().int().nonnegative().default(0),
     seed: z.number().int().nonnegative().max(2 ** 32 - 1).default(1),
     /** sync: every step waits for the whole global batch. async: apply gradients as they come. */
-    mode: z.enum(['sync', 'async']).default('sync'),
+    mode: z.enum(['sync', 'async', 'local']).default('sync'),
     maxStaleness: z.number().int().nonnegative().default(4),
+    /** local: inner steps each peer takes between syncs (a round consumes this many global batches). */
+    localSteps: z.number().int().positive().max(100_000).default(16),
+    /** local: the coordinator's optimizer over the averaged weight change (DiLoCo: nesterov, lr 0.7, momentum 0.9). */
+    outerOptimizer: z.enum(['sgd', 'momentum', 'nesterov', 'adam']).default('nesterov'),
+    outerLr: z.number().positive().max(100).default(0.7),
+    outerMomentum: z.number().min(0).max(0.9999).default(0.9),
     /** Gradient wire codec. */
     compress: z.string().default('none'),
     /** Weights wire codec (none | fp16 | delta | delta:fp16); evaluation always gets the exact float32 weights. */

@@ -5,3 +5,4 @@ export * from './schemas';
 export * from './control';
 export * from './tensors';
 export * from './decode';
+export * from './localPlan';

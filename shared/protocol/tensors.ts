@@ -101,7 +101,7 @@ export function decodeTask(frame: Uint8Array): TaskFrame {
   const r = new FrameReader(frame, 'TASK');
   r.need(0, TASK_HEADER_BYTES, 'header');
   const kind = r.u8(1, 'kind');
-  if (kind !== TaskKind.TRAIN && kind !== TaskKind.EVAL) throw fail('FRAME_INVALID', `TASK kind ${kind} is not 0 (train) or 1 (eval)`);
+  if (kind !== TaskKind.TRAIN && kind !== TaskKind.EVAL && kind !== TaskKind.LOCAL) throw fail('FRAME_INVALID', `TASK kind ${kind} is not 0 (train), 1 (eval) or 2 (local steps)`);
   const codec = checkCodec(r.u8(2, 'weights codec'), 'TASK');
   const n = r.u32(16, 'indexCount');
   const length = r.u32(20, 'weights length');
