@@ -74,8 +74,8 @@ export class Trainer {
   }
 
   /** --mode local: H inner steps of `plan`, the weight change x count; the model's weights are unchanged afterwards. */
-  localSteps(plan: LocalPlan, augmentSeed: number | null = null): Promise<LocalResult> {
-    return localSteps(this.bound, this.dataset, this.loss, plan.steps, plan.inner, this.inner, this.outputUnits, this.rowsFor, augmentSeed);
+  localSteps(plan: LocalPlan, augmentSeed: number | null = null, inner: InnerOptimizerHolder = this.inner): Promise<LocalResult> {
+    return localSteps(this.bound, this.dataset, this.loss, plan.steps, plan.inner, inner, this.outputUnits, this.rowsFor, augmentSeed);
   }
 
   /** Whether the last local task started fresh inner optimizer state. */
