@@ -66,8 +66,11 @@ function make(s: InnerOptimizer): tf.Optimizer {
 }
 
 function setLearningRate(opt: tf.Optimizer, lr: number): void {
-  if (opt instanceof tf.SGDOptimizer) opt.setLearningRate(lr);
-  else (opt as unknown as { learningRate: number }).learningRate = lr;
+  // SGD and momentum keep the rate in a tensor (setLearningRate); the others read the field each step.
+  const o = opt as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
+  if (o.learningRate === lr) return;
+  if (typeof o.setLearningRate === 'function' && (opt.getClassName() === 'SGD' || opt.getClassName() === 'Momentum')) o.setLearningRate(lr);
+  else o.learningRate = lr;
 }
 
 export async function localSteps(

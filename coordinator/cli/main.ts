@@ -19,6 +19,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       const { runBench } = await import('../../bench/main');
       return await runBench(argv.slice(1));
     }
+    if (argv[0] === 'simulate') {
+      // The classroom simulator has its own flags (coordinator/simulate/main.ts).
+      const { simulateCommand } = await import('../simulate/main');
+      return await simulateCommand(argv.slice(1));
+    }
     const args = parseArgs(argv);
     if (args.command === 'help') {
       console.log(helpText());
