@@ -53,6 +53,7 @@ export async function simulateClassroom(p: PreparedRun, trainer: Trainer, n: num
   let wake: number | null = null;
   let finished = false;
   let linkFree = 0;
+  let cpuFree = 0;
   let bytes = 0;
   const events: Ev[] = [];
   const push = (at: number, run: Ev['run']): void => {
@@ -95,7 +96,7 @@ export async function simulateClassroom(p: PreparedRun, trainer: Trainer, n: num
     const w = l.weights.weights;
     if (!w || l.weights.version !== t.weightsVersion) return;
     trainer.setWeights(t.weightsVersion, w);
-    const start = Math.max(now, l.busyUntil);
+    const start = Math.max(now, a.sharedCpu ? cpuFree : l.busyUntil);
     let reply: Uint8Array;
     let ms: number;
     if (t.kind === TaskKind.EVAL) {
@@ -113,6 +114,7 @@ export async function simulateClassroom(p: PreparedRun, trainer: Trainer, n: num
       reply = encodeGrad({ taskId: t.taskId, step: t.step, weightsVersion: t.weightsVersion, count: g.count, computeMs: ms, lossSum: g.lossSum, grad: encodeFp32(g.grad), state: g.stateSum });
     }
     l.busyUntil = start + ms;
+    cpuFree = l.busyUntil;
     const arrives = transfer(reply.byteLength, l.busyUntil);
     push(arrives, () => {
       if (!l.awake) return;
