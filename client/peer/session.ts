@@ -198,7 +198,8 @@ export class PeerSession {
     if (!t) return;
     // A newer training step makes an older one pointless (the coordinator has
     // moved on); its weights are still installed, since later tasks build on them.
-    const obsolete = t.kind === TaskKind.TRAIN && this.queue.some((q) => q.kind === TaskKind.TRAIN && q.step > t.step);
+    const training = (k: number): boolean => k === TaskKind.TRAIN || k === TaskKind.LOCAL;
+    const obsolete = training(t.kind) && this.queue.some((q) => training(q.kind) && q.step > t.step);
     this.working = true;
     this.set('computing');
     this.run(t, obsolete)
