@@ -52,9 +52,12 @@ export const CLAIM_TOLERANCE = 2;
 /**
  * The first shard a peer returns checks the speed it claimed at warm-up: a
  * peer more than CLAIM_TOLERANCE times slower than it said is measured
- * instead of believed (the model becomes the shard's own figure).
+ * instead of believed. Both parts of the model scale by the factor the shard
+ * was slower (a small first shard is mostly fixed cost: reading the whole
+ * excess as per-sample cost would starve the peer of work).
  */
 export function checkClaim(m: SpeedModel, count: number, ms: number): { model: SpeedModel; refuted: boolean } {
-  if (!(ms > 0) || !(count > 0) || ms <= CLAIM_TOLERANCE * Math.max(expectedMs(m, count), 1e-3)) return { model: observe(m, count, ms), refuted: false };
-  return { model: { overheadMs: Math.min(m.overheadMs, 0.9 * ms), msPerSample: Math.max(MIN_MS_PER_SAMPLE, (ms - Math.min(m.overheadMs, 0.9 * ms)) / count) }, refuted: true };
+  const f = ms / Math.max(expectedMs(m, count), 1e-3);
+  if (!(count > 0) || !(f > CLAIM_TOLERANCE)) return { model: observe(m, count, ms), refuted: false };
+  return { model: { overheadMs: m.overheadMs * f, msPerSample: m.msPerSample * f }, refuted: true };
 }

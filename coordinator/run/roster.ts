@@ -42,9 +42,10 @@ export class Roster {
     return p;
   }
 
+  /** Peers ready for work (a quarantined one is not). */
   get readyCount(): number {
     let n = 0;
-    for (const p of this.peers.values()) if (p.status === 'ready') n++;
+    for (const p of this.peers.values()) if (p.status === 'ready' && !p.quarantine) n++;
     return n;
   }
 
