@@ -21,7 +21,7 @@ export interface Assumptions {
   churnPerHour: number;
   /** How long a sleeping laptop is away, s. */
   sleepSeconds: number;
-  /** The laptops share one CPU and compute one task at a time (node peers in one process, as the loopback check runs them). */
+  /** The laptops share one CPU: per-sample work queues on it, the fixed part overlaps (node peers in one process, as the loopback check runs them). */
   sharedCpu?: boolean;
 }
 
@@ -56,7 +56,7 @@ export function describeAssumptions(a: Assumptions): string[] {
   return [
     `simulated: laptop compute = ${a.overheadMs} ms per task or inner step + ${a.msPerSample} ms per training sample (median laptop; evaluation ${a.evalFraction}x), laptops ${a.spread}x apart slowest to fastest`,
     `simulated: one shared link into the coordinator, ${a.bandwidthMbps} Mbit/s, ${a.latencyMs} ms latency; every byte to and from the coordinator takes its turn on it (half duplex, FIFO)`,
-    ...(a.sharedCpu ? ['simulated: every laptop computes on one shared CPU, one task at a time'] : []),
+    ...(a.sharedCpu ? ['simulated: every laptop computes on one shared CPU (per-sample work queues on it; the fixed part overlaps)'] : []),
     `simulated: coordinator compute time 0; churn ${a.churnPerHour > 0 ? `${a.churnPerHour} sleeps per laptop per hour, ${a.sleepSeconds} s each` : 'none'}`,
   ];
 }

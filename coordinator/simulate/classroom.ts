@@ -96,7 +96,7 @@ export async function simulateClassroom(p: PreparedRun, trainer: Trainer, n: num
     const w = l.weights.weights;
     if (!w || l.weights.version !== t.weightsVersion) return;
     trainer.setWeights(t.weightsVersion, w);
-    const start = Math.max(now, a.sharedCpu ? cpuFree : l.busyUntil);
+    const start = Math.max(now, l.busyUntil);
     let reply: Uint8Array;
     let ms: number;
     if (t.kind === TaskKind.EVAL) {
@@ -113,8 +113,13 @@ export async function simulateClassroom(p: PreparedRun, trainer: Trainer, n: num
       ms = a.overheadMs + g.count * a.msPerSample * l.factor;
       reply = encodeGrad({ taskId: t.taskId, step: t.step, weightsVersion: t.weightsVersion, count: g.count, computeMs: ms, lossSum: g.lossSum, grad: encodeFp32(g.grad), state: g.stateSum });
     }
-    l.busyUntil = start + ms;
-    cpuFree = l.busyUntil;
+    if (a.sharedCpu) {
+      // One CPU for every laptop: the per-sample work queues on it; the fixed part (I/O, scheduling) overlaps.
+      const fixed = t.kind === TaskKind.LOCAL ? unpackLocalPlan(t.indices).steps.length * a.overheadMs : a.overheadMs;
+      const cpuStart = Math.max(Math.max(now, l.busyUntil) + fixed, cpuFree);
+      l.busyUntil = cpuStart + (ms - fixed);
+      cpuFree = l.busyUntil;
+    } else l.busyUntil = start + ms;
     const arrives = transfer(reply.byteLength, l.busyUntil);
     push(arrives, () => {
       if (!l.awake) return;
