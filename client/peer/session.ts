@@ -13,6 +13,7 @@ import {
   type StatusBody,
   type TaskFrame,
   type WelcomeBody,
+  unpackLocalPlan,
 } from '../../shared/protocol';
 import { Trainer, now } from '../trainer/trainer';
 import { loadDataset } from './datasetCache';
@@ -213,6 +214,7 @@ export class PeerSession {
       }
     }
     if (ws !== this.ws || ws.readyState !== OPEN) return;
+    this.trainer.resetInner(); // --mode local: a joining peer starts fresh inner optimizer state
     const trainable = w.model.weights.filter((x) => x.trainable).map((x) => x.shape.reduce((a, b) => a * b, 1));
     this.gradEncoder = new GradientEncoder(specOf(w.gradCodec, w.gradCodecParam), w.model.trainableParams, trainable);
     this.send(ws, encodeReady({ samplesPerSec: Math.max(1e-3, this.stats.samplesPerSec), warmupMs: this.warmupMs, overheadMs: this.overheadMs }));
@@ -231,7 +233,8 @@ export class PeerSession {
     if (!t) return;
     // A newer training step makes an older one pointless (the coordinator has
     // moved on); its weights are still installed, since later tasks build on them.
-    const obsolete = t.kind === TaskKind.TRAIN && this.queue.some((q) => q.kind === TaskKind.TRAIN && q.step > t.step);
+    const training = (k: number): boolean => k === TaskKind.TRAIN || k === TaskKind.LOCAL;
+    const obsolete = training(t.kind) && this.queue.some((q) => training(q.kind) && q.step > t.step);
     this.working = true;
     this.set('computing');
     this.run(t, obsolete)
@@ -257,7 +260,14 @@ export class PeerSession {
     if (trainer.weightsVersion !== t.weightsVersion) return; // weights we never got: the deadline reassigns the shard
     const ws = this.ws;
     const t0 = now();
-    if (t.kind === TaskKind.TRAIN) {
+    if (t.kind === TaskKind.LOCAL) {
+      const g = await trainer.localSteps(unpackLocalPlan(t.indices), t.flags & TaskFlag.AUGMENT ? t.seed : null);
+      if (trainer.innerFresh) this.stats.reason = 'local steps: started fresh inner optimizer state';
+      const computeMs = now() - t0;
+      this.account(computeMs, g.count, true);
+      ws?.readyState === OPEN &&
+        ws.send(encodeGrad({ taskId: t.taskId, step: t.step, weightsVersion: t.weightsVersion, count: g.count, computeMs, lossSum: g.lossSum, grad: this.gradEncoder!.encode(g.delta), state: g.stateSum }));
+    } else if (t.kind === TaskKind.TRAIN) {
       const g = await trainer.gradient(t.indices, t.flags & TaskFlag.AUGMENT ? t.seed : null);
       const computeMs = now() - t0;
       this.account(computeMs, g.count, true);

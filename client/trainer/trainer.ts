@@ -3,6 +3,8 @@ import type { Dataset } from '../../shared/data/dataset';
 import type { WeightSpec } from '../../shared/protocol/schemas';
 import { evaluateShard, type ShardEvaluation } from './evaluate';
 import { shardGradient, type ShardGradient } from './gradient';
+import { InnerOptimizerHolder, localSteps, type LocalResult } from './localSteps';
+import type { LocalPlan } from '../../shared/protocol/localPlan';
 import type { LossName } from './loss';
 import { bucketSize } from './bucket';
 import { assignFlat, buildModel, type BoundModel } from './model';
@@ -24,6 +26,8 @@ export interface TrainerOptions {
 
 export class Trainer {
   private version = -1;
+  /** --mode local: the inner optimizer, kept between rounds (localSteps.ts). */
+  private readonly inner = new InnerOptimizerHolder();
   /** Rows a batch of n samples is padded to (bucket.ts), or n. */
   readonly rowsFor: (n: number) => number;
 
@@ -70,6 +74,21 @@ export class Trainer {
     return shardGradient(this.bound, this.dataset, this.loss, indices, this.outputUnits, this.rowsFor(indices.length), augmentSeed);
   }
 
+  /** --mode local: H inner steps of `plan`, the weight change x count; the model's weights are unchanged afterwards. */
+  localSteps(plan: LocalPlan, augmentSeed: number | null = null, inner: InnerOptimizerHolder = this.inner): Promise<LocalResult> {
+    return localSteps(this.bound, this.dataset, this.loss, plan.steps, plan.inner, inner, this.outputUnits, this.rowsFor, augmentSeed);
+  }
+
+  /** Whether the last local task started fresh inner optimizer state. */
+  get innerFresh(): boolean {
+    return this.inner.fresh;
+  }
+
+  /** A (re)joining peer starts fresh inner optimizer state. */
+  resetInner(): void {
+    this.inner.dispose();
+  }
+
   evaluate(indices: Uint32Array): Promise<ShardEvaluation> {
     return evaluateShard(this.bound, this.dataset, this.loss, indices, this.outputUnits, this.rowsFor);
   }
@@ -114,6 +133,7 @@ export class Trainer {
   }
 
   dispose(): void {
+    this.inner.dispose();
     this.bound.model.dispose();
   }
 }

@@ -26,13 +26,13 @@ export class TaskSender {
     const train = e.kind === 'train';
     const w = this.broadcast.forPeer(p, !train);
     const task: TaskFrame = {
-      kind: train ? TaskKind.TRAIN : TaskKind.EVAL,
+      kind: e.local ? TaskKind.LOCAL : train ? TaskKind.TRAIN : TaskKind.EVAL,
       taskId: e.taskId,
       step: e.roundId,
       weightsVersion: e.version,
       flags: (train ? TaskFlag.TRAINING : 0) | (train && this.config.augment ? TaskFlag.AUGMENT : 0) | (w?.delta ? TaskFlag.WEIGHTS_DELTA : 0),
       seed: (this.config.seed * 2654435761 + e.taskId) >>> 0,
-      indices: e.indices,
+      indices: e.local ?? e.indices,
       weights: w ? w.payload : NO_TENSOR,
       baseVersion: w?.delta ? w.baseVersion : 0,
     };

@@ -4,7 +4,7 @@ import { OPTIONS, type OptionSpec } from './options';
  * The commands, what each is for, and which options each takes: `tabtrain
  * COMMAND --help` lists only those, and the parser refuses the others.
  */
-export type CommandName = 'run' | 'serve' | 'peer' | 'build' | 'bench' | 'report' | 'compare' | 'sample';
+export type CommandName = 'run' | 'serve' | 'peer' | 'build' | 'bench' | 'report' | 'compare' | 'sample' | 'simulate';
 
 export interface CommandSpec {
   name: CommandName;
@@ -67,6 +67,13 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'sample',
     usage: 'tabtrain sample --model DIR [--prefix TEXT] [--temperature T] [--count N] [--seed S] [--max-chars N]',
     summary: 'text from an exported charrnn model (the same sampling as the dashboard and the volunteer page)',
+    detail: [],
+    keys: only([]),
+  },
+  {
+    name: 'simulate',
+    usage: 'tabtrain simulate [--laptops 1,2,4,...] [--modes sync,async,local:16] [--target ACC] [--wired] [...]',
+    summary: 'the classroom simulator: N laptops on a shared link in virtual time (figures labelled simulated)',
     detail: [],
     keys: only([]),
   },

@@ -51,6 +51,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       const { runSample } = await import('../model/sampleCommand');
       return await runSample(argv.slice(1));
     }
+    if (argv[0] === 'simulate') {
+      // The classroom simulator has its own flags (coordinator/simulate/main.ts).
+      const { simulateCommand } = await import('../simulate/main');
+      return await simulateCommand(argv.slice(1));
+    }
     const args = parseArgs(argv);
     if (args.command === 'version') {
       console.log(version());
@@ -66,7 +71,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       console.log(`built dist/client in ${(r.ms / 1000).toFixed(1)} s`);
       return 0;
     }
-    if (args.command === 'bench' || args.command === 'sample') return 0; // dispatched above, with their own flags
+    if (args.command === 'bench' || args.command === 'sample' || args.command === 'simulate') return 0; // dispatched above, with their own flags
     if (args.command === 'report') {
       const { openReports } = await import('./openReports');
       return await openReports(args.files, configFrom({ ...args.input, peers: 0, minPeers: 1, ...(args.given.has('port') ? {} : { port: 0 }) }));

@@ -1,4 +1,4 @@
-import { ACTIVATION_NAMES, CELL_NAMES, INITIALIZER_NAMES, LOSS_NAMES, MODE_NAMES, MODEL_PRESETS, NORMALIZE_NAMES } from '../../shared/config/names';
+import { ACTIVATION_NAMES, CELL_NAMES, INITIALIZER_NAMES, LOSS_NAMES, MODE_NAMES, MODEL_PRESETS, NORMALIZE_NAMES, OUTER_OPTIMIZER_NAMES } from '../../shared/config/names';
 import type { ConfigKey } from '../../shared/config/schema';
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES } from '../../shared/optim/types';
 import { DATASET_SPEC_FORMS } from '../datasets/forms';
@@ -64,7 +64,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'steps', key: 'steps', kind: 'int', group: 'run', help: 'train this many steps instead of whole epochs' },
   { flag: 'patience', key: 'patience', kind: 'int', group: 'run', help: 'early stopping: epochs without validation improvement (0 = off)' },
   { flag: 'seed', key: 'seed', kind: 'int', group: 'run', help: 'seed for the split, the shuffles and the initial weights (default 1)' },
-  { flag: 'mode', key: 'mode', kind: 'string', group: 'run', values: MODE_NAMES, help: 'sync steps, or async with bounded staleness' },
+  { flag: 'mode', key: 'mode', kind: 'string', group: 'run', values: MODE_NAMES, help: 'sync steps, async with bounded staleness, or local steps (DiLoCo)' },
+  { flag: 'local-steps', key: 'localSteps', kind: 'int', group: 'run', help: 'local: inner steps per peer between syncs (default 16; --optimizer/--lr are the inner optimizer)' },
+  { flag: 'outer-optimizer', key: 'outerOptimizer', kind: 'string', group: 'optimizer', values: OUTER_OPTIMIZER_NAMES, help: 'local: optimizer over the averaged weight change (default nesterov)' },
+  { flag: 'outer-lr', key: 'outerLr', kind: 'number', group: 'optimizer', help: 'local: outer learning rate (default 0.7)' },
+  { flag: 'outer-momentum', key: 'outerMomentum', kind: 'number', group: 'optimizer', help: 'local: outer momentum (default 0.9)' },
   { flag: 'max-staleness', key: 'maxStaleness', kind: 'int', group: 'run', help: 'async: drop gradients older than this many versions' },
   { flag: 'compress', arg: 'CODEC', key: 'compress', kind: 'string', group: 'run', help: 'gradient codec: none | fp16 | int8 | topk:FRACTION (int8 and topk keep an error-feedback residual on each peer)' },
   { flag: 'aggregate', key: 'aggregate', kind: 'string', group: 'run', help: 'how gradients are combined: mean (exact, default) | clip (centered clipping) | clip:TAU | median | trimmed:F | krum:F (F = bad peers tolerated)' },

@@ -17,7 +17,7 @@ import type { Shard, WorkLedger } from './ledger';
  * the aggregated update only, updates, counts the samples once and writes the
  * history row.
  */
-export type TrainingMode = 'sync' | 'async';
+export type TrainingMode = 'sync' | 'async' | 'local';
 
 export interface Batch {
   indices: Uint32Array;
@@ -38,6 +38,8 @@ export interface StepInput {
   staleness?: number;
   /** Async: the one task that made the update (the breakdown reads its bar only). */
   taskId?: number;
+  /** Global batches the update consumed (local mode: a round of H local steps); 1 when absent. */
+  batches?: number;
 }
 
 /** What a policy may ask of the run. */
@@ -49,7 +51,7 @@ export interface PolicyHost {
   readonly step: number;
   readonly totalSteps: number;
   readonly version: number;
-  readonly sampler: { readonly cursor: number; readonly trainSize: number; readonly epoch: number; next(): Batch };
+  readonly sampler: { readonly cursor: number; readonly trainSize: number; readonly epoch: number; readonly batchSize: number; next(): Batch };
   /** A training batch was carved from the order: its epoch is not complete yet. */
   opened(epoch: number): void;
   /** Empties the step's accumulators. */

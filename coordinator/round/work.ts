@@ -75,5 +75,7 @@ export interface SendEffect {
   version: number;
   indices: Uint32Array;
   backup: boolean;
+  /** --mode local: the TASK's index block is this local-steps plan (shared/protocol/localPlan.ts) instead of `indices`. */
+  local?: Uint32Array;
 }
 

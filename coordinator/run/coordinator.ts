@@ -1,4 +1,5 @@
 import { AsyncPolicy } from '../round/asyncPolicy';
+import { LocalPolicy } from '../round/localPolicy';
 import { RoundStage, type Effect } from '../round/engine';
 import type { SendEffect } from '../round/ledger';
 import type { PolicyHost, TrainingPolicy } from '../round/policy';
@@ -36,6 +37,8 @@ export class TrainingCoordinator extends RunModel implements PolicyHost {
   private readonly tasks: TaskSender;
   private readonly results: ResultPath;
   private readonly sync: SyncPolicy | null;
+  /** --mode local: local steps (DiLoCo) over barrier rounds; null in the other modes. */
+  readonly local: LocalPolicy | null;
 
   constructor(setup: RunSetup, io: Io) {
     super(setup, io);
@@ -46,8 +49,9 @@ export class TrainingCoordinator extends RunModel implements PolicyHost {
     this.tasks = new TaskSender(io, c, this.broadcast, this.timeline);
     this.results = new ResultPath(this);
     this.async = c.mode === 'async' ? new AsyncPolicy(this, c.maxStaleness) : null;
-    this.sync = this.async ? null : new SyncPolicy(this, this.engine);
-    this.policy = this.async ?? this.sync!;
+    this.local = c.mode === 'local' ? new LocalPolicy(this, this.engine, c) : null;
+    this.sync = this.async || this.local ? null : new SyncPolicy(this, this.engine);
+    this.policy = this.async ?? this.local ?? this.sync!;
   }
 
   // --- the stage: events in, effects performed here ---
@@ -104,7 +108,7 @@ export class TrainingCoordinator extends RunModel implements PolicyHost {
     const known = this.roster.byToken(hello.reconnectToken);
     if (known) {
       if (known.status !== 'gone' && known.status !== 'reconnecting') this.dropFromLedger(known.id, now);
-      Object.assign(known, { status: 'warming-up', backend: hello.backend, lastSeen: now, sentWeights: -1 });
+      Object.assign(known, { status: 'warming-up', backend: hello.backend, backendNote: hello.backendNote, lastSeen: now, sentWeights: -1 });
       known.connections++;
       return known;
     }
@@ -118,6 +122,7 @@ export class TrainingCoordinator extends RunModel implements PolicyHost {
     p.cost = speedModel(samplesPerSec, overheadMs);
     p.speed = samplesPerSecAt(p.cost);
     if (p.quarantine) return; // it stays out of the ledger: no work for it in this run
+    if (this.local) this.io.log(`peer ${p.nickname} (${p.id}) joins the local-steps rounds with fresh inner optimizer state`);
     const now = this.io.now();
     this.ledger.addPeer(peerId, p.cost);
     const wasStarted = this.run.started;
@@ -205,8 +210,8 @@ export class TrainingCoordinator extends RunModel implements PolicyHost {
   /** Runs the ledger's effects: tasks out (with weights when the peer's copy is stale), rounds finished; re-arms the one timer. */
   perform(effects: Effect[]): void {
     for (const e of effects) {
-      if (e.type === 'send') this.sendTask(e);
-      else if (e.kind === 'train') this.sync?.roundComplete();
+      if (e.type === 'send') this.sendTask(this.local ? this.local.decorate(e) : e);
+      else if (e.kind === 'train') (this.sync ?? this.local)?.roundComplete();
       else this.evaluator.roundComplete();
     }
     if (this.state !== Stage.DONE) this.io.wakeAt(this.ledger.nextDeadline());

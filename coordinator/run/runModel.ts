@@ -58,7 +58,7 @@ export abstract class RunModel {
     // Continuing from an export with the same optimizer continues its moments and step count too.
     const saved = setup.model.optimizerState;
     if (saved && saved.name === c.optimizer) this.optimizer.load(saved);
-    this.lr = setup.lr;
+    this.lr = c.mode === 'local' ? c.outerLr : setup.lr; // local mode: the run's optimizer is the outer one
     this.sampler = new EpochSampler(c.seed, setup.dataset.meta.splits.train, c.batchSize);
     this.ledger.onCount = (counter, unit) => {
       if (unit && unit.kind !== 'train') return;

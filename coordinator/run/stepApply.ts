@@ -38,7 +38,7 @@ export function applyStep(run: StepHost, s: StepInput): string | null {
   const lr = applyUpdate(store, run.optimizer, run.setup, { lr: run.lr, step: run.step, stepsPerEpoch: run.sampler.stepsPerEpoch, totalSteps: run.totalSteps });
   if (!allFinite(store.weights)) return 'the updated weights have NaN or Infinity; lower the learning rate';
   epochAccounting(run.accounting, s.epoch).samplesUsed += store.count;
-  run.step++;
+  run.step += s.batches ?? 1;
   const now = run.now();
   run.history.push({
     step: run.step,

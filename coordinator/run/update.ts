@@ -22,6 +22,11 @@ export interface UpdateAt {
  */
 export function applyUpdate(store: ParamStore, optimizer: Optimizer, setup: Pick<RunSetup, 'config' | 'model'>, at: UpdateAt): number {
   const c = setup.config;
+  if (c.mode === 'local') {
+    // The outer step of local mode (localPolicy.ts): penalties, clipping and the schedule belong to the inner optimizer.
+    store.apply(optimizer, at.lr);
+    return at.lr;
+  }
   if (c.l1 > 0 || c.l2 > 0) addPenaltyGradients(store.meanGrad, store.params, setup.model.penaltyMask, c.l1, c.l2);
   if (c.clipNorm > 0) clipByGlobalNorm(store.meanGrad, c.clipNorm);
   const lr = learningRateAt(at.lr, scheduleConfig(c), { step: at.step, epoch: at.step / at.stepsPerEpoch, totalSteps: at.totalSteps });
@@ -30,6 +35,8 @@ export function applyUpdate(store: ParamStore, optimizer: Optimizer, setup: Pick
 }
 
 export function optimizerConfig(c: RunSetup['config']): OptimizerConfig {
+  // Local mode: the coordinator's optimizer is the outer one; --optimizer runs in the peers.
+  if (c.mode === 'local') return { name: c.outerOptimizer, ...(c.outerOptimizer === 'momentum' || c.outerOptimizer === 'nesterov' ? { momentum: c.outerMomentum } : {}), beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon };
   const usesMomentum = c.optimizer === 'momentum' || c.optimizer === 'nesterov';
   return {
     name: c.optimizer,

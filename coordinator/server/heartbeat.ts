@@ -50,6 +50,8 @@ export interface HeartbeatOptions {
 export class Heartbeat {
   private readonly heard = new Map<HeartbeatSocket, number>();
   private stopTicking: (() => void) | null = null;
+  /** When the last tick ran: a tick far later than the interval means this process, not the peers, was stalled. */
+  private lastTick: number | null = null;
   private readonly intervalMs: number;
   private readonly silentMs: number;
   private readonly clock: HeartbeatClock;
@@ -83,12 +85,20 @@ export class Heartbeat {
     if (this.heard.size === 0 && this.stopTicking) {
       this.stopTicking();
       this.stopTicking = null;
+      this.lastTick = null;
     }
   }
 
   /** One round: terminate the silent, ping the rest. */
   tick(): void {
     const now = this.clock.now();
+    const stalled = this.lastTick !== null && now - this.lastTick > this.silentMs / 2;
+    this.lastTick = now;
+    if (stalled) {
+      // Our own event loop was blocked (a long GC, a checkpoint, a loaded machine): the pongs that came
+      // meanwhile are still queued behind this timer, so silence now says nothing about the peers.
+      for (const ws of this.heard.keys()) this.heard.set(ws, now);
+    }
     for (const [ws, at] of [...this.heard]) {
       if (ws.readyState !== ws.OPEN) continue; // closing: its close event forgets it
       const silent = now - at;

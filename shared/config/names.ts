@@ -34,4 +34,6 @@ export const CELL_NAMES = ['simplernn', 'lstm', 'gru'] as const;
 export type CellName = (typeof CELL_NAMES)[number];
 
 export const NORMALIZE_NAMES = ['none', 'zscore', 'minmax'] as const;
-export const MODE_NAMES = ['sync', 'async'] as const;
+export const MODE_NAMES = ['sync', 'async', 'local'] as const;
+/** --mode local: the coordinator's optimizer over the averaged weight change. */
+export const OUTER_OPTIMIZER_NAMES = ['sgd', 'momentum', 'nesterov', 'adam'] as const;

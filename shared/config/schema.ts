@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES } from '../optim/types';
-import { ACTIVATION_NAMES, CELL_NAMES, INITIALIZER_NAMES, LOSS_NAMES, MODE_NAMES, MODEL_PRESETS, NORMALIZE_NAMES } from './names';
+import { ACTIVATION_NAMES, CELL_NAMES, INITIALIZER_NAMES, LOSS_NAMES, MODE_NAMES, MODEL_PRESETS, NORMALIZE_NAMES, OUTER_OPTIMIZER_NAMES } from './names';
 
 /**
  * The whole training configuration, one commented block in the manner of
@@ -86,6 +86,12 @@ export const configSchema = z
       .string()
       .regex(/^(mean|median|clip(:\d+(\.\d+)?(e[-+]?\d+)?)?|trimmed:\d+|krum:\d+)$/, 'expected mean | clip | clip:TAU | median | trimmed:F | krum:F')
       .default('mean'),
+    /** local: inner steps each peer takes between syncs (a round consumes this many global batches). */
+    localSteps: z.number().int().positive().max(100_000).default(16),
+    /** local: the coordinator's optimizer over the averaged weight change (DiLoCo: nesterov, lr 0.7, momentum 0.9). */
+    outerOptimizer: z.enum(OUTER_OPTIMIZER_NAMES).default('nesterov'),
+    outerLr: z.number().positive().max(100).default(0.7),
+    outerMomentum: z.number().min(0).max(0.9999).default(0.9),
     /** Gradient wire codec. */
     compress: z.string().default('none'),
     /** Weights wire codec (none | fp16 | delta | delta:fp16); evaluation always gets the exact float32 weights. */
@@ -141,7 +147,7 @@ export const MATH_KEYS = [
   'dataset', 'split', 'label', 'testFile', 'samples', 'noise', 'normalize', 'augment',
   'model', 'hidden', 'conv', 'kernel', 'activation', 'initializer', 'dropout', 'batchNorm', 'loss', 'bottleneck', 'cell', 'units', 'layers', 'seqLen',
   'optimizer', 'lr', 'momentum', 'beta1', 'beta2', 'epsilon', 'weightDecay', 'schedule', 'gamma', 'decayEvery', 'warmupSteps', 'l1', 'l2', 'clipNorm',
-  'batchSize', 'seed', 'mode', 'maxStaleness',
+  'batchSize', 'seed', 'mode', 'maxStaleness', 'localSteps', 'outerOptimizer', 'outerLr', 'outerMomentum',
 ] as const satisfies readonly ConfigKey[];
 export type ConfigInput = z.input<typeof configSchema>;
 

@@ -47,5 +47,7 @@ export type TensorCodec = (typeof TensorCodec)[keyof typeof TensorCodec];
 export const TaskKind = {
   TRAIN: 0,
   EVAL: 1,
+  /** --mode local: H inner steps on the peer (localPlan.ts); answered with a GRAD of the weight change. */
+  LOCAL: 2,
 } as const;
 export type TaskKind = (typeof TaskKind)[keyof typeof TaskKind];

@@ -8,3 +8,4 @@ export * from './decode';
 export * from './closeStatus';
 export * from './dashboardControl';
 export * from './dashboard';
+export * from './localPlan';

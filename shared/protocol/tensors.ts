@@ -103,7 +103,7 @@ export function decodeTask(frame: Uint8Array): TaskFrame {
   const r = new FrameReader(frame, 'TASK');
   r.need(0, TASK_HEADER_BYTES, 'header');
   const kind = r.u8(T.KIND, 'kind');
-  if (kind !== TaskKind.TRAIN && kind !== TaskKind.EVAL) throw fail('FRAME_INVALID', `TASK kind ${kind} is not 0 (train) or 1 (eval)`);
+  if (kind !== TaskKind.TRAIN && kind !== TaskKind.EVAL && kind !== TaskKind.LOCAL) throw fail('FRAME_INVALID', `TASK kind ${kind} is not 0 (train), 1 (eval) or 2 (local steps)`);
   const codec = checkCodec(r.u8(T.WEIGHTS_CODEC, 'weights codec'), 'TASK');
   const n = r.u32(T.INDEX_COUNT, 'indexCount');
   const length = r.u32(T.WEIGHTS_LENGTH, 'weights length');

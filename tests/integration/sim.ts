@@ -7,7 +7,8 @@ import { parseConfig } from '../../shared/config/parse';
 import type { ConfigInput } from '../../shared/config/schema';
 import { WeightsReceiver, encodeFp32 } from '../../shared/compress';
 import { isTabtrainError } from '../../shared/errors';
-import { MessageCode, TaskKind, decodeMessage, encodeEvalResult, encodeGrad, type TaskFrame } from '../../shared/protocol';
+import { MessageCode, TaskKind, decodeMessage, encodeEvalResult, encodeGrad, unpackLocalPlan, type TaskFrame } from '../../shared/protocol';
+import { InnerOptimizerHolder } from '../../client/trainer/localSteps';
 
 /**
  * The socket-free coordinator with a fake clock and simulated node peers:
@@ -30,8 +31,17 @@ export interface SimPeer {
   /** Its copy of the weights, as the TASKs it got built it (full weights or deltas, as a tab's session does). */
   weights: WeightsReceiver;
   tasks: number;
+  /** Of which training tasks (TRAIN or LOCAL). */
+  trainTasks: number;
   /** Deltas it refused for lack of their base, each followed by a reconnect (as a tab does). */
   resyncs: number;
+  /** --mode local: its own inner optimizer state (fresh on every join, as a tab's). */
+  inner: InnerOptimizerHolder;
+}
+
+/** The samples a task covers (a LOCAL task's index block holds its plan). */
+export function taskSamples(t: TaskFrame): number {
+  return t.kind === TaskKind.LOCAL ? unpackLocalPlan(t.indices).steps.reduce((n, s) => n + s.length, 0) : t.indices.length;
 }
 
 export interface Answer {
@@ -86,10 +96,11 @@ export class Sim {
     const rec = this.run.join({ token: '', kind: 'node', backend: 'cpu', backendNote: '', renderer: '', nickname: name, reconnectToken, codecs: [1] });
     let peer = this.peers.find((x) => x.id === rec.id);
     if (!peer) {
-      peer = { id: rec.id, name, token: rec.reconnectToken, connected: true, weights: new WeightsReceiver(), tasks: 0, resyncs: 0 };
+      peer = { id: rec.id, name, token: rec.reconnectToken, connected: true, weights: new WeightsReceiver(), tasks: 0, trainTasks: 0, resyncs: 0, inner: new InnerOptimizerHolder() };
       this.peers.push(peer);
     }
     peer.connected = true;
+    peer.inner.dispose();
     this.run.ready(rec.id, 1000, 0);
     return peer;
   }
@@ -112,8 +123,8 @@ export class Sim {
       taskId: task.taskId,
       step: patch.step ?? task.step,
       weightsVersion: patch.weightsVersion ?? task.weightsVersion,
-      count: patch.count ?? task.indices.length,
-      computeMs: task.indices.length,
+      count: patch.count ?? taskSamples(task),
+      computeMs: taskSamples(task),
       lossSum: 1,
       grad: encodeFp32(new Float32Array(n).fill(patch.values ?? 0)),
       state: new Float32Array(this.p.setup.model.stateParams),
@@ -176,10 +187,18 @@ export class Sim {
     const weights = peer.weights.weights;
     if (!weights || peer.weights.version !== t.weightsVersion) return; // weights it never got: the deadline recovers
     peer.tasks++;
+    if (t.kind !== TaskKind.EVAL) peer.trainTasks++;
     this.now += 1;
     this.trainer.setWeights(t.weightsVersion, weights);
     let deliver: () => void;
-    if (t.kind === TaskKind.TRAIN) {
+    if (t.kind === TaskKind.LOCAL) {
+      const g = await this.trainer.localSteps(unpackLocalPlan(t.indices), null, peer.inner);
+      const bytes = encodeGrad({ taskId: t.taskId, step: t.step, weightsVersion: t.weightsVersion, count: g.count, computeMs: g.count, lossSum: g.lossSum, grad: encodeFp32(g.delta), state: g.stateSum });
+      deliver = () => {
+        const r = decodeMessage(bytes);
+        if (r.code === MessageCode.GRAD && peer.connected) this.run.onGrad(peer.id, r.grad);
+      };
+    } else if (t.kind === TaskKind.TRAIN) {
       const g = await this.trainer.gradient(t.indices);
       const bytes = encodeGrad({ taskId: t.taskId, step: t.step, weightsVersion: t.weightsVersion, count: g.count, computeMs: g.count, lossSum: g.lossSum, grad: encodeFp32(g.grad), state: g.stateSum });
       deliver = () => {

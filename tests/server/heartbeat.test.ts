@@ -82,6 +82,29 @@ describe('Heartbeat over real sockets on loopback', () => {
     expect(clock.ticking).toBe(false);
   });
 
+  it('does not blame the peers for its own stall: a late tick refreshes everyone, a silent one goes a bound later', async () => {
+    const clock = manualClock();
+    const silent: number[] = [];
+    const hb = new Heartbeat({ intervalMs: 250, silentMs: 1000, clock, onSilent: (_, ms) => silent.push(ms) });
+    const gone = await pair(false);
+    hb.watch(gone.server);
+    clock.t = 250;
+    hb.tick();
+    clock.t = 2500; // this process was blocked for 2.25 s: pongs, had there been any, are still queued
+    hb.tick();
+    expect(gone.server.readyState).toBe(WebSocket.OPEN);
+    for (let t = 2750; t <= 3500; t += 250) {
+      clock.t = t;
+      hb.tick();
+    }
+    expect(silent).toEqual([]);
+    clock.t = 3750; // 1250 ms of real silence since the stall
+    const closed = once(gone.client, 'close');
+    hb.tick();
+    await closed;
+    expect(silent).toEqual([1250]);
+  });
+
   it('refuses a silence bound not above the ping interval', () => {
     expect(() => new Heartbeat({ intervalMs: 500, silentMs: 500 })).toThrow('must exceed the ping interval');
   });

@@ -1,0 +1,47 @@
+/**
+ * The simulator against a real run (issue 11): for 1-4 node peers on
+ * loopback, sync MNIST MLP, the median measured step time next to the one
+ * `tabtrain simulate`'s model gives with the cost model one peer alone
+ * learned in the 1-peer run (its warm-up refined by every returned shard), a
+ * loopback link and one shared CPU (the node peers run in this one process,
+ * so with k peers each is measured k times slower: their own models would
+ * count the sharing twice). Prints the ratio simulated / measured; the goal
+ * is within 25%. Run: npx tsx bench/simCheck.ts [peers...] (1 comes first).
+ */
+import '../coordinator/tfjsNode';
+import { startNodePeer } from '../client/node/nodePeer';
+import { Trainer } from '../client/trainer/trainer';
+import { parseConfig } from '../shared/config/parse';
+import { prepareRun } from '../coordinator/setup';
+import { startCoordinator } from '../coordinator/server/server';
+import { CLASSROOM, type Assumptions } from '../coordinator/simulate/assumptions';
+import { simulateClassroom } from '../coordinator/simulate/classroom';
+
+const STEPS = 30;
+let solo: { msPerSample: number; overheadMs: number } | null = null;
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function one(n: number): Promise<void> {
+  const cfg = parseConfig({ dataset: 'mnist', model: 'mlp', batchSize: 128, steps: STEPS, seed: 3, minPeers: n, host: '127.0.0.1', port: 0, peers: 0, progressSeconds: 3600 });
+  const p = await prepareRun(cfg);
+  const c = await startCoordinator(p.setup, { datasetBytes: p.datasetBytes, log: () => undefined });
+  const peers = Array.from({ length: n }, (_, i) => startNodePeer({ joinUrl: c.localJoinUrl, nickname: `node-${i + 1}` }));
+  await c.done;
+  const run = c.run;
+  // The first steps carry compile and warm-up noise: the median of the rest.
+  const measured = median(run.history.slice(3).map((h) => h.ms + h.updateMs));
+  const costs = [...run.peers.values()].map((x) => x.cost);
+  for (const s of peers) s.stop();
+  await c.close();
+  if (n === 1) solo = costs[0]!;
+  const cost = solo ?? { msPerSample: median(costs.map((x) => x.msPerSample)), overheadMs: median(costs.map((x) => x.overheadMs)) };
+  const a: Assumptions = { ...CLASSROOM, msPerSample: cost.msPerSample, overheadMs: cost.overheadMs, spread: 1, bandwidthMbps: 20_000, latencyMs: 0.05, sharedCpu: true };
+  const trainer = await Trainer.create(p.setup.model.topology, p.setup.model.specs, p.setup.dataset, p.setup.loss);
+  const sim = await simulateClassroom(p, trainer, n, a, 2, 3);
+  trainer.dispose();
+  console.log(`${n} node peer(s): measured median step ${measured.toFixed(1)} ms, simulated ${sim.stepMs.toFixed(1)} ms (cost model ${a.msPerSample.toFixed(3)} ms/sample + ${a.overheadMs.toFixed(1)} ms), simulated/measured ${(sim.stepMs / measured).toFixed(2)}`);
+}
+
+const list = process.argv.slice(2).map(Number).filter((x) => x > 0);
+for (const n of [...new Set([1, ...(list.length ? list : [2, 3, 4])])]) await one(n);
+process.exit(0);

@@ -1,0 +1,62 @@
+/**
+ * The time model of `tabtrain simulate`: what a laptop's compute and the
+ * classroom link cost, in virtual time. Everything else (the coordinator's
+ * ledger, policies and optimizer, the trainer core and so the loss curve) is
+ * the real code. Each assumption is printed with the results.
+ */
+export interface Assumptions {
+  /** Per-sample cost of a training forward+backward on a median laptop, ms. */
+  msPerSample: number;
+  /** Fixed cost of any task or inner step (upload, kernel launches, readback), ms. */
+  overheadMs: number;
+  /** Slowest laptop / fastest laptop compute time ratio; speeds spread geometrically between them. */
+  spread: number;
+  /** An evaluation sample costs this fraction of a training sample (forward only). */
+  evalFraction: number;
+  /** The shared medium (Wi-Fi: one transmission at a time, both directions), Mbit/s. */
+  bandwidthMbps: number;
+  /** One-way latency per message, ms. */
+  latencyMs: number;
+  /** Laptops that sleep and come back: sleeps per laptop per hour (0 = none). */
+  churnPerHour: number;
+  /** How long a sleeping laptop is away, s. */
+  sleepSeconds: number;
+  /** The laptops share one CPU: per-sample work queues on it, the fixed part overlaps (node peers in one process, as the loopback check runs them). */
+  sharedCpu?: boolean;
+}
+
+/**
+ * Defaults: a WebGL tab's MLP gradient measured by the bench (README,
+ * "scaling": one tab of plain tfjs at 2664 samples/s for MNIST MLP batch 128,
+ * about 0.38 ms a sample; ~4 ms fixed per call), laptops up to 2x apart, and a
+ * classroom Wi-Fi of 30 Mbit/s of useful airtime shared by everyone with 5 ms
+ * latency.
+ */
+export const CLASSROOM: Assumptions = {
+  msPerSample: 0.38,
+  overheadMs: 4,
+  spread: 2,
+  evalFraction: 0.35,
+  bandwidthMbps: 30,
+  latencyMs: 5,
+  churnPerHour: 0,
+  sleepSeconds: 30,
+};
+
+/** A switched gigabit LAN (still one link into the coordinator). */
+export const WIRED: Pick<Assumptions, 'bandwidthMbps' | 'latencyMs'> = { bandwidthMbps: 940, latencyMs: 0.3 };
+
+/** Laptop i of n: its compute-time factor (1 = median), spread geometrically, fastest first. */
+export function speedFactor(i: number, n: number, spread: number): number {
+  if (n <= 1) return 1;
+  return spread ** (i / (n - 1) - 0.5);
+}
+
+export function describeAssumptions(a: Assumptions): string[] {
+  return [
+    `simulated: laptop compute = ${a.overheadMs} ms per task or inner step + ${a.msPerSample} ms per training sample (median laptop; evaluation ${a.evalFraction}x), laptops ${a.spread}x apart slowest to fastest`,
+    `simulated: one shared link into the coordinator, ${a.bandwidthMbps} Mbit/s, ${a.latencyMs} ms latency; every byte to and from the coordinator takes its turn on it (half duplex, FIFO)`,
+    ...(a.sharedCpu ? ['simulated: every laptop computes on one shared CPU (per-sample work queues on it; the fixed part overlaps)'] : []),
+    `simulated: coordinator compute time 0; churn ${a.churnPerHour > 0 ? `${a.churnPerHour} sleeps per laptop per hour, ${a.sleepSeconds} s each` : 'none'}`,
+  ];
+}

@@ -1,0 +1,211 @@
+import { Trainer } from '../../client/trainer/trainer';
+import { InnerOptimizerHolder } from '../../client/trainer/localSteps';
+import { WeightsReceiver, encodeFp32 } from '../../shared/compress';
+import { isTabtrainError } from '../../shared/errors';
+import { MessageCode, TaskKind, decodeMessage, encodeEvalResult, encodeGrad, unpackLocalPlan } from '../../shared/protocol';
+import { TrainingCoordinator, type Io } from '../run/coordinator';
+import type { PreparedRun } from '../setup';
+import { speedFactor, type Assumptions } from './assumptions';
+
+/**
+ * One simulated classroom run in virtual time: the real coordinator (ledger,
+ * policy, optimizer, evaluation) and the real trainer core computing every
+ * gradient and evaluation, so the loss and accuracy are real; only time comes
+ * from the model in assumptions.ts. Every frame between the coordinator and a
+ * laptop queues for the one shared link; a laptop computes its tasks in order,
+ * each taking overhead + samples x its per-sample cost.
+ */
+export interface ClassroomResult {
+  laptops: number;
+  /** Virtual seconds until validation accuracy first reached the target; null if it did not. */
+  timeToTarget: number | null;
+  /** Global batches applied by then (or at the end). */
+  steps: number;
+  bytes: number;
+  /** Bytes through the coordinator per training sample applied. */
+  bytesPerSample: number;
+  /** Median virtual ms per update (history). */
+  stepMs: number;
+  bestValAccuracy: number;
+  seconds: number;
+}
+
+interface Laptop {
+  id: string;
+  name: string;
+  token: string;
+  factor: number;
+  busyUntil: number;
+  awake: boolean;
+  weights: WeightsReceiver;
+  inner: InnerOptimizerHolder;
+}
+
+interface Ev {
+  at: number;
+  seq: number;
+  run: () => Promise<void> | void;
+}
+
+export async function simulateClassroom(p: PreparedRun, trainer: Trainer, n: number, a: Assumptions, target: number, seed = 1): Promise<ClassroomResult> {
+  let now = 0;
+  let seq = 0;
+  let wake: number | null = null;
+  let finished = false;
+  let linkFree = 0;
+  let cpuFree = 0;
+  let bytes = 0;
+  const events: Ev[] = [];
+  const push = (at: number, run: Ev['run']): void => {
+    const e = { at, seq: seq++, run };
+    let i = events.length;
+    while (i > 0 && (events[i - 1]!.at > at || (events[i - 1]!.at === at && events[i - 1]!.seq > e.seq))) i--;
+    events.splice(i, 0, e);
+  };
+  /** A message of `size` bytes handed to the link at `ready`: when it arrives. */
+  const transfer = (size: number, ready: number): number => {
+    bytes += size;
+    const start = Math.max(ready, linkFree);
+    linkFree = start + (size * 8) / (a.bandwidthMbps * 1000);
+    return linkFree + a.latencyMs;
+  };
+  const laptops = new Map<string, Laptop>();
+  const io: Io = {
+    now: () => now,
+    send: (peerId, frame) => deliverToLaptop(peerId, frame),
+    wakeAt: (at) => (wake = at),
+    log: () => undefined,
+    finished: () => (finished = true),
+  };
+  const run = new TrainingCoordinator(p.setup, io);
+  const trainSamples = p.setup.dataset.meta.splits.train;
+
+  function deliverToLaptop(peerId: string, frame: Uint8Array): void {
+    const l = laptops.get(peerId);
+    if (!l) return;
+    const arrives = transfer(frame.byteLength, now);
+    push(arrives, () => compute(l, frame));
+  }
+
+  async function compute(l: Laptop, frame: Uint8Array): Promise<void> {
+    if (!l.awake) return;
+    const m = decodeMessage(frame);
+    if (m.code !== MessageCode.TASK) return;
+    const t = m.task;
+    l.weights.receive(t);
+    const w = l.weights.weights;
+    if (!w || l.weights.version !== t.weightsVersion) return;
+    trainer.setWeights(t.weightsVersion, w);
+    const start = Math.max(now, l.busyUntil);
+    let reply: Uint8Array;
+    let ms: number;
+    if (t.kind === TaskKind.EVAL) {
+      const e = await trainer.evaluate(t.indices);
+      ms = a.overheadMs + e.count * a.msPerSample * a.evalFraction * l.factor;
+      reply = encodeEvalResult({ taskId: t.taskId, evalId: t.step, computeMs: ms, ...e });
+    } else if (t.kind === TaskKind.LOCAL) {
+      const plan = unpackLocalPlan(t.indices);
+      const g = await trainer.localSteps(plan, null, l.inner);
+      ms = plan.steps.length * a.overheadMs + g.count * a.msPerSample * l.factor;
+      reply = encodeGrad({ taskId: t.taskId, step: t.step, weightsVersion: t.weightsVersion, count: g.count, computeMs: ms, lossSum: g.lossSum, grad: encodeFp32(g.delta), state: g.stateSum });
+    } else {
+      const g = await trainer.gradient(t.indices);
+      ms = a.overheadMs + g.count * a.msPerSample * l.factor;
+      reply = encodeGrad({ taskId: t.taskId, step: t.step, weightsVersion: t.weightsVersion, count: g.count, computeMs: ms, lossSum: g.lossSum, grad: encodeFp32(g.grad), state: g.stateSum });
+    }
+    if (a.sharedCpu) {
+      // One CPU for every laptop: the per-sample work queues on it; the fixed part (I/O, scheduling) overlaps.
+      const fixed = t.kind === TaskKind.LOCAL ? unpackLocalPlan(t.indices).steps.length * a.overheadMs : a.overheadMs;
+      const cpuStart = Math.max(Math.max(now, l.busyUntil) + fixed, cpuFree);
+      l.busyUntil = cpuStart + (ms - fixed);
+      cpuFree = l.busyUntil;
+    } else l.busyUntil = start + ms;
+    const arrives = transfer(reply.byteLength, l.busyUntil);
+    push(arrives, () => {
+      if (!l.awake) return;
+      const r = decodeMessage(reply);
+      try {
+        if (r.code === MessageCode.GRAD) run.onGrad(l.id, r.grad);
+        else if (r.code === MessageCode.EVAL_RESULT) run.onEval(l.id, r.result);
+      } catch (e) {
+        if (!isTabtrainError(e)) throw e;
+      }
+    });
+  }
+
+  const join = (l: Laptop): void => {
+    const rec = run.join({ token: '', kind: 'node', backend: 'webgl', backendNote: '', renderer: '', nickname: l.name, reconnectToken: l.token, codecs: [1] });
+    l.id = rec.id;
+    l.token = rec.reconnectToken;
+    l.awake = true;
+    l.busyUntil = now;
+    l.weights.reset();
+    l.inner.dispose();
+    laptops.set(l.id, l);
+    run.ready(l.id, 1000 / (a.msPerSample * l.factor), a.overheadMs);
+  };
+
+  let rand = seed >>> 0 || 1;
+  const random = (): number => {
+    rand = (Math.imul(rand, 1664525) + 1013904223) >>> 0;
+    return rand / 2 ** 32;
+  };
+  const sleepLater = (l: Laptop): void => {
+    if (a.churnPerHour <= 0) return;
+    const gap = (-Math.log(1 - random()) * 3_600_000) / a.churnPerHour;
+    push(now + gap, () => {
+      if (finished) return;
+      l.awake = false;
+      l.weights.reset();
+      run.leave(l.id, true);
+      push(now + a.sleepSeconds * 1000, () => {
+        if (finished) return;
+        join(l);
+        sleepLater(l);
+      });
+    });
+  };
+
+  for (let i = 0; i < n; i++) {
+    const l: Laptop = { id: '', name: `laptop-${i + 1}`, token: '', factor: speedFactor(i, n, a.spread), busyUntil: 0, awake: true, weights: new WeightsReceiver(), inner: new InnerOptimizerHolder() };
+    join(l);
+    sleepLater(l);
+  }
+  if (!run.trainStartedAt && run.readyPeers > 0) run.startNow();
+
+  let timeToTarget: number | null = null;
+  let seen = 0;
+  while (!finished) {
+    const next = events[0];
+    if (wake !== null && (!next || wake <= next.at)) {
+      now = Math.max(now, wake);
+      wake = null;
+      run.tick();
+    } else if (next) {
+      events.shift();
+      now = Math.max(now, next.at);
+      await next.run();
+    } else break;
+    const evals = run.evaluator.evals;
+    for (; seen < evals.length; seen++) {
+      const e = evals[seen]!;
+      if (e.split === 'val' && e.valAccuracy !== null && e.valAccuracy >= target && timeToTarget === null) timeToTarget = now / 1000;
+    }
+    if (timeToTarget !== null) break;
+  }
+  for (const l of laptops.values()) l.inner.dispose();
+  const samples = run.history.reduce((s, h) => s + h.samples, 0);
+  const ms = run.history.map((h) => h.ms + h.updateMs).sort((x, y) => x - y);
+  const best = run.evaluator.evals.filter((e) => e.split === 'val').reduce((m, e) => Math.max(m, e.valAccuracy ?? 0), 0);
+  void trainSamples;
+  return {
+    laptops: n,
+    timeToTarget,
+    steps: run.step,
+    bytes,
+    bytesPerSample: samples > 0 ? bytes / samples : 0,
+    stepMs: ms.length ? ms[Math.floor(ms.length / 2)]! : 0,
+    bestValAccuracy: best,
+    seconds: now / 1000,
+  };
+}

@@ -1,0 +1,133 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import '../tfjsNode';
+import { Trainer } from '../../client/trainer/trainer';
+import { parseConfig } from '../../shared/config/parse';
+import type { ConfigInput } from '../../shared/config/schema';
+import { fail } from '../../shared/errors';
+import { prepareRun } from '../setup';
+import { CLASSROOM, WIRED, describeAssumptions, type Assumptions } from './assumptions';
+import { simulateClassroom, type ClassroomResult } from './classroom';
+import { simulationCharts } from './report';
+
+/**
+ * `tabtrain simulate`: time to a target validation accuracy against the
+ * number of laptops, for sync, async and local steps, on a modelled
+ * classroom link (assumptions.ts), with the real coordinator and trainer.
+ */
+export const SIMULATE_HELP = `tabtrain simulate [options]   (every figure it prints is simulated)
+  --laptops 1,2,4,8,16,32     class sizes to simulate
+  --modes sync,async,local:4,local:16   training modes (local:H = local steps with H inner steps)
+  --target 0.95               validation accuracy to reach
+  --max-epochs 8              give up after this many epochs
+  --bandwidth 30 --latency 5  the shared link, Mbit/s and ms (classroom Wi-Fi)
+  --wired                     a gigabit LAN instead (${WIRED.bandwidthMbps} Mbit/s, ${WIRED.latencyMs} ms)
+  --ms-per-sample 0.38 --overhead 4 --spread 2   a laptop's compute (median) and the slow/fast ratio
+  --churn 0 --sleep 30        sleeps per laptop per hour, and their length in s
+  --hidden 128 --batch-size 128 --optimizer adam --lr 0.001 --seed 1   the job (MNIST MLP)
+  --out bench/results/simulate  where the SVG and JSON go`;
+
+export interface SimulateOptions {
+  laptops: number[];
+  modes: string[];
+  target: number;
+  maxEpochs: number;
+  assumptions: Assumptions;
+  job: ConfigInput;
+  out: string;
+}
+
+export function parseSimulateArgs(argv: readonly string[]): SimulateOptions {
+  const a: Assumptions = { ...CLASSROOM };
+  const o: SimulateOptions = { laptops: [1, 2, 4, 8, 16, 32], modes: ['sync', 'async', 'local:4', 'local:16'], target: 0.95, maxEpochs: 8, assumptions: a, job: {}, out: 'bench/results/simulate' };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    if (flag === '--wired') {
+      Object.assign(a, WIRED);
+      continue;
+    }
+    const v = argv[++i];
+    if (v === undefined) throw fail('CONFIG_INVALID', `simulate: ${flag} needs a value (see tabtrain simulate --help)`);
+    const num = (): number => {
+      const x = Number(v);
+      if (!Number.isFinite(x) || x < 0) throw fail('CONFIG_INVALID', `simulate: ${flag} ${v} is not a non-negative number`);
+      return x;
+    };
+    switch (flag) {
+      case '--laptops': o.laptops = v.split(',').map(Number).filter((x) => Number.isInteger(x) && x > 0); break;
+      case '--modes': o.modes = v.split(','); break;
+      case '--target': o.target = num(); break;
+      case '--max-epochs': o.maxEpochs = num(); break;
+      case '--bandwidth': a.bandwidthMbps = num(); break;
+      case '--latency': a.latencyMs = num(); break;
+      case '--ms-per-sample': a.msPerSample = num(); break;
+      case '--overhead': a.overheadMs = num(); break;
+      case '--spread': a.spread = Math.max(1, num()); break;
+      case '--churn': a.churnPerHour = num(); break;
+      case '--sleep': a.sleepSeconds = num(); break;
+      case '--hidden': o.job.hidden = v.split(',').map(Number); break;
+      case '--batch-size': o.job.batchSize = num(); break;
+      case '--optimizer': o.job.optimizer = v as ConfigInput['optimizer']; break;
+      case '--lr': o.job.lr = num(); break;
+      case '--seed': o.job.seed = num(); break;
+      case '--out': o.out = v; break;
+      default: throw fail('CONFIG_INVALID', `simulate: unknown option ${flag} (see tabtrain simulate --help)`);
+    }
+  }
+  for (const m of o.modes) if (!/^(sync|async|local:\d+)$/.test(m)) throw fail('CONFIG_INVALID', `simulate: mode ${m} is not sync, async or local:H`);
+  return o;
+}
+
+/** The run's configuration for one mode ("local:16" = --mode local --local-steps 16). */
+export function jobFor(mode: string, o: SimulateOptions): ConfigInput {
+  const [name, h] = mode.split(':');
+  return { dataset: 'mnist', model: 'mlp', epochs: o.maxEpochs, minPeers: 1, host: '127.0.0.1', peers: 0, ...o.job, mode: name as 'sync' | 'async' | 'local', ...(h ? { localSteps: Number(h) } : {}) };
+}
+
+export interface SimulationRow extends ClassroomResult {
+  mode: string;
+}
+
+export async function runSimulation(o: SimulateOptions, print: (line: string) => void = console.log): Promise<SimulationRow[]> {
+  const rows: SimulationRow[] = [];
+  for (const l of describeAssumptions(o.assumptions)) print(l);
+  for (const mode of o.modes) {
+    const p = await prepareRun(parseConfig(jobFor(mode, o)));
+    const s = p.setup;
+    const trainer = await Trainer.create(s.model.topology, s.model.specs, s.dataset, s.loss);
+    if (mode === o.modes[0]) print(`simulated job: MNIST MLP ${s.model.trainableParams.toLocaleString('en')} parameters, ${s.dataset.meta.splits.train} training samples, batch ${s.config.batchSize}, ${s.config.optimizer} lr ${s.lr}, target val acc ${o.target}, at most ${o.maxEpochs} epochs`);
+    for (const n of o.laptops) {
+      const r = await simulateClassroom(p, trainer, n, o.assumptions, o.target, s.config.seed);
+      rows.push({ mode, ...r });
+      print(`simulated ${mode.padEnd(9)} ${String(n).padStart(2)} laptops: ${r.timeToTarget === null ? `not reached (best ${r.bestValAccuracy.toFixed(3)})` : `val acc ${o.target} at ${r.timeToTarget.toFixed(1)} s`}, ${r.steps} batches, ${(r.bytes / 1e6).toFixed(1)} MB through the coordinator (${(r.bytesPerSample / 1e3).toFixed(1)} kB/sample), median update ${r.stepMs.toFixed(0)} ms  [${r.seconds.toFixed(0)} s simulated]`);
+    }
+    trainer.dispose();
+  }
+  for (const mode of o.modes) {
+    const one = rows.find((r) => r.mode === mode && r.laptops === 1)?.timeToTarget ?? null;
+    const parts = rows.filter((r) => r.mode === mode && r.laptops > 1).map((r) => `${r.laptops}: ${one !== null && r.timeToTarget !== null ? `${(one / r.timeToTarget).toFixed(2)}x` : '-'}`);
+    print(`simulated speed-up over 1 laptop, ${mode}: ${parts.join(', ')}; fastest at ${bestN(rows, mode) ?? '-'} laptops`);
+  }
+  return rows;
+}
+
+/** The class size with the shortest time to target (beyond it, more laptops stop helping). */
+export function bestN(rows: readonly SimulationRow[], mode: string): number | null {
+  const r = rows.filter((x) => x.mode === mode && x.timeToTarget !== null).sort((a, b) => a.timeToTarget! - b.timeToTarget!)[0];
+  return r ? r.laptops : null;
+}
+
+export async function simulateCommand(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(SIMULATE_HELP);
+    return 0;
+  }
+  const o = parseSimulateArgs(argv);
+  const rows = await runSimulation(o);
+  mkdirSync(o.out, { recursive: true });
+  const charts = simulationCharts(rows, o);
+  for (const [name, svg] of Object.entries(charts)) writeFileSync(join(o.out, name), svg);
+  writeFileSync(join(o.out, 'simulate.json'), JSON.stringify({ simulated: true, assumptions: o.assumptions, target: o.target, job: o.job, rows }, null, 2));
+  console.log(`simulated results: ${Object.keys(charts).map((n) => join(o.out, n)).join(', ')}, ${join(o.out, 'simulate.json')}`);
+  return 0;
+}
