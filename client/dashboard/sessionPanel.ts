@@ -132,11 +132,11 @@ export class SessionPanel {
       if (k === 'hidden') body[k] = s.split(',').map((x) => Number(x.trim()));
       else body[k] = NUMBER_FIELDS.has(k) ? Number(s) : s;
     }
-    out.className = 'control-result';
+    out.className = 'setup-result';
     out.textContent = 'starting…';
     const r = await fetch(`/api/session/run?admin=${encodeURIComponent(this.admin)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const a = (await r.json()) as { ok: boolean; n?: number; message?: string };
-    out.className = a.ok ? 'control-result ok' : 'control-result error';
+    out.className = a.ok ? 'setup-result ok' : 'setup-result error';
     out.textContent = a.ok ? `Run #${a.n} is starting: the open tabs switch to it by themselves.` : (a.message ?? `refused (${r.status})`);
   }
 }
