@@ -9,6 +9,8 @@ import { prepareRun } from '../setup';
 import { CLASSROOM, WIRED, describeAssumptions, type Assumptions } from './assumptions';
 import { simulateClassroom, type ClassroomResult } from './classroom';
 import { simulationCharts } from './report';
+import type { SimulateOptions, SimulationRow } from './types';
+export type { SimulateOptions, SimulationRow } from './types';
 
 /**
  * `tabtrain simulate`: time to a target validation accuracy against the
@@ -27,15 +29,6 @@ export const SIMULATE_HELP = `tabtrain simulate [options]   (every figure it pri
   --hidden 128 --batch-size 128 --optimizer adam --lr 0.001 --seed 1   the job (MNIST MLP)
   --out bench/results/simulate  where the SVG and JSON go`;
 
-export interface SimulateOptions {
-  laptops: number[];
-  modes: string[];
-  target: number;
-  maxEpochs: number;
-  assumptions: Assumptions;
-  job: ConfigInput;
-  out: string;
-}
 
 export function parseSimulateArgs(argv: readonly string[]): SimulateOptions {
   const a: Assumptions = { ...CLASSROOM };
@@ -84,9 +77,6 @@ export function jobFor(mode: string, o: SimulateOptions): ConfigInput {
   return { dataset: 'mnist', model: 'mlp', epochs: o.maxEpochs, minPeers: 1, host: '127.0.0.1', peers: 0, ...o.job, mode: name as 'sync' | 'async' | 'local', ...(h ? { localSteps: Number(h) } : {}) };
 }
 
-export interface SimulationRow extends ClassroomResult {
-  mode: string;
-}
 
 export async function runSimulation(o: SimulateOptions, print: (line: string) => void = console.log): Promise<SimulationRow[]> {
   const rows: SimulationRow[] = [];

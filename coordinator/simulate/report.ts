@@ -1,5 +1,5 @@
 import { barChart } from '../../bench/svg';
-import type { SimulateOptions, SimulationRow } from './main';
+import type { SimulateOptions, SimulationRow } from './types';
 
 /** The simulator's two plots: time to the target accuracy, and bytes through the coordinator, against the class size. */
 export function simulationCharts(rows: readonly SimulationRow[], o: SimulateOptions): Record<string, string> {
