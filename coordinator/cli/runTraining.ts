@@ -24,14 +24,15 @@ export async function runTraining(config: Config, command: 'run' | 'serve', vali
   let tokens: { joinToken: string; adminToken: string } | undefined;
   let code = 0;
   const resumed = session && config.resume ? session.resumable() : null;
-  let n = resumed?.n ?? session?.nextNumber ?? 1;
+  const first = resumed?.n ?? session?.nextNumber ?? 1;
+  let n = first;
   const fleet: Fleet = { nodePeers: null, tabs: null };
   while (next) {
     const cfg: Config = next;
-    // Run 1 writes where --report says; later runs (and all runs after a restored history) in run-N/ beside it;
-    // a resumed run keeps the report file of the run it continues.
+    // This process's first run writes where --report says (a resumed run: the file of the run it continues);
+    // later runs, or a first run whose --report file an earlier run of the session holds, in run-N/ beside it.
     if (resumed && n === resumed.n) cfg.report = resumed.path;
-    else if (session && n > 1) cfg.report = session.reportPath(n, undefined);
+    else if (session && (n > first || session.holds(cfg.report))) cfg.report = session.reportPath(n, undefined);
     const r = await trainOnce(cfg, command, log, session, n, fleet, tokens);
     code = r.code;
     tokens = r.tokens;

@@ -12,8 +12,11 @@
  * The clock is injected, so tests drive it by hand.
  */
 export const HEARTBEAT_INTERVAL_MS = 250;
-/** Four missed pings: well above a loaded machine's scheduling hiccups, well below any shard deadline. */
-export const HEARTBEAT_SILENT_MS = 1000;
+/**
+ * Six missed pings: above a loaded 2-core machine's scheduling hiccups (at 1000 ms, tabs of a clean
+ * e2e run under load were dropped and rejoined twice each), well below any shard deadline (3 s floor).
+ */
+export const HEARTBEAT_SILENT_MS = 1500;
 
 /** The slice of a `ws` WebSocket the heartbeat needs. */
 export interface HeartbeatSocket {

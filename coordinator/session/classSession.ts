@@ -59,6 +59,13 @@ export class ClassSession {
     return r && r.report.exitReason === 'interrupted' ? { n: last, path: r.path } : null;
   }
 
+  /** Whether a run of this session already wrote its report at `path`. */
+  holds(path: string | undefined): boolean {
+    if (!path) return false;
+    const p = resolve(path);
+    return [...this.reports.values()].some((r) => resolve(r.path) === p);
+  }
+
   /** Where run n's report goes: the first run's as given by --report, later ones in run-N/ beside it. */
   reportPath(n: number, first: string | undefined): string {
     return n === 1 && first ? first : join(this.dir, `run-${n}`, 'report.json');
