@@ -96,7 +96,8 @@ describe('serve with no peers of its own', () => {
 describe('node peers of `run`', () => {
   it('train in their own processes under the names node-1, node-2; epochs in the report match the console', () => {
     const report = join(dir, 'r.json');
-    const r = tabtrain(['run', '--dataset', 'xor', '--peers', '0', '--node-peers', '2', '--steps', '14', '--report', report]);
+    // --min-peers 2: each peer process loads tfjs on its own; a 14-step run could end before the slower one is ready.
+    const r = tabtrain(['run', '--dataset', 'xor', '--peers', '0', '--node-peers', '2', '--min-peers', '2', '--steps', '14', '--report', report]);
     expect(r.status).toBe(0);
     const rep = JSON.parse(readFileSync(report, 'utf8')) as { peers: { nickname: string; samples: number }[]; evals: { epochNumber: number; split: string }[] };
     expect(rep.peers.map((p) => p.nickname).sort()).toEqual(['node-1', 'node-2']);
