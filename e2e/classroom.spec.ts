@@ -64,7 +64,8 @@ test('projector layout, and the spiral decision boundary changing as it trains',
     await expect.poll(() => version(laptop), { timeout: 30_000 }).toBeGreaterThan(0);
     await laptop.screenshot({ path: join(SHOTS, 'classroom-dashboard-laptop.png'), fullPage: true });
     await laptop.setViewportSize(PHONE);
-    await laptop.waitForTimeout(1000);
+    // The layout and the charts redraw on resize: wait until two frames have been painted at the new size.
+    await laptop.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
     await laptop.screenshot({ path: join(SHOTS, 'classroom-dashboard-phone.png'), fullPage: true });
 
     // Full-screen QR on the projector, with its link under it.

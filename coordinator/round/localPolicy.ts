@@ -2,9 +2,9 @@ import { learningRateAt } from '../../shared/optim';
 import { packLocalPlan, type InnerOptimizer } from '../../shared/protocol/localPlan';
 import type { Config } from '../../shared/config/schema';
 import { DEFAULT_LR } from '../../shared/config/schema';
-import type { GradFrame } from '../../shared/protocol';
+import { BarrierPolicy, type BarrierRound } from './barrierPolicy';
 import type { RoundEngine } from './engine';
-import type { SendEffect, Shard } from './ledger';
+import type { SendEffect } from './ledger';
 import type { PolicyHost, TrainingPolicy } from './policy';
 
 /**
@@ -23,12 +23,7 @@ import type { PolicyHost, TrainingPolicy } from './policy';
  * samples are counted once, in its epoch), checkpoints mid-round (the round
  * is redone). A round of H batches advances the run's step by H.
  */
-interface LocalRound {
-  id: number;
-  epoch: number;
-  lastOfEpoch: boolean;
-  startedAt: number;
-  maxComputeMs: number;
+interface LocalRound extends BarrierRound {
   batches: number;
   items: Uint32Array;
   /** The batch (inner step) of each position of `items`. */
@@ -38,18 +33,15 @@ interface LocalRound {
 
 export type LocalConfig = Pick<Config, 'localSteps' | 'optimizer' | 'lr' | 'momentum' | 'beta1' | 'beta2' | 'epsilon' | 'weightDecay' | 'schedule' | 'gamma' | 'decayEvery' | 'warmupSteps'>;
 
-export class LocalPolicy implements TrainingPolicy {
+export class LocalPolicy extends BarrierPolicy<LocalRound> implements TrainingPolicy {
   readonly mode = 'local';
-  private round: LocalRound | null = null;
 
   constructor(
-    private readonly host: PolicyHost,
-    private readonly engine: RoundEngine,
+    host: PolicyHost,
+    engine: RoundEngine,
     private readonly config: LocalConfig,
-  ) {}
-
-  owns(shard: Shard): boolean {
-    return shard.unit.kind === 'train' && this.engine.owns(shard);
+  ) {
+    super(host, engine);
   }
 
   /** The next round: up to H global batches of this epoch, one barrier round. */
@@ -89,30 +81,9 @@ export class LocalPolicy implements TrainingPolicy {
     return { ...e, local: packLocalPlan(r.inner, steps) };
   }
 
-  accepted(shard: Shard, peerId: string, g: GradFrame, delta: Float32Array, now: number): void {
-    this.host.ledger.cover(shard, peerId);
-    const effects = this.engine.covered(now);
-    this.host.accumulate(peerId, g, delta);
-    this.host.credit(peerId, g);
-    if (this.round) this.round.maxComputeMs = Math.max(this.round.maxComputeMs, g.computeMs);
-    this.host.perform(effects);
-  }
-
-  duplicate(): void {}
-
-  freed(): void {}
-
-  lost(): void {}
-
-  late(): void {}
-
   /** Every share of the round is in: one outer update over H batches, then the epoch's pass or the next round. */
   roundComplete(): void {
-    const r = this.round!;
-    const host = this.host;
-    if (!host.applyStep({ epoch: r.epoch, round: r.id, startedAt: r.startedAt, computeMs: r.maxComputeMs, batches: r.batches })) return;
-    if (r.lastOfEpoch) host.epochDone(r.epoch);
-    else host.boundary();
+    this.finishRound(this.round!.batches);
   }
 
   /** The inner optimizer for a round starting at global step `step`: --optimizer, --lr and the schedule. */

@@ -1,7 +1,5 @@
-import type { GradFrame } from '../../shared/protocol';
-import type { RoundEngine } from './engine';
-import type { Shard } from './ledger';
-import type { PolicyHost, TrainingPolicy } from './policy';
+import { BarrierPolicy, type BarrierRound } from './barrierPolicy';
+import type { TrainingPolicy } from './policy';
 
 /**
  * Synchronous training as a policy over the work ledger: one global batch at
@@ -11,18 +9,8 @@ import type { PolicyHost, TrainingPolicy } from './policy';
  * backups and late copies are the round engine's, which the run drives for
  * evaluation passes in every mode too.
  */
-export class SyncPolicy implements TrainingPolicy {
+export class SyncPolicy extends BarrierPolicy<BarrierRound> implements TrainingPolicy {
   readonly mode = 'sync';
-  private round: { epoch: number; lastOfEpoch: boolean; id: number; startedAt: number; maxComputeMs: number } | null = null;
-
-  constructor(
-    private readonly host: PolicyHost,
-    private readonly engine: RoundEngine,
-  ) {}
-
-  owns(shard: Shard): boolean {
-    return shard.unit.kind === 'train' && this.engine.owns(shard);
-  }
 
   /** The next step: its global batch as one round. */
   pump(now: number): void {
@@ -34,29 +22,8 @@ export class SyncPolicy implements TrainingPolicy {
     host.perform(this.engine.startRound({ kind: 'train', id: host.step, version: host.version, items: batch.indices, epoch: batch.epoch }, now));
   }
 
-  accepted(shard: Shard, peerId: string, g: GradFrame, grad: Float32Array, now: number): void {
-    this.host.ledger.cover(shard, peerId);
-    const effects = this.engine.covered(now);
-    this.host.accumulate(peerId, g, grad);
-    this.host.credit(peerId, g);
-    if (this.round) this.round.maxComputeMs = Math.max(this.round.maxComputeMs, g.computeMs);
-    this.host.perform(effects);
-  }
-
-  duplicate(): void {}
-
-  freed(): void {}
-
-  lost(): void {}
-
-  late(): void {}
-
   /** Every shard of the step is in: one update, then the epoch's pass or the next step. */
   roundComplete(): void {
-    const r = this.round!;
-    const host = this.host;
-    if (!host.applyStep({ epoch: r.epoch, round: r.id, startedAt: r.startedAt, computeMs: r.maxComputeMs })) return;
-    if (r.lastOfEpoch) host.epochDone(r.epoch);
-    else host.boundary();
+    this.finishRound();
   }
 }
