@@ -167,8 +167,11 @@ export async function startCoordinator(setup: RunSetup, o: ServerOptions): Promi
       else peers.closeAll(CloseStatus.TRAINING_DONE, 'coordinator shut down');
       signal.closeAll();
       for (const c of wss.clients) c.terminate();
-      await new Promise<void>((r) => server.close(() => r()));
+      // close() waits for every open connection: a tab's in-flight request (a
+      // PeerJS poll, a dataset download) would hold the exit forever, so they go now.
+      const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
+      await closed;
     },
   };
 }
