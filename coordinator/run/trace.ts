@@ -5,8 +5,9 @@ import type { ExitReason } from './types';
 /**
  * Named points in a run that tests and the bench subscribe to, instead of
  * wrapping the run's methods by name: the run emits each event at its point
- * and nowhere else, and a listener only reads (it must not call back into the
- * run). With no listener nothing is measured or built.
+ * and nowhere else. A listener reads; the one call back a test makes is a
+ * control the dashboard could send at any moment (`pause`). With no listener
+ * nothing is measured.
  *
  * - `stage`: the stage changed (stage.ts; emitted by `dispatch`, the one
  *   place that applies the stage machine's output);
