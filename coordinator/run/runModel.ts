@@ -11,7 +11,7 @@ import type { GradFrame } from '../../shared/protocol';
 import type { Io } from './io';
 import { ParamStore } from './paramStore';
 import { Roster } from './roster';
-import { INITIAL_RUN_STATE, Stage, type RunState } from './stage';
+import { INITIAL_RUN_STATE, Stage, type ResumePass, type RunState } from './stage';
 import { applyStep, epochAccounting } from './stepApply';
 import { RunTrace } from './trace';
 import type { ControlEntry, EpochAccounting, ExitReason, HistoryEntry, PeerRecord, RunSetup, SavePoint } from './types';
@@ -90,6 +90,11 @@ export abstract class RunModel {
 
   get trainMsBefore(): number {
     return this.run.trainMsBefore;
+  }
+
+  /** The evaluation pass a restored checkpoint interrupted, until it is redone. */
+  get resumePass(): ResumePass | null {
+    return this.run.resumePass;
   }
 
   get peers(): Map<string, PeerRecord> {
