@@ -1,12 +1,12 @@
-import type { TrainingCoordinator } from '../coordinator/run/coordinator';
+import type { RunTrace, TimedPhase } from '../coordinator/run/trace';
 
 /**
- * Coordinator-side costs of each training step, measured by wrapping the
- * coordinator's own methods on one instance (nothing in the product changes):
- * encoding and sending tasks (broadcast), decoding, checking and summing
- * gradients (aggregate), averaging, and the optimizer. Times are exclusive: a
- * wrapped call made inside another (the last gradient of a step runs the
- * update and sends the next step's tasks) is not counted twice.
+ * Coordinator-side costs of each training step, from the run's trace
+ * (coordinator/run/trace.ts `timing` events; nothing in the product is
+ * wrapped or patched): encoding and sending tasks (broadcast), decoding,
+ * checking and summing gradients (aggregate), averaging, and the optimizer.
+ * Times are exclusive: a timed phase inside another (the last gradient of a
+ * step runs the update and sends the next step's tasks) is not counted twice.
  */
 export interface StepCosts {
   broadcastMs: number;
@@ -15,17 +15,17 @@ export interface StepCosts {
   optimizerMs: number;
 }
 
+const BUCKET: Record<TimedPhase, keyof StepCosts> = { send: 'broadcastMs', result: 'aggregateMs', average: 'averageMs', optimizer: 'optimizerMs' };
+
 export class CoordinatorProbe {
   readonly steps = new Map<number, StepCosts>();
-  private readonly stack: number[] = [];
+  /** Stops listening. */
+  readonly close: () => void;
 
-  constructor(private readonly run: TrainingCoordinator) {
-    const r = run as unknown as Record<string, unknown>;
-    const store = run.store as unknown as Record<string, unknown>;
-    this.wrap(r, 'onGrad', () => run.step, 'aggregateMs');
-    this.wrap(r, 'sendTask', (e: unknown) => ((e as { kind: string }).kind === 'train' ? (e as { roundId: number }).roundId : -1), 'broadcastMs');
-    this.wrap(store, 'average', () => run.step, 'averageMs');
-    this.wrap(store, 'apply', () => run.step, 'optimizerMs');
+  constructor(run: { readonly trace: RunTrace }) {
+    this.close = run.trace.subscribe((e) => {
+      if (e.type === 'timing' && e.step >= 0) this.costs(e.step)[BUCKET[e.phase]] += e.ms;
+    });
   }
 
   costs(step: number): StepCosts {
@@ -35,23 +35,5 @@ export class CoordinatorProbe {
       this.steps.set(step, c);
     }
     return c;
-  }
-
-  private wrap(obj: Record<string, unknown>, name: string, stepOf: (arg: unknown) => number, bucket: keyof StepCosts): void {
-    const original = obj[name] as (...a: unknown[]) => unknown;
-    const self = this;
-    obj[name] = function (this: unknown, ...args: unknown[]): unknown {
-      const step = stepOf(args[0]);
-      const t0 = performance.now();
-      self.stack.push(0);
-      try {
-        return original.apply(this, args);
-      } finally {
-        const inner = self.stack.pop()!;
-        const total = performance.now() - t0;
-        if (self.stack.length > 0) self.stack[self.stack.length - 1]! += total;
-        if (step >= 0) self.costs(step)[bucket] += total - inner;
-      }
-    };
   }
 }

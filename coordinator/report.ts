@@ -3,10 +3,10 @@ import { dirname } from 'node:path';
 import { formatWeightsCodec } from '../shared/compress';
 import { describeSources } from '../shared/data/split';
 import { peerStatus } from './server/status';
-import type { TrainingCoordinator } from './run/coordinator';
+import type { RunView } from './run/view';
 
 /** The run's JSON report: what was asked, what happened, what it reached. */
-export function buildReport(run: TrainingCoordinator, wallSeconds: number): Record<string, unknown> {
+export function buildReport(run: RunView, wallSeconds: number): Record<string, unknown> {
   const s = run.setup;
   const m = s.dataset.meta;
   const history = run.history;

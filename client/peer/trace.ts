@@ -8,7 +8,9 @@
  *   is decoded (the wire benchmark counts bytes by message here).
  * - `gradientReady`: a training gradient is computed and about to be sent. A
  *   returned promise holds the send back until it settles: a test makes this
- *   peer a slow laptop with it (gradientHold.ts).
+ *   peer a slow laptop with it (gradientHold.ts). A hook that throws (or a
+ *   promise that rejects) fails the task as a failed computation would: the
+ *   session closes with PEER_FAILED and reconnects (tests/integration/peerFailure.test.ts).
  */
 export interface GradientReadyEvent {
   taskId: number;

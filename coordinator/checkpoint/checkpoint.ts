@@ -2,44 +2,24 @@ import { fail, isTabtrainError } from '../../shared/errors';
 import type { OptimizerName } from '../../shared/optim/types';
 import { MATH_KEYS } from '../../shared/config/schema';
 import type { EngineCounters } from '../round/engine';
-import type { SpeedModel } from '../round/speed';
 import type { AsyncSnapshot } from '../round/asyncPolicy';
 import { CHECKPOINT_FORMAT_VERSION, type CheckpointFile, type CheckpointTensor } from './checkpointFormat';
 import type { CheckpointStore } from './checkpointStore';
 import type { TrainingCoordinator } from '../run/coordinator';
 import type { EvaluatorState } from '../evaluation/evaluator';
 import type { SamplerState } from '../round/sampler';
-import type { EpochAccounting, HistoryEntry, PeerKind } from '../run/types';
+import { applySnapshot, takeSnapshot, type RunSnapshot, type SavedPeer } from '../run/snapshot';
+import type { EpochAccounting, HistoryEntry } from '../run/types';
+
+export type { SavedPeer } from '../run/snapshot';
 
 /**
- * What a checkpoint holds and how it goes in and out of a running
- * coordinator: weights, optimizer state (slots and step count), step,
- * weights version, the sampler's epoch and cursor in its seeded order, the
- * task-id cursor (task seeds derive from it), history, evaluations,
- * accounting, and every peer's counters keyed by its reconnect token, so a
- * tab that reconnects after a restart continues as itself.
- *
- * A checkpoint taken mid-step (on a signal) stores the position at the start
- * of that step: the step is redone after a resume. Weights only change at
- * step boundaries, so they are always consistent with that position.
+ * A checkpoint is the run's snapshot (run/snapshot.ts: one value, taken by
+ * `takeSnapshot`, applied by `applySnapshot`) as a file: the arrays as
+ * tensors, the rest as metadata, with the configuration's fingerprint so a
+ * resume with other math is refused. This file only converts and checks; it
+ * never reads or writes the run's fields itself.
  */
-export interface SavedPeer {
-  id: string;
-  reconnectToken: string;
-  nickname: string;
-  kind: PeerKind;
-  backend: string;
-  backendNote: string;
-  renderer: string;
-  samples: number;
-  steps: number;
-  evalSamples: number;
-  computeMs: number;
-  connections: number;
-  speed: number;
-  cost: SpeedModel;
-}
-
 export interface CheckpointMeta {
   formatVersion: number;
   createdAt: string;
@@ -82,78 +62,49 @@ function fingerprint(run: TrainingCoordinator): Record<string, unknown> {
 }
 
 export function captureCheckpoint(run: TrainingCoordinator, reason: CheckpointMeta['reason']): Checkpoint {
-  const now = run.now();
-  const opt = run.optimizer.state();
-  const tensors: Record<string, CheckpointTensor> = { weights: Float32Array.from(run.store.weights) };
-  for (const [k, v] of Object.entries(opt.slots)) tensors[`optimizer.${k}`] = v;
-  const ev = run.evaluator.snapshot();
-  if (ev.bestWeights) tensors.bestWeights = Float32Array.from(ev.bestWeights);
-  const asyncState = run.async ? run.async.snapshot() : null;
-  // Mid-step, the step is redone after a resume: shards already accepted in it are not the peers' yet.
-  const midStep = isMidStep(run);
-  const taken = midStep ? run.engine.acceptedInRound() : new Map<string, { samples: number; shards: number }>();
-  if (asyncState) tensors['async.pending'] = asyncState.indices;
+  return checkpointOf(takeSnapshot(run), { reason, fingerprint: fingerprint(run), trainableParams: run.setup.model.trainableParams, stateParams: run.setup.model.stateParams });
+}
+
+/** A snapshot as a checkpoint file's tensors and metadata. */
+export function checkpointOf(s: RunSnapshot, o: Pick<CheckpointMeta, 'reason' | 'fingerprint' | 'trainableParams' | 'stateParams'>): Checkpoint {
+  const tensors: Record<string, CheckpointTensor> = { weights: s.weights };
+  for (const [k, v] of Object.entries(s.optimizer.slots)) tensors[`optimizer.${k}`] = v;
+  if (s.bestWeights) tensors.bestWeights = s.bestWeights;
+  if (s.async) tensors['async.pending'] = s.async.pending;
+  const p = s.resumePass;
+  // The file keeps the evaluator's shape of the pass; a resume only needs which pass and (final) why.
+  const pass: EvaluatorState['pass'] = p === null ? null : p.then === 'epoch' ? { epoch: p.epoch, then: 'epoch', reason: 'completed' } : { epoch: s.sampler.epoch, then: 'final-val', reason: p.reason };
   const meta: CheckpointMeta = {
     formatVersion: CHECKPOINT_FORMAT_VERSION,
     createdAt: new Date().toISOString(),
-    reason,
-    runId: run.setup.runId,
-    fingerprint: fingerprint(run),
-    trainableParams: run.setup.model.trainableParams,
-    stateParams: run.setup.model.stateParams,
-    step: run.step,
-    version: run.store.version,
-    lr: run.lr,
-    sampler: midStep ? stepStartSampler(run) : run.sampler.state(),
-    batchSize: run.sampler.batchSize,
-    nextTaskId: run.engine.taskIdCursor,
-    nextPeer: run.nextPeer,
-    trainMs: run.trainStartedAt === null ? run.trainMsBefore : now - run.trainStartedAt,
-    runMs: now - run.startedAt,
-    optimizer: { name: opt.name, t: opt.t, slots: Object.keys(opt.slots).sort() },
-    history: run.history,
-    accounting: run.accounting,
-    engineCounters: { ...run.engine.counters },
-    evaluator: ev.state,
-    peers: [...run.peers.values()].map((p) => ({
-      id: p.id,
-      reconnectToken: p.reconnectToken,
-      nickname: p.nickname,
-      kind: p.kind,
-      backend: p.backend,
-      backendNote: p.backendNote,
-      renderer: p.renderer,
-      samples: p.samples - (taken.get(p.id)?.samples ?? 0),
-      steps: p.steps - (taken.get(p.id)?.shards ?? 0),
-      evalSamples: p.evalSamples,
-      computeMs: p.computeMs,
-      connections: p.connections,
-      speed: p.speed,
-      cost: p.cost,
-    })),
-    async: asyncState ? asyncState.meta : null,
+    ...o,
+    runId: s.runId,
+    step: s.step,
+    version: s.version,
+    lr: s.lr,
+    sampler: s.sampler,
+    batchSize: s.batchSize,
+    nextTaskId: s.nextTaskId,
+    nextPeer: s.nextPeer,
+    trainMs: s.trainMs,
+    runMs: s.runMs,
+    optimizer: { name: s.optimizer.name, t: s.optimizer.t, slots: Object.keys(s.optimizer.slots).sort() },
+    history: s.history,
+    accounting: s.accounting,
+    engineCounters: s.engineCounters,
+    evaluator: { ...s.evaluator, pass },
+    peers: s.peers,
+    async: s.async ? s.async.state : null,
   };
   return { meta, tensors };
 }
 
-/** A sync training step is under way (its batch taken from the sampler, not yet applied). */
-function isMidStep(run: TrainingCoordinator): boolean {
-  const cur = run.engine.current;
-  return !run.async && cur !== null && cur.kind === 'train' && cur.id === run.step && run.state !== 'done';
-}
-
-/** The sampler's position at the start of the step under way (that step is redone after a resume). */
-function stepStartSampler(run: TrainingCoordinator): SamplerState {
-  const s = run.sampler.state();
-  return { epoch: s.epoch, cursor: s.cursor - run.engine.current!.items.length };
-}
-
 /**
- * Loads a checkpoint into a coordinator that has not started. Everything is
- * checked before anything is written, so a refused checkpoint leaves the run
- * as it was (the caller may then try an older one or start fresh).
+ * A checkpoint file as the snapshot it holds, checked against this run:
+ * format, configuration fingerprint, the model's size, the optimizer's slots.
+ * Throws CHECKPOINT_INVALID with the reason.
  */
-export function restoreCheckpoint(run: TrainingCoordinator, ck: Checkpoint, name: string): void {
+export function snapshotOf(ck: Checkpoint, run: TrainingCoordinator, name: string): RunSnapshot {
   const m = ck.meta;
   const bad = (why: string): never => {
     throw fail('CHECKPOINT_INVALID', `checkpoint ${name}: ${why}`);
@@ -167,7 +118,7 @@ export function restoreCheckpoint(run: TrainingCoordinator, ck: Checkpoint, name
   }
   const weights = ck.tensors.weights;
   if (!(weights instanceof Float32Array) || weights.length !== run.store.weights.length) {
-    bad(`it holds ${weights?.length ?? 0} weights, the model has ${run.store.weights.length}`);
+    return bad(`it holds ${weights?.length ?? 0} weights, the model has ${run.store.weights.length}`);
   }
   const slots: Record<string, Float32Array> = {};
   for (const k of m.optimizer.slots) {
@@ -175,41 +126,43 @@ export function restoreCheckpoint(run: TrainingCoordinator, ck: Checkpoint, name
     if (!(t instanceof Float32Array)) return bad(`optimizer slot ${k} is missing`);
     slots[k] = t;
   }
-  if (run.state !== 'waiting' || run.step !== 0) bad('a run can only be resumed before it starts');
-  // Checks the slots against the optimizer before touching anything else.
-  run.optimizer.load({ name: m.optimizer.name, t: m.optimizer.t, slots });
-  run.setup.runId = m.runId; // peers that kept the dataset and model skip the download
-  run.store.weights.set(weights!);
-  run.store.version = m.version;
-  run.lr = m.lr;
-  run.step = m.step;
-  run.sampler.load(m.sampler);
-  if (m.batchSize !== run.sampler.batchSize) run.setBatchSize(m.batchSize);
-  run.engine.continueTaskIds(m.nextTaskId);
-  Object.assign(run.engine.counters, m.engineCounters);
-  run.nextPeer = Math.max(run.nextPeer, m.nextPeer);
-  run.startedAt = run.now() - m.runMs;
-  run.history.splice(0, run.history.length, ...m.history.map((h) => ({ ...h, loss: h.loss ?? Number.NaN })));
-  run.accounting.splice(0, run.accounting.length, ...m.accounting);
   const best = ck.tensors.bestWeights;
-  run.evaluator.restore(m.evaluator, best instanceof Float32Array ? best : null);
-  const at = run.now();
-  for (const p of m.peers) {
-    run.peers.set(p.id, {
-      ...p,
-      status: 'gone',
-      sentWeights: -1,
-      joinedAt: at,
-      lastSeen: at,
-    });
-  }
-  if (m.async && run.async) {
-    const pending = ck.tensors['async.pending'];
-    run.async.restore(m.async, pending instanceof Uint32Array ? pending : new Uint32Array(0));
-  }
-  const pass = m.evaluator.pass;
-  const resumePass = pass === null ? null : pass.then === 'epoch' ? { then: 'epoch' as const, epoch: pass.epoch } : { then: 'final' as const, reason: pass.reason };
-  run.dispatch({ type: 'restored', pass: resumePass, trainMsBefore: m.trainMs });
+  const pending = ck.tensors['async.pending'];
+  const { pass, ...evaluator } = m.evaluator;
+  return {
+    runId: m.runId,
+    weights,
+    version: m.version,
+    optimizer: { name: m.optimizer.name, t: m.optimizer.t, slots },
+    lr: m.lr,
+    step: m.step,
+    sampler: m.sampler,
+    batchSize: m.batchSize,
+    nextTaskId: m.nextTaskId,
+    nextPeer: m.nextPeer,
+    trainMs: m.trainMs,
+    runMs: m.runMs,
+    // JSON has no NaN: a diverged step's loss comes back as null.
+    history: m.history.map((h) => ({ ...h, loss: h.loss ?? Number.NaN })),
+    accounting: m.accounting,
+    engineCounters: m.engineCounters,
+    evaluator,
+    bestWeights: best instanceof Float32Array ? best : null,
+    resumePass: pass === null ? null : pass.then === 'epoch' ? { then: 'epoch', epoch: pass.epoch } : { then: 'final', reason: pass.reason },
+    peers: m.peers,
+    async: m.async ? { state: m.async, pending: pending instanceof Uint32Array ? pending : new Uint32Array(0) } : null,
+  };
+}
+
+/**
+ * Loads a checkpoint into a coordinator that has not started. Everything is
+ * checked before anything is written, so a refused checkpoint leaves the run
+ * as it was (the caller may then try an older one or start fresh).
+ */
+export function restoreCheckpoint(run: TrainingCoordinator, ck: Checkpoint, name: string): void {
+  const s = snapshotOf(ck, run, name);
+  if (run.state !== 'waiting' || run.step !== 0) throw fail('CHECKPOINT_INVALID', `checkpoint ${name}: a run can only be resumed before it starts`);
+  applySnapshot(run, s);
 }
 
 /** Saves every `every` steps (at a step boundary) and on demand; remembers what it did for the report. */

@@ -58,7 +58,9 @@ export class TrainingCoordinator extends RunModel implements PolicyHost {
 
   dispatch(e: RunEvent): void {
     const out = step(this.run, e, this.io.now());
+    const from = this.run.stage;
     this.run = out.state;
+    if (out.state.stage !== from) this.trace.emit({ type: 'stage', from, to: out.state.stage, exitReason: out.state.exitReason });
     for (const f of out.effects) {
       switch (f.type) {
         case 'begin':
@@ -121,6 +123,7 @@ export class TrainingCoordinator extends RunModel implements PolicyHost {
     p.status = 'ready';
     p.cost = speedModel(samplesPerSec, overheadMs);
     p.speed = samplesPerSecAt(p.cost);
+    this.trace.emit({ type: 'peer-ready', peerId, nickname: p.nickname, connections: p.connections });
     if (p.quarantine) return; // it stays out of the ledger: no work for it in this run
     if (this.local) this.io.log(`peer ${p.nickname} (${p.id}) joins the local-steps rounds with fresh inner optimizer state`);
     const now = this.io.now();
@@ -136,6 +139,7 @@ export class TrainingCoordinator extends RunModel implements PolicyHost {
     const p = this.peers.get(peerId);
     if (!p || p.status === 'gone') return;
     p.status = reconnecting ? 'reconnecting' : 'gone';
+    this.trace.emit({ type: 'peer-left', peerId, reconnecting });
     this.dropFromLedger(peerId, this.io.now());
     this.roster.prune();
     const starved = this.engine.stage === RoundStage.STARVED || (this.async !== null && this.state === Stage.TRAINING && this.readyPeers === 0);
@@ -152,7 +156,7 @@ export class TrainingCoordinator extends RunModel implements PolicyHost {
 
   /** A GRAD frame. Throws a TabtrainError (the server closes that client) when it must not touch the weights. */
   onGrad(peerId: string, g: GradFrame): void {
-    this.results.onGrad(peerId, g);
+    this.trace.time('result', this.step, () => this.results.onGrad(peerId, g));
   }
 
   onEval(peerId: string, r: EvalResultFrame): void {
@@ -220,7 +224,9 @@ export class TrainingCoordinator extends RunModel implements PolicyHost {
   /** A TASK out (taskSender.ts), with the weights when the peer's copy is not the current one. */
   sendTask(e: SendEffect): void {
     const p = this.peers.get(e.peerId);
-    if (p) this.tasks.send(p, e);
+    if (!p) return;
+    this.trace.time('send', e.kind === 'train' ? e.roundId : -1, () => this.tasks.send(p, e));
+    this.trace.emit({ type: 'task-sent', peerId: e.peerId, taskId: e.taskId, kind: e.kind, round: e.roundId, backup: e.backup });
   }
 
   evaluating(): void {

@@ -9,6 +9,7 @@ import type { ParamStore } from './paramStore';
 import type { Roster } from './roster';
 import type { StepTimeline } from '../dashboard/timeline';
 import type { WeightsBroadcast } from '../broadcast/weightsBroadcast';
+import type { RunTrace } from './trace';
 
 /**
  * The one path every result takes, in every mode: the task it names must be
@@ -30,6 +31,7 @@ export interface ResultHost {
   readonly timeline: StepTimeline;
   readonly broadcast: WeightsBroadcast;
   readonly roster: Roster;
+  readonly trace: RunTrace;
   now(): number;
   log(line: string): void;
   perform(effects: Effect[]): void;
@@ -57,7 +59,7 @@ export class ResultPath {
       throw e;
     }
     const { verdict, shard } = run.ledger.judge(peerId, g.taskId);
-    run.timeline.returned(peerId, g.taskId, now, g.computeMs, verdict);
+    this.returned(peerId, g.taskId, now, g.computeMs, verdict);
     if (verdict === 'accepted' && shard && run.policy.owns(shard)) run.policy.accepted(shard, peerId, g, grad, now);
     else this.notAccepted(verdict, shard, now);
   }
@@ -75,7 +77,7 @@ export class ResultPath {
       throw e;
     }
     const { verdict, shard } = run.ledger.judge(peerId, r.taskId);
-    run.timeline.returned(peerId, r.taskId, now, r.computeMs, verdict);
+    this.returned(peerId, r.taskId, now, r.computeMs, verdict);
     if (verdict !== 'accepted' || !shard) return this.notAccepted(verdict, shard, now);
     run.ledger.cover(shard, peerId);
     const effects = run.engine.covered(now);
@@ -93,10 +95,16 @@ export class ResultPath {
     return now;
   }
 
+  /** The timeline's record of a result's return, and the trace's. */
+  private returned(peerId: string, taskId: number, now: number, computeMs: number, verdict: Verdict | 'failed'): void {
+    this.run.timeline.returned(peerId, taskId, now, computeMs, verdict);
+    this.run.trace.emit({ type: 'result', peerId, taskId, verdict });
+  }
+
   /** A result for a closed unit, or for no task of this peer's: judged (and counted) only. */
   private late(peerId: string, taskId: number, computeMs: number, now: number): void {
     const { verdict, shard } = this.run.ledger.judge(peerId, taskId);
-    this.run.timeline.returned(peerId, taskId, now, computeMs, verdict);
+    this.returned(peerId, taskId, now, computeMs, verdict);
     this.notAccepted(verdict, shard, now);
   }
 
@@ -113,7 +121,7 @@ export class ResultPath {
     const run = this.run;
     const now = run.now();
     const shard = run.ledger.fail(peerId, taskId);
-    run.timeline.returned(peerId, taskId, now, computeMs, 'failed');
+    this.returned(peerId, taskId, now, computeMs, 'failed');
     const p = run.roster.peers.get(peerId);
     const code = isTabtrainError(e) ? e.code : 'INTERNAL';
     const reason = e instanceof Error ? e.message : String(e);

@@ -11,8 +11,9 @@ import type { GradFrame } from '../../shared/protocol';
 import type { Io } from './io';
 import { ParamStore } from './paramStore';
 import { Roster } from './roster';
-import { INITIAL_RUN_STATE, Stage, type RunState } from './stage';
+import { INITIAL_RUN_STATE, Stage, type ResumePass, type RunState } from './stage';
 import { applyStep, epochAccounting } from './stepApply';
+import { RunTrace } from './trace';
 import type { ControlEntry, EpochAccounting, ExitReason, HistoryEntry, PeerRecord, RunSetup, SavePoint } from './types';
 import { optimizerConfig } from './update';
 
@@ -43,6 +44,8 @@ export abstract class RunModel {
   readonly timeline = new StepTimeline();
   /** Dashboard control actions applied so far, for the report (controls.ts). */
   readonly controls: ControlEntry[] = [];
+  /** Named points (stage changes, tasks, results, steps, timings on the run's clock) tests and the bench subscribe to (trace.ts). */
+  readonly trace: RunTrace;
   /** The stage and what goes with it; changed only by `dispatch` (stage.ts). */
   protected run: RunState = INITIAL_RUN_STATE;
   /** Set when the global batch changes mid-run (setBatchSize). */
@@ -65,6 +68,7 @@ export abstract class RunModel {
       this.epochAccounting(unit ? unit.epoch : this.sampler.epoch)[counter]++;
     };
     this.startedAt = io.now();
+    this.trace = new RunTrace(() => io.now());
   }
 
   /** The run cannot go on: logs why and finishes as diverged. */
@@ -86,6 +90,11 @@ export abstract class RunModel {
 
   get trainMsBefore(): number {
     return this.run.trainMsBefore;
+  }
+
+  /** The evaluation pass a restored checkpoint interrupted, until it is redone. */
+  get resumePass(): ResumePass | null {
+    return this.run.resumePass;
   }
 
   get peers(): Map<string, PeerRecord> {

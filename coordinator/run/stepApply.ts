@@ -3,6 +3,7 @@ import type { StepTimeline } from '../dashboard/timeline';
 import type { Optimizer } from '../../shared/optim/types';
 import { allFinite } from './gradCheck';
 import type { ParamStore } from './paramStore';
+import type { RunTrace } from './trace';
 import type { EpochAccounting, HistoryEntry, RunSetup } from './types';
 import { applyUpdate } from './update';
 
@@ -26,6 +27,7 @@ export interface StepHost {
   readonly history: HistoryEntry[];
   readonly accounting: EpochAccounting[];
   readonly timeline: StepTimeline;
+  readonly trace: RunTrace;
   now(): number;
 }
 
@@ -33,9 +35,10 @@ export interface StepHost {
 export function applyStep(run: StepHost, s: StepInput): string | null {
   const store = run.store;
   const t0 = run.now();
-  const loss = store.average();
+  const loss = run.trace.time('average', run.step, () => store.average());
   if (!allFinite(store.meanGrad)) return 'the averaged gradient has NaN or Infinity; lower the learning rate';
-  const lr = applyUpdate(store, run.optimizer, run.setup, { lr: run.lr, step: run.step, stepsPerEpoch: run.sampler.stepsPerEpoch, totalSteps: run.totalSteps });
+  const at = { lr: run.lr, step: run.step, stepsPerEpoch: run.sampler.stepsPerEpoch, totalSteps: run.totalSteps };
+  const lr = run.trace.time('optimizer', run.step, () => applyUpdate(store, run.optimizer, run.setup, at));
   if (!allFinite(store.weights)) return 'the updated weights have NaN or Infinity; lower the learning rate';
   epochAccounting(run.accounting, s.epoch).samplesUsed += store.count;
   run.step += s.batches ?? 1;
@@ -54,6 +57,7 @@ export function applyStep(run: StepHost, s: StepInput): string | null {
     ...(s.staleness !== undefined ? { staleness: s.staleness } : {}),
   });
   run.timeline.stepDone(s.round, run.step, s.startedAt, t0, now, s.taskId);
+  run.trace.emit({ type: 'step-applied', step: run.step, epoch: s.epoch, samples: store.count });
   return null;
 }
 

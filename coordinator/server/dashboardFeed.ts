@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { CloseStatus } from '../../shared/errors';
-import type { TrainingCoordinator } from '../run/coordinator';
+import type { RunView } from '../run/view';
 import type { DashboardMessage, DashboardRefusal } from '../../shared/protocol/dashboard';
 import { dashboardBase } from './status';
 
@@ -38,7 +38,7 @@ export class DashboardFeed {
   cpuMs = 0;
 
   constructor(
-    private readonly run: TrainingCoordinator,
+    private readonly run: RunView,
     private readonly o: DashboardFeedOptions,
   ) {}
 

@@ -1,6 +1,6 @@
 import type { BarView, DashboardBase } from '../../shared/protocol/dashboard';
-import type { TrainingCoordinator } from '../run/coordinator';
 import type { PeerRecord } from '../run/types';
+import type { DeepReadonly, RunView } from '../run/view';
 
 /**
  * What the dashboard sees: the fleet, the curves, the recent shards and the
@@ -8,10 +8,12 @@ import type { PeerRecord } from '../run/types';
  * shared/protocol/dashboard.ts (the page parses every push with them);
  * `dashboardBase` builds the part rebuilt for every push; the history and
  * step breakdown only grow, so they go out as deltas (see dashboardFeed.ts).
+ * They read the run through its read-only view (run/view.ts), and the base
+ * they build shares the run's arrays, so it is read-only too.
  */
 export type { BarView, DashboardBase, DashboardMessage, DashboardRefusal, PeerView } from '../../shared/protocol/dashboard';
 
-export function dashboardBase(run: TrainingCoordinator, connections: number, joinUrl: string): DashboardBase {
+export function dashboardBase(run: RunView, connections: number, joinUrl: string): DeepReadonly<DashboardBase> {
   const s = run.setup;
   const now = run.now();
   const all = [...run.peers.values()];
@@ -81,7 +83,7 @@ export function dashboardBase(run: TrainingCoordinator, connections: number, joi
 }
 
 /** The coordinator's status, with "computing" only while a shard is out, and "done" at the end. */
-export function peerStatus(run: TrainingCoordinator, p: PeerRecord): string {
+export function peerStatus(run: RunView, p: DeepReadonly<PeerRecord>): string {
   if (p.status !== 'ready') return p.status;
   if (run.state === 'done') return 'done';
   if (p.quarantine) return 'quarantined';
@@ -89,6 +91,6 @@ export function peerStatus(run: TrainingCoordinator, p: PeerRecord): string {
 }
 
 /** GET /api/status: the base and the last 500 steps, in one JSON document. */
-export function statusSnapshot(run: TrainingCoordinator, connections: number, joinUrl = ''): unknown {
+export function statusSnapshot(run: RunView, connections: number, joinUrl = ''): unknown {
   return { ...dashboardBase(run, connections, joinUrl), history: run.history.slice(-500), breakdown: run.timeline.breakdown.slice(-500) };
 }

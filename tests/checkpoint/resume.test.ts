@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CheckpointStore } from '../../coordinator/checkpoint/checkpointStore';
-import type { TrainingCoordinator } from '../../coordinator/run/coordinator';
 import type { ConfigInput } from '../../shared/config/schema';
 import { startHarness } from '../integration/harness';
+import { pauseAfterStep, when } from '../integration/when';
 
 /**
  * A run checkpointed, stopped mid-run (no checkpoint at the stop: as after a
@@ -37,8 +37,8 @@ describe('checkpoint and resume', () => {
     const first = await startHarness({ ...job, checkpointDir: dir, checkpointEvery: 7 }, 1);
     const peer = first.peers[0]!;
     const port = first.c.port;
-    stopAt(first.c.run, 17); // step 17 is already under way: the run pauses after it
-    await until(() => first.c.run.state === 'paused');
+    pauseAfterStep(first.c.run, 18);
+    await when(first.c.run, () => first.c.run.state === 'paused');
     expect(first.c.run.step).toBe(18);
     const peerId = [...first.c.run.peers.keys()][0]!;
     // The coordinator goes away without a last checkpoint; the peer keeps retrying.
@@ -83,9 +83,9 @@ describe('checkpoint and resume', () => {
       const ajob: ConfigInput = { ...job, mode: 'async', maxStaleness: 3, minPeers: 3, checkpointDir: adir, checkpointEvery: 5 };
       const first = await startHarness(ajob, 3);
       // Paused at step 11, the 3 gradients out may still land (applied): at most step 14, so step 10 is the newest checkpoint.
-      stopAt(first.c.run, 11);
-      await until(() => first.c.run.state === 'paused');
-      await new Promise((r) => setTimeout(r, 100));
+      pauseAfterStep(first.c.run, 11);
+      await when(first.c.run, () => first.c.run.state === 'paused');
+      await when(first.c.run, () => first.c.run.ledger.inFlight().size === 0); // the gradients out have landed
       expect(first.c.run.step).toBeLessThan(15);
       await first.c.close({ restarting: true });
       const second = await startHarness({ ...ajob, resume: true, port: first.c.port }, 0);
@@ -121,21 +121,3 @@ describe('checkpoint and resume', () => {
     await expect(startHarness({ ...job, batchSize: 64, checkpointDir: dir, resume: true }, 0)).rejects.toThrow(/made with batchSize = 32, this run has 64/);
   });
 });
-
-/** Pauses the run at the first step boundary at or after `step` (deterministic, unlike polling). */
-function stopAt(run: TrainingCoordinator, step: number): void {
-  const cp = run.checkpointer!;
-  const at = cp.atBoundary.bind(cp);
-  cp.atBoundary = () => {
-    at();
-    if (run.step >= step) run.pause();
-  };
-}
-
-async function until(cond: () => boolean, ms = 60_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

@@ -96,9 +96,7 @@ describe('fault table (node peers, fake clock)', () => {
       sim.held.push(a);
       return true;
     });
-    const origTick = sim.run.tick.bind(sim.run);
-    sim.run.tick = () => {
-      origTick();
+    sim.afterTick = () => {
       // Once the backup has closed step 3, the slow copy finally arrives.
       if (sim.run.step > 3 && sim.held.length) {
         sim.held.shift()!.deliver();

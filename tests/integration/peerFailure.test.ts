@@ -16,15 +16,44 @@ import { startHarness } from './harness';
  */
 const BATCH = 40;
 
-function browserLike(url: string, closes: number[]): PeerSocket {
-  const ws = new WebSocket(url, { perMessageDeflate: false });
-  const close = ws.close.bind(ws);
-  (ws as unknown as { close: (code?: number, reason?: string) => void }).close = (code?: number, reason?: string) => {
+/** A `ws` socket with a page's WebSocket.close rule, injected into the session as its socket (client/peer/socket.ts). */
+class BrowserLikeSocket implements PeerSocket {
+  onopen: PeerSocket['onopen'] = null;
+  onmessage: PeerSocket['onmessage'] = null;
+  onclose: PeerSocket['onclose'] = null;
+  onerror: PeerSocket['onerror'] = null;
+  private readonly ws: WebSocket;
+
+  constructor(
+    url: string,
+    private readonly closes: number[],
+  ) {
+    this.ws = new WebSocket(url, { perMessageDeflate: false });
+    this.ws.onopen = (ev) => this.onopen?.(ev);
+    this.ws.onmessage = (ev) => this.onmessage?.({ data: ev.data });
+    this.ws.onclose = (ev) => this.onclose?.({ code: ev.code, reason: ev.reason });
+    this.ws.onerror = (ev) => this.onerror?.(ev);
+  }
+
+  get binaryType(): string {
+    return this.ws.binaryType;
+  }
+  set binaryType(t: string) {
+    this.ws.binaryType = t as WebSocket['binaryType'];
+  }
+  get readyState(): number {
+    return this.ws.readyState;
+  }
+
+  send(data: Uint8Array): void {
+    this.ws.send(data);
+  }
+
+  close(code?: number, reason?: string): void {
     if (code !== undefined && code !== 1000 && (code < 3000 || code > 4999)) throw new DOMException(`The close code must be either 1000, or between 3000 and 4999. ${code} is neither.`, 'InvalidAccessError');
-    closes.push(code ?? 1000);
-    close(code, reason);
-  };
-  return ws as unknown as PeerSocket;
+    this.closes.push(code ?? 1000);
+    this.ws.close(code, reason);
+  }
 }
 
 describe('a peer that fails a task', () => {
@@ -33,31 +62,38 @@ describe('a peer that fails a task', () => {
     const { token, wsUrl, origin } = joinParts(h.c.localJoinUrl);
     const closes: number[] = [];
     let failed = false;
+    const run = h.c.run;
+    // The run's trace says when the flaky peer is ready on its second connection (it came back).
+    const back = new Promise<void>((resolve) => {
+      const off = run.trace.subscribe((e) => {
+        if (e.type === 'peer-ready' && e.nickname === 'flaky' && e.connections === 2) {
+          off();
+          resolve();
+        }
+      });
+    });
     const session = new PeerSession({
       url: wsUrl,
       hello: { token, kind: 'node', backend: 'cpu', backendNote: '', renderer: '', nickname: 'flaky', codecs: SUPPORTED_CODECS },
-      socket: (url) => browserLike(url, closes),
+      socket: (url) => new BrowserLikeSocket(url, closes),
       resolveUrl: (path) => new URL(path, origin).toString(),
-      onChange: (s) => {
-        // Once ready, its next gradient throws, once.
-        const t = session.currentTrainer;
-        if (!t || failed || s.state !== 'computing') return;
-        failed = true;
-        const real = t.gradient.bind(t);
-        t.gradient = async () => {
-          t.gradient = real;
+      // The session's hook at a computed gradient (client/peer/trace.ts): its first training task fails there, once,
+      // as a lost WebGL context would (the task's promise rejects; the session closes with PEER_FAILED).
+      trace: {
+        gradientReady: () => {
+          if (failed) return;
+          failed = true;
           // Hold the run at the next step boundary until the peer is back, so it is seen to work again.
-          h.c.run.pause();
+          run.pause();
           throw new Error('WebGL context lost');
-        };
+        },
       },
     });
     h.peers.push(session);
     session.start();
     try {
-      const run = h.c.run;
       const record = () => [...run.peers.values()].find((p) => p.nickname === 'flaky');
-      for (let i = 0; i < 600 && !(failed && record()?.connections === 2 && record()?.status === 'ready'); i++) await new Promise((r) => setTimeout(r, 50));
+      await back;
       run.resume();
       expect(await h.done).toBe('completed');
       const flaky = record()!;

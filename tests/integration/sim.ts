@@ -66,6 +66,8 @@ export class Sim {
   readonly held: Answer[] = [];
   private readonly outbox: { peerId: string; frame: Uint8Array }[] = [];
   hook: Hook = () => false;
+  /** Called after each timer tick the simulation fires (a test acts between ticks, e.g. delivers a held answer). */
+  afterTick: (sim: Sim) => void = () => undefined;
   readonly run: TrainingCoordinator;
 
   private constructor(
@@ -161,6 +163,7 @@ export class Sim {
         this.now = Math.max(this.now, this.wake);
         this.wake = null;
         this.run.tick();
+        this.afterTick(this);
         continue;
       }
       return;

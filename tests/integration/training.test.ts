@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startHarness } from './harness';
+import { when } from './when';
 
 describe('coordinator + node peers over real ws on loopback', () => {
   it('trains the MLP on embedded MNIST past 0.88 validation accuracy in one epoch', async () => {
@@ -36,15 +37,15 @@ describe('coordinator + node peers over real ws on loopback', () => {
       expect(run.state).toBe('waiting');
       expect((await control('pause')).status).toBe(200);
       h.addPeer();
-      await until(() => run.readyPeers === 1);
+      await when(run, () => run.readyPeers === 1);
       expect(run.state).toBe('paused');
       expect(run.step).toBe(0);
       expect(run.ledger.inFlight().size).toBe(0); // paused: no task went out
       // Resumed: it trains; paused again mid-run, the step under way finishes and nothing more goes out.
       expect((await control('resume')).status).toBe(200);
-      await until(() => run.step >= 2);
+      await when(run, () => run.step >= 2);
       expect((await control('pause')).status).toBe(200);
-      await until(() => run.engine.stage === 'complete');
+      await when(run, () => run.engine.stage === 'complete');
       const at = run.step;
       expect(run.state).toBe('paused');
       expect(at).toBeLessThan(30);
@@ -64,12 +65,3 @@ describe('coordinator + node peers over real ws on loopback', () => {
     }
   });
 });
-
-/** Waits for a condition the run reaches by itself (checked every few ms, bounded). */
-async function until(cond: () => boolean, ms = 60_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
