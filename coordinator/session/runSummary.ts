@@ -21,6 +21,8 @@ export interface RunSummary {
   loss: [number, number, number][];
   /** [epoch (from 1), seconds since start, validation accuracy]. */
   valAccuracy: [number, number, number | null][];
+  /** A session's downloads for this run: its report (finished or interrupted) and its exported model (model.json + weights.bin). */
+  files?: { report: boolean; model: boolean };
 }
 
 /** The settings a class compares runs by. */
