@@ -1,5 +1,6 @@
 import uPlot from 'uplot';
 import type { RunSummary } from '../../coordinator/session/runSummary';
+import type { PngPanel } from './chartPng';
 import { CLASS_COLORS } from './modelView';
 
 /**
@@ -54,8 +55,15 @@ export class OverlayChart {
     this.el.dataset.points = String(xs.length);
   }
 
-  /** The chart as a PNG data URL (for "download PNG"). */
-  png(): string | null {
-    return this.plot ? this.plot.ctx.canvas.toDataURL('image/png') : null;
+  /** The chart's canvas and legend, for a PNG export (chartPng.ts). */
+  panel(title: string): PngPanel | null {
+    const u = this.plot;
+    if (!u) return null;
+    return { title, canvas: u.ctx.canvas, series: u.series.slice(1).map((s) => ({ label: String(s.label ?? ''), color: String(s.stroke instanceof Function ? s.stroke(u, 1) : (s.stroke ?? '#000')) })) };
+  }
+
+  destroy(): void {
+    this.plot?.destroy();
+    this.plot = null;
   }
 }
