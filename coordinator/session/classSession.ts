@@ -37,7 +37,7 @@ export interface RunFiles {
 export const FORM_KEYS = ['dataset', 'model', 'hidden', 'optimizer', 'lr', 'batchSize', 'mode', 'epochs', 'compress', 'weightsCodec', 'samples', 'noise'] as const;
 
 /** Settings that belong to the first run only (its files, its resume); later runs get their own under run-N/. */
-const FIRST_RUN_ONLY = ['report', 'export', 'initFrom', 'checkpointDir', 'resume', 'exitWhenDone'] as const;
+const FIRST_RUN_ONLY = ['report', 'export', 'initFrom', 'checkpointDir', 'checkpointEvery', 'resume', 'exitWhenDone'] as const;
 
 export class ClassSession {
   readonly dir: string;
