@@ -9,6 +9,7 @@ import { describeRun, prepareRun } from '../setup';
 import { startPeerProcesses, type PeerProcesses } from './peerProcesses';
 import { attachModelView } from '../session/modelView';
 import { ClassSession, type RunFiles } from '../session/classSession';
+import { attachSessionRoutes } from '../session/sessionRoutes';
 
 /**
  * Training from the command line. `run`: one run (prepare, serve, start the
@@ -70,7 +71,7 @@ export async function trainOnce(config: Config, command: 'run' | 'serve', log: (
   const c = await startCoordinator(prepared.setup, { datasetBytes: prepared.datasetBytes, log, ...(checkpoint ? { checkpoint } : {}), ...(tokens ?? {}) });
   attachModelView(c.app, c.run, { admin: c.adminToken, join: c.joinToken });
   if (session) {
-    session.attach(c.app, c.run, c.adminToken);
+    attachSessionRoutes(session, c.app, c.run, c.adminToken);
     session.started(n, c.run, files ?? { report: config.report ?? '', model: config.export ?? null });
     // A snapshot of the report while it trains: a restarted serve shows this run even after a crash or a kill.
     const snapshot = setInterval(() => {

@@ -1,10 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import type { Express } from 'express';
 import type { Config } from '../../shared/config/schema';
 import type { TrainingCoordinator } from '../run/coordinator';
 import { summarize, type ReportLike, type RunSummary } from './runSummary';
-import { attachSessionRoutes } from './sessionRoutes';
 
 /**
  * `tabtrain serve` as a class session: one join link (same port, same
@@ -18,8 +16,8 @@ import { attachSessionRoutes } from './sessionRoutes';
  * again, and `--resume` continues the last one where it was interrupted,
  * with that run's own settings and checkpoints.
  *
- * Integration: runTraining calls `attach(app, run)` for every coordinator it
- * starts, `started(n, run, files)`, `finished(n, report)` after writing a
+ * Integration: runTraining calls attachSessionRoutes (sessionRoutes.ts) for
+ * every coordinator it starts, `started(n, run, files)`, `finished(n, report)` after writing a
  * report, and awaits `nextRun()` where a one-run `serve` used to wait for Ctrl-C.
  */
 export interface SessionIndex {
@@ -155,11 +153,6 @@ export class ClassSession {
       out.push({ ...summarize(cur.n, live, 'running'), files: { report: false, model: false } });
     }
     return out.sort((a, b) => a.n - b.n);
-  }
-
-  /** The session's routes on a coordinator's app (each run has its own app; the tokens stay). */
-  attach(app: Express, run: TrainingCoordinator, adminToken: string): void {
-    attachSessionRoutes(this, app, run, adminToken);
   }
 
   /** The command line's settings for a new run, without what belongs to the first run only. */

@@ -10,6 +10,7 @@ import { parseConfig } from '../../shared/config/parse';
 import type { Config } from '../../shared/config/schema';
 import type { TrainingCoordinator } from '../../coordinator/run/coordinator';
 import { ClassSession } from '../../coordinator/session/classSession';
+import { attachSessionRoutes } from '../../coordinator/session/sessionRoutes';
 
 /**
  * A class session keeps every run on disk under its folder and serves each
@@ -41,7 +42,7 @@ afterEach(() => {
 
 async function serveSession(s: ClassSession): Promise<string> {
   const app = express();
-  s.attach(app, idle, 'secret');
+  attachSessionRoutes(s, app, idle, 'secret');
   const server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   servers.push(server);
