@@ -87,8 +87,8 @@ export class SessionPanel {
     const s = (await r.json()) as SessionAnswer;
     this.root.hidden = false;
     this.runs = s.runs;
-    // By default the overlay compares every run.
-    for (const run of s.runs) if (!this.seen.has(run.n)) (this.seen.add(run.n), this.picked.add(run.n));
+    // By default the overlay compares every run that has a curve (a run waiting for peers joins once it has).
+    for (const run of s.runs) if (!this.seen.has(run.n) && run.loss.length > 0) (this.seen.add(run.n), this.picked.add(run.n));
     this.$<HTMLButtonElement>('setup-start').disabled = !s.accepting;
     this.$('setup-hint').textContent = s.accepting ? 'Open tabs switch to the new run by themselves.' : 'The current run is training: stop it (Controls) to start another.';
     this.renderHistory();
@@ -103,8 +103,8 @@ export class SessionPanel {
     const rows = this.runs.map(
       (r) =>
         `<tr data-run="${r.n}"><td><input type="checkbox" value="${r.n}" ${this.picked.has(r.n) ? 'checked' : ''} aria-label="overlay run ${r.n}"></td>` +
-        `<td class="run-label">${esc(r.label)}</td><td>${r.state === 'running' ? 'running' : esc(r.exitReason ?? 'done')}</td><td class="num steps">${num(r.steps)}</td>` +
-        `<td class="num">${pct(r.testAccuracy)}</td>` +
+        `<td class="run-label">${esc(r.label)}</td><td class="result">${r.state === 'done' ? esc(r.exitReason ?? 'done') : r.state === 'waiting' ? 'waiting for peers' : 'running'}</td><td class="num steps">${num(r.steps)}</td>` +
+        `<td class="num acc">${pct(r.testAccuracy)}</td>` +
         `<td class="files">${file(r, 'csv', 'CSV', 'the history, one row per step')}<button type="button" class="dl" data-png="${r.n}" title="the loss and accuracy charts">PNG</button>` +
         (r.files?.report ? file(r, 'report', 'report', 'the JSON report') : '') +
         (r.files?.model ? file(r, 'model/model.json', 'model.json', 'the trained model (tfjs layers format); keep weights.bin beside it') + file(r, 'model/weights.bin', 'weights.bin', "the model's weights") : '') +

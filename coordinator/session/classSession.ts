@@ -150,7 +150,7 @@ export class ClassSession {
         final: run.evaluator.final,
         exitReason: run.exitReason,
       };
-      out.push({ ...summarize(cur.n, live, 'running'), files: { report: false, model: false } });
+      out.push({ ...summarize(cur.n, live, run.state === 'waiting' ? 'waiting' : 'running'), files: { report: false, model: false } });
     }
     return out.sort((a, b) => a.n - b.n);
   }

@@ -10,7 +10,8 @@ export interface RunSummary {
   runId: string;
   label: string;
   settings: Record<string, unknown>;
-  state: 'running' | 'done';
+  /** 'waiting': the run under way has not taken a step yet (waiting for peers). */
+  state: 'waiting' | 'running' | 'done';
   exitReason: string | null;
   steps: number;
   wallSeconds: number;
