@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { local, startCli } from './cli';
@@ -91,6 +91,7 @@ test('four runs on the same tab, compared in the history, with their downloads',
     expect(floats).toBe(105);
     expect((await download(dash, 2, 'weights.bin')).length).toBe(4 * floats);
     const png = await download(dash, 2, 'PNG');
+    writeFileSync(join(SHOTS, 'classroom-session-run2-charts.png'), png);
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     // The picture holds the run's curve: pixels of its colour (the first series, #2563eb) on white.
     const blue = await dash.evaluate(async (b64) => {
