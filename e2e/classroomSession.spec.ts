@@ -127,6 +127,7 @@ test('four runs on the same tab, compared in the history, with their downloads',
     const waits = cli.lines.map((l) => /run #(\d+) took its first step ([\d.]+) s/.exec(l)).filter((m) => m !== null).map((m) => Number(m[2]));
     expect(waits).toHaveLength(3);
     const sorted = [...waits].sort((a, b) => a - b);
+    for (const l of cli.lines.filter((x) => /took its first step/.test(x))) console.log(l);
     console.log(`session: "Start run" to the first step on the open tab: ${waits.map((w) => `${w.toFixed(1)} s`).join(', ')} (median ${sorted[1]!.toFixed(1)} s)`);
 
     // The session at laptop, phone and projector sizes: the history fits its card (nothing cut off).

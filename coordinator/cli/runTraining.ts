@@ -83,9 +83,13 @@ export async function trainOnce(config: Config, command: 'run' | 'serve', log: (
     if (asked !== null) {
       // The figure a teacher feels: from "Start run" on the dashboard to the first step on the open tabs.
       const off = c.run.history.length;
+      const secs = (t: number): string => ((t - asked) / 1000).toFixed(1);
+      const up = performance.now();
+      let joined: number | null = null;
       const timer = setInterval(() => {
+        if (joined === null && c.run.peers.size > 0) joined = performance.now();
         if (c.run.history.length > off) {
-          log(`session: run #${n} took its first step ${((performance.now() - asked) / 1000).toFixed(1)} s after it was requested`);
+          log(`session: run #${n} took its first step ${secs(performance.now())} s after it was requested (coordinator up at ${secs(up)} s, first peer connected at ${joined === null ? '-' : secs(joined)} s)`);
           clearInterval(timer);
         }
       }, 50);
