@@ -1,5 +1,6 @@
 import uPlot from 'uplot';
 import type { RunSummary } from '../../coordinator/session/runSummary';
+import type { PngPanel } from './chartPng';
 import { CLASS_COLORS } from './modelView';
 
 /**
@@ -10,6 +11,8 @@ import { CLASS_COLORS } from './modelView';
  */
 export type OverlayX = 'step' | 'seconds' | 'epoch';
 export type OverlayY = 'loss' | 'accuracy';
+
+const WHOLE_INCRS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10_000, 20_000, 50_000, 100_000];
 
 export class OverlayChart {
   private plot: uPlot | null = null;
@@ -42,7 +45,8 @@ export class OverlayChart {
         height: 300,
         scales: { x: { time: false }, ...(y === 'accuracy' ? { y: { range: [0, 1] } } : {}) },
         axes: [
-          { label: xLabel },
+          // Steps and epochs are whole numbers: no 2.5 on the axis.
+          { label: xLabel, ...(x === 'seconds' ? {} : { incrs: WHOLE_INCRS }) },
           { label: yLabel, size: 60, ...(y === 'accuracy' ? { values: (_u: uPlot, vs: number[]) => vs.map((v) => `${Math.round(100 * v)}%`) } : {}) },
         ],
         series: [{ label: xLabel }, ...runs.map((r, i) => ({ label: r.label, stroke: CLASS_COLORS[i % CLASS_COLORS.length]!, width: 2, spanGaps: true, points: { show: y === 'accuracy' } }))],
@@ -54,8 +58,15 @@ export class OverlayChart {
     this.el.dataset.points = String(xs.length);
   }
 
-  /** The chart as a PNG data URL (for "download PNG"). */
-  png(): string | null {
-    return this.plot ? this.plot.ctx.canvas.toDataURL('image/png') : null;
+  /** The chart's canvas and legend, for a PNG export (chartPng.ts). */
+  panel(title: string): PngPanel | null {
+    const u = this.plot;
+    if (!u) return null;
+    return { title, canvas: u.ctx.canvas, series: u.series.slice(1).map((s) => ({ label: String(s.label ?? ''), color: String(s.stroke instanceof Function ? s.stroke(u, 1) : (s.stroke ?? '#000')) })) };
+  }
+
+  destroy(): void {
+    this.plot?.destroy();
+    this.plot = null;
   }
 }

@@ -1,12 +1,13 @@
 import type { RunSummary } from '../../coordinator/session/runSummary';
+import { chartsPng, download, runPng } from './chartPng';
 import { esc, num, pct } from './format';
 import { OverlayChart, type OverlayX, type OverlayY } from './overlayChart';
 
 /**
  * The class session on the dashboard (`tabtrain serve`): a setup form for
  * the next run (validated on the coordinator by the command line's own
- * schema; its message is shown as is), the history of every run with CSV
- * and report downloads, and an overlay of the runs ticked in the history.
+ * schema; its message is shown as is), the history of every run with its
+ * downloads (history CSV, charts PNG, report, exported model), and an overlay of the runs ticked in the history.
  * Hidden when the coordinator has no session (`tabtrain run`).
  */
 interface SessionAnswer {
@@ -34,12 +35,19 @@ export class SessionPanel {
     });
     for (const id of ['overlay-y', 'overlay-x']) this.$(id).addEventListener('change', () => this.drawOverlay());
     this.$('overlay-png').addEventListener('click', () => {
-      const url = this.chart.png();
-      if (!url) return;
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = 'tabtrain-comparison.png';
-      a.click();
+      const sel = (id: string): string => this.$<HTMLSelectElement>(id).selectedOptions[0]?.textContent ?? '';
+      const p = this.chart.panel(`${sel('overlay-y')} per ${sel('overlay-x').replace(/ \(.*/, '')}`);
+      if (p) download(chartsPng('tabtrain: runs compared', [p]), 'tabtrain-comparison.png');
+    });
+    // A run's charts as a PNG: drawn off screen from its history, whether or not it is in the overlay.
+    this.$('history').addEventListener('click', (e) => {
+      const b = (e.target as HTMLElement).closest<HTMLButtonElement>('button[data-png]');
+      const run = b && this.runs.find((r) => r.n === Number(b.dataset.png));
+      if (!run) return;
+      b.disabled = true;
+      void runPng(run)
+        .then((url) => download(url, `tabtrain-run-${run.n}-charts.png`))
+        .finally(() => (b.disabled = false));
     });
     this.$('history').addEventListener('change', (e) => {
       const box = e.target as HTMLInputElement;
@@ -79,8 +87,8 @@ export class SessionPanel {
     const s = (await r.json()) as SessionAnswer;
     this.root.hidden = false;
     this.runs = s.runs;
-    // By default the overlay compares every run.
-    for (const run of s.runs) if (!this.seen.has(run.n)) (this.seen.add(run.n), this.picked.add(run.n));
+    // By default the overlay compares every run that has a curve (a run waiting for peers joins once it has).
+    for (const run of s.runs) if (!this.seen.has(run.n) && run.loss.length > 0) (this.seen.add(run.n), this.picked.add(run.n));
     this.$<HTMLButtonElement>('setup-start').disabled = !s.accepting;
     this.$('setup-hint').textContent = s.accepting ? 'Open tabs switch to the new run by themselves.' : 'The current run is training: stop it (Controls) to start another.';
     this.renderHistory();
@@ -91,12 +99,16 @@ export class SessionPanel {
 
   private renderHistory(): void {
     const a = encodeURIComponent(this.admin);
+    const file = (r: RunSummary, path: string, text: string, title: string): string => `<a class="dl" href="/api/session/runs/${r.n}/${path}?admin=${a}" download title="${title}">${text}</a>`;
     const rows = this.runs.map(
       (r) =>
         `<tr data-run="${r.n}"><td><input type="checkbox" value="${r.n}" ${this.picked.has(r.n) ? 'checked' : ''} aria-label="overlay run ${r.n}"></td>` +
-        `<td>${esc(r.label)}</td><td>${r.state === 'running' ? 'running' : esc(r.exitReason ?? 'done')}</td><td class="num">${num(r.steps)}</td>` +
-        `<td class="num">${pct(r.testAccuracy)}</td>` +
-        `<td><a href="/api/session/runs/${r.n}/csv?admin=${a}" download>CSV</a>${r.state === 'done' ? ` · <a href="/api/session/runs/${r.n}/report?admin=${a}" download>report</a>` : ''}</td></tr>`,
+        `<td class="run-label">${esc(r.label)}</td><td class="result">${r.state === 'done' ? esc(r.exitReason ?? 'done') : r.state === 'waiting' ? 'waiting for peers' : 'running'}</td><td class="num steps">${num(r.steps)}</td>` +
+        `<td class="num acc">${pct(r.testAccuracy)}</td>` +
+        `<td class="files">${file(r, 'csv', 'CSV', 'the history, one row per step')}<button type="button" class="dl" data-png="${r.n}" title="the loss and accuracy charts">PNG</button>` +
+        (r.files?.report ? file(r, 'report', 'report', 'the JSON report') : '') +
+        (r.files?.model ? file(r, 'model/model.json', 'model.json', 'the trained model (tfjs layers format); keep weights.bin beside it') + file(r, 'model/weights.bin', 'weights.bin', "the model's weights") : '') +
+        `</td></tr>`,
     );
     const html = rows.join('') || '<tr class="empty-row"><td colspan="6">Every run of this session appears here, with its settings and result.</td></tr>';
     const body = this.$('history');

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../shared/config/parse';
 import type { Config } from '../../shared/config/schema';
@@ -88,6 +88,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const config = configFrom(input);
     if (args.command === 'peer') return await runPeers(config);
+    // `serve --report DIR`: a session folder (a restarted serve pointed at it shows its runs again).
+    if (config.report && (config.report.endsWith('/') || (existsSync(config.report) && statSync(config.report).isDirectory()))) config.report = join(config.report, 'report.json');
     if (!config.report) config.report = join('runs', `${new Date().toISOString().replace(/[:.]/g, '-')}`, 'report.json');
     return await runTraining(config, args.command, configFrom);
   } catch (e) {

@@ -81,7 +81,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'chromium', arg: 'FILE', key: 'chromium', kind: 'string', group: 'fleet', help: 'Chromium executable (default $CHROMIUM_PATH, then /usr/bin/chromium)' },
   { flag: 'host', arg: 'ADDRESS', key: 'host', kind: 'string', group: 'output', help: 'address to listen on (default 0.0.0.0: reachable on the LAN)' },
   { flag: 'port', key: 'port', kind: 'int', group: 'output', help: 'port (0 = any free port; serve defaults to 8475)' },
-  { flag: 'report', arg: 'FILE', key: 'report', kind: 'string', group: 'output', help: 'write the JSON report here (default runs/<run id>/report.json)' },
+  { flag: 'report', arg: 'FILE', key: 'report', kind: 'string', group: 'output', help: 'write the JSON report here (default runs/<run id>/report.json); serve: its folder holds the session, and a folder given here (DIR/) shows that session again' },
   { flag: 'init-from', arg: 'DIR', key: 'initFrom', kind: 'string', group: 'model', help: 'start from an exported model directory (model.json + weights.bin)' },
   { flag: 'export', arg: 'DIR', key: 'export', kind: 'string', group: 'output', help: 'write the final model here (model.json + weights.bin, tfjs layers format)' },
   { flag: 'checkpoint-dir', arg: 'DIR', key: 'checkpointDir', kind: 'string', group: 'output', help: 'write checkpoints (and the join token) here; needed by --resume' },

@@ -8,7 +8,8 @@ import { CheckpointStore } from '../checkpoint/checkpointStore';
 import { describeRun, prepareRun } from '../setup';
 import { startPeerProcesses, type PeerProcesses } from './peerProcesses';
 import { attachModelView } from '../session/modelView';
-import { ClassSession } from '../session/classSession';
+import { ClassSession, type RunFiles } from '../session/classSession';
+import { attachSessionRoutes } from '../session/sessionRoutes';
 
 /**
  * Training from the command line. `run`: one run (prepare, serve, start the
@@ -24,16 +25,14 @@ export async function runTraining(config: Config, command: 'run' | 'serve', vali
   let tokens: { joinToken: string; adminToken: string } | undefined;
   let code = 0;
   const resumed = session && config.resume ? session.resumable() : null;
-  const first = resumed?.n ?? session?.nextNumber ?? 1;
-  let n = first;
+  let n = resumed?.n ?? session?.nextNumber ?? 1;
+  if (resumed) next = resumed.config;
   const fleet: Fleet = { nodePeers: null, tabs: null };
   while (next) {
     const cfg: Config = next;
-    // This process's first run writes where --report says (a resumed run: the file of the run it continues);
-    // later runs, or a first run whose --report file an earlier run of the session holds, in run-N/ beside it.
-    if (resumed && n === resumed.n) cfg.report = resumed.path;
-    else if (session && (n > first || session.holds(cfg.report))) cfg.report = session.reportPath(n, undefined);
-    const r = await trainOnce(cfg, command, log, session, n, fleet, tokens);
+    // Every run of a session keeps its report, model and checkpoints in the session folder (run N: run-N/).
+    const files = session?.place(cfg, n);
+    const r = await trainOnce(cfg, command, log, session, n, fleet, tokens, false, files);
     code = r.code;
     tokens = r.tokens;
     next = r.next ? { ...r.next, port: r.port } : null;
@@ -42,6 +41,9 @@ export async function runTraining(config: Config, command: 'run' | 'serve', vali
   await fleet.nodePeers?.stop();
   return code;
 }
+
+/** How often a session rewrites the report of the run under way. */
+const SNAPSHOT_MS = 5000;
 
 /** Node peers started with the first run; a session's later runs keep them (they reconnect like tabs). */
 export interface Fleet {
@@ -59,7 +61,7 @@ interface Once {
 }
 
 /** One run. `keep`: another run follows on the same fleet (compare), so peers are told to reconnect, not to stop. */
-export async function trainOnce(config: Config, command: 'run' | 'serve', log: (l: string) => void, session: ClassSession | null, n: number, fleet: Fleet, tokens?: Once['tokens'], keep = false): Promise<Once & { report: Record<string, unknown> }> {
+export async function trainOnce(config: Config, command: 'run' | 'serve', log: (l: string) => void, session: ClassSession | null, n: number, fleet: Fleet, tokens?: Once['tokens'], keep = false, files?: RunFiles): Promise<Once & { report: Record<string, unknown> }> {
   const t0 = performance.now();
   const chromiumPath = command === 'run' && config.peers > 0 && !fleet.tabs ? findChromium(config.chromium) : null;
   const prepared = await prepareRun(config);
@@ -69,15 +71,25 @@ export async function trainOnce(config: Config, command: 'run' | 'serve', log: (
   const c = await startCoordinator(prepared.setup, { datasetBytes: prepared.datasetBytes, log, ...(checkpoint ? { checkpoint } : {}), ...(tokens ?? {}) });
   attachModelView(c.app, c.run, { admin: c.adminToken, join: c.joinToken });
   if (session) {
-    session.attach(c.app, c.run, c.adminToken);
-    session.started(n, c.run);
+    attachSessionRoutes(session, c.app, c.run, c.adminToken);
+    session.started(n, c.run, files ?? { report: config.report ?? '', model: config.export ?? null });
+    // A snapshot of the report while it trains: a restarted serve shows this run even after a crash or a kill.
+    const snapshot = setInterval(() => {
+      if (config.report && c.run.step > 0 && c.run.state !== 'done') writeReport(config.report, buildReport(c.run, (performance.now() - t0) / 1000));
+    }, SNAPSHOT_MS);
+    snapshot.unref();
+    void c.done.then(() => clearInterval(snapshot));
     const asked = session.requestedAt;
     if (asked !== null) {
       // The figure a teacher feels: from "Start run" on the dashboard to the first step on the open tabs.
       const off = c.run.history.length;
+      const secs = (t: number): string => ((t - asked) / 1000).toFixed(1);
+      const up = performance.now();
+      let joined: number | null = null;
       const timer = setInterval(() => {
+        if (joined === null && c.run.peers.size > 0) joined = performance.now();
         if (c.run.history.length > off) {
-          log(`session: run #${n} took its first step ${((performance.now() - asked) / 1000).toFixed(1)} s after it was requested`);
+          log(`session: run #${n} took its first step ${secs(performance.now())} s after it was requested (coordinator up at ${secs(up)} s, first peer connected at ${joined === null ? '-' : secs(joined)} s)`);
           clearInterval(timer);
         }
       }, 50);
@@ -118,14 +130,15 @@ export async function trainOnce(config: Config, command: 'run' | 'serve', log: (
     if (config.report) {
       writeReport(config.report, report);
       log(`report: ${config.report}`);
-      session?.finished(n, report, config.report);
     }
     const cp = c.run.checkpointer;
     if (cp) log(`checkpoints: ${cp.saved} written to ${cp.store.dir}${cp.resumedFrom ? `; this run resumed from step ${cp.resumedFrom.step}` : ''}`);
-    if (config.export) {
+    // A session exports every run that trained (its model is a download on the dashboard); --export always.
+    if (config.export && (c.run.step > 0 || !session)) {
       await exportModel(config.export, prepared.setup.model, c.run.store.weights, prepared.setup.normalization, c.run.optimizer.state());
       log(`exported the model to ${config.export} (model.json + weights.bin)`);
     }
+    session?.finished(n, report);
     const f = c.run.evaluator.final;
     if (c.run.evaluator.stopReason) log(`early stop: ${c.run.evaluator.stopReason}`);
     const timing = report.timing as { outsideComputeShare: number };

@@ -10,7 +10,8 @@ export interface RunSummary {
   runId: string;
   label: string;
   settings: Record<string, unknown>;
-  state: 'running' | 'done';
+  /** 'waiting': the run under way has not taken a step yet (waiting for peers). */
+  state: 'waiting' | 'running' | 'done';
   exitReason: string | null;
   steps: number;
   wallSeconds: number;
@@ -21,6 +22,8 @@ export interface RunSummary {
   loss: [number, number, number][];
   /** [epoch (from 1), seconds since start, validation accuracy]. */
   valAccuracy: [number, number, number | null][];
+  /** A session's downloads for this run: its report (finished or interrupted) and its exported model (model.json + weights.bin). */
+  files?: { report: boolean; model: boolean };
 }
 
 /** The settings a class compares runs by. */
