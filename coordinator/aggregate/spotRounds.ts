@@ -60,7 +60,10 @@ interface Held<T> {
 }
 
 export class SpotRounds {
+  /** Training checks; its `accepted` counts the samples taken on trust since a peer's last passed check. */
   readonly checker: SpotChecker;
+  /** Evaluation checks, tallied apart: a peer's honest gradients do not vouch for its evaluations (the liar). */
+  readonly evalChecker: SpotChecker;
   readonly stats: SpotStats;
   private readonly held = new Map<Shard, Held<unknown>[]>();
   private readonly quarantinedAt = new Map<string, number>();
@@ -74,6 +77,7 @@ export class SpotRounds {
     seed = 1,
   ) {
     this.checker = new SpotChecker({ fraction, seed });
+    this.evalChecker = new SpotChecker({ fraction: 1, seed });
     this.stats = { fraction, tolerance: this.checker.tolerance, checks: 0, refereed: 0, unrefereed: 0, maxAgreeing: 0 };
   }
 
@@ -90,12 +94,12 @@ export class SpotRounds {
 
   /** A checked training result; returns the result that covers the shard, or null while the check is open. */
   train<T>(shard: Shard, peerId: string, grad: Float32Array, payload: T): Held<T> | null {
-    return this.result(shard, peerId, Float32Array.from(grad), payload, relativeDistance);
+    return this.result(this.checker, shard, peerId, Float32Array.from(grad), payload, relativeDistance);
   }
 
   /** A checked evaluation result (vector from `evalVector`). */
   eval<T>(shard: Shard, peerId: string, vector: Float32Array, payload: T): Held<T> | null {
-    return this.result(shard, peerId, vector, payload, evalDistance);
+    return this.result(this.evalChecker, shard, peerId, vector, payload, evalDistance);
   }
 
   /** An accepted, unchecked training contribution: suspect until the peer's next passed check; its norm for the trust table. */
@@ -114,18 +118,21 @@ export class SpotRounds {
   /** Every peer's trust record (spot checks and contribution norm), for the status feed and the report. */
   table(): Record<string, TrustView> {
     const out: Record<string, TrustView> = {};
-    const ids = new Set([...Object.keys(this.checker.table()), ...this.norms.keys()]);
+    const ids = new Set([...Object.keys(this.checker.table()), ...Object.keys(this.evalChecker.table()), ...this.norms.keys()]);
     const means = [...this.norms.values()].map((n) => n.sum / n.n);
     const median = means.length > 0 ? medianOf(means) : 0;
     for (const id of ids) {
       const n = this.norms.get(id);
       const gradNorm = n ? n.sum / n.n : null;
-      out[id] = { ...this.checker.trust(id), quarantinedAtStep: this.quarantinedAt.get(id) ?? null, gradNorm, normRatio: gradNorm !== null && median > 0 ? gradNorm / median : null };
+      const t = this.checker.trust(id);
+      const e = this.evalChecker.trust(id);
+      const trust: PeerTrust = { passed: t.passed + e.passed, failed: t.failed + e.failed, quarantined: t.quarantined || e.quarantined, reason: t.reason || e.reason, acceptedSinceLastPass: t.acceptedSinceLastPass };
+      out[id] = { ...trust, quarantinedAtStep: this.quarantinedAt.get(id) ?? null, gradNorm, normRatio: gradNorm !== null && median > 0 ? gradNorm / median : null };
     }
     return out;
   }
 
-  private result<T>(shard: Shard, peerId: string, vector: Float32Array, payload: T, distanceOf: Distance): Held<T> | null {
+  private result<T>(checker: SpotChecker, shard: Shard, peerId: string, vector: Float32Array, payload: T, distanceOf: Distance): Held<T> | null {
     const check = shard.check!;
     this.forgetClosed();
     const list = (this.held.get(shard) ?? []) as Held<T>[];
@@ -138,7 +145,7 @@ export class SpotRounds {
     list.push({ peerId, vector, payload });
     this.held.set(shard, list);
     if (list.length < check.need) return this.wait();
-    const v = this.checker.settle(
+    const v = checker.settle(
       list.map((h) => ({ peerId: h.peerId, grad: h.vector })),
       distanceOf,
     );
@@ -161,7 +168,7 @@ export class SpotRounds {
     }
     if (v.kind === 'settled') {
       this.stats.refereed++;
-      for (const id of v.quarantined) this.quarantine(id);
+      for (const id of v.quarantined) this.quarantine(checker, id, shard.unit.kind);
       return list.find((h) => v.passed.includes(h.peerId))!;
     }
     if (v.kind === 'undecided') this.host.log(`spot check: three different results for ${what}; nobody is blamed, the first result is taken`);
@@ -173,10 +180,11 @@ export class SpotRounds {
     return null;
   }
 
-  private quarantine(peerId: string): void {
-    const t = this.checker.trust(peerId);
+  private quarantine(checker: SpotChecker, peerId: string, kind: string): void {
+    const t = checker.trust(peerId);
     this.quarantinedAt.set(peerId, this.host.step);
-    const reason = `${t.reason}; ${t.acceptedSinceLastPass} samples of its training gradients were accepted since its last passed check`;
+    const suspect = this.checker.trust(peerId).acceptedSinceLastPass;
+    const reason = `${kind === 'eval' ? 'evaluation' : 'training'} results ${t.reason}; ${suspect} samples of its training gradients were accepted since its last passed check`;
     this.host.quarantinePeer(peerId, 'SPOT_CHECK_FAILED', reason);
   }
 

@@ -23,10 +23,11 @@ export interface FleetResult {
   logs: string[];
 }
 
-export async function fleetRun(aggregate: string, attack: string | null, honest = 4, extra: ConfigInput = {}): Promise<FleetResult> {
+export async function fleetRun(aggregate: string, attack: string | null, honest = 4, extra: ConfigInput = {}, attackers = 1): Promise<FleetResult> {
   const t0 = performance.now();
-  const h = await startHarness({ ...QUICK, aggregate, minPeers: honest + (attack ? 1 : 0), ...extra }, honest);
-  const bad = attack ? startNodePeer({ joinUrl: h.c.localJoinUrl, nickname: `attacker-${attack}`, attack: parseAttack(attack) }) : null;
+  const n = attack ? attackers : 0;
+  const h = await startHarness({ ...QUICK, aggregate, minPeers: honest + n, ...extra }, honest);
+  const bads = [...Array(n).keys()].map((k) => startNodePeer({ joinUrl: h.c.localJoinUrl, nickname: `attacker-${attack}${k === 0 ? '' : `-${k + 1}`}`, attack: parseAttack(attack!) }));
   try {
     const exit = await h.done;
     const run = h.c.run;
@@ -44,7 +45,7 @@ export async function fleetRun(aggregate: string, attack: string | null, honest 
       seconds: (performance.now() - t0) / 1000,
     };
   } finally {
-    bad?.stop();
+    for (const b of bads) b.stop();
     await h.close();
   }
 }
