@@ -45,7 +45,7 @@ for (const attack of rules.length === 0 ? [] : attacks) {
   rows.push(`| ${attack} | ${cells.join(' | ')} |`);
   console.log(rows.at(-1));
 }
-console.log(['', ...rows].join('\n'));
+if (rules.length > 0) console.log(['', ...rows].join('\n'));
 if (spot > 0) {
   // Steps to detect: the attacker's quarantine by spot checks (mean, 4 honest + 1 attacker).
   const det = [`| attack | steps to quarantine (--spot-check ${spot}) | checks failed / passed | honest peers quarantined |`, '|---|---:|---:|---:|'];

@@ -24,6 +24,7 @@ export function dashboardBase(run: TrainingCoordinator, connections: number, joi
   const up = 4 * params;
   const lastEval = [...run.evaluator.evals].reverse().find((e) => 'confusion' in e.metrics);
   const r1 = (x: number): number => Math.round(x * 10) / 10;
+  const trust = run.spot.table();
   return {
     runId: s.runId,
     state: run.state,
@@ -56,6 +57,8 @@ export function dashboardBase(run: TrainingCoordinator, connections: number, joi
       share: total > 0 ? p.samples / total : 0,
       seenAgo: r1((now - p.lastSeen) / 1000),
       connections: p.connections,
+      ...(trust[p.id] ? { trust: { passed: trust[p.id]!.passed, failed: trust[p.id]!.failed, normRatio: trust[p.id]!.normRatio ?? Number.NaN } } : {}),
+      ...(p.quarantine ? { quarantine: `${p.quarantine.code}: ${p.quarantine.reason}` } : {}),
     })),
     timeline: {
       bars: run.timeline.bars.map((b): BarView => [
