@@ -86,8 +86,8 @@ export function dashboardBase(run: TrainingCoordinator, connections: number, joi
 /** The coordinator's status, with "computing" only while a shard is out, and "done" at the end. */
 export function peerStatus(run: TrainingCoordinator, p: PeerRecord): string {
   if (p.status !== 'ready') return p.status;
+  if (p.quarantine) return 'quarantined'; // still after the end: the dashboard and the report keep saying who was shut out
   if (run.state === 'done') return 'done';
-  if (p.quarantine) return 'quarantined';
   return run.busy(p.id) ? 'computing' : 'ready';
 }
 
