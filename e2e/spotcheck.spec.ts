@@ -51,7 +51,7 @@ test('spot checks catch a sign-flip peer and never an honest tab or node peer', 
     expect(r.spotChecks.maxAgreeing).toBeLessThan(r.spotChecks.tolerance);
     // The dashboard's peers table: checks on every row, the attacker in red with its reason.
     await expect(page.locator('tr.st-quarantined small.quarantine-reason')).toContainText('SPOT_CHECK_FAILED', { timeout: 30_000 });
-    await expect(page.locator('small.trust').first()).toContainText('checks ✓');
+    await expect(page.locator('tr', { hasText: 'honest-tab' })).toContainText(/checks ✓\d+ ✗0/);
     await page.screenshot({ path: 'test-results/screenshots/spotcheck-dashboard.png', fullPage: true });
   } finally {
     attacker?.proc.kill('SIGKILL');
