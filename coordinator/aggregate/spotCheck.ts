@@ -17,7 +17,9 @@
  * Relative gradient difference honest peers stay under. Measured
  * (scripts/backend-diff.ts): tfjs cpu vs wasm on the same MNIST MLP shard of
  * 50 and the same weights differ by 1.1e-7 to 1.5e-7 (float32 rounding).
- * WebGL was not measured here; a WebGL backend limited to 16-bit float
+ * WebGL (headless Chromium, SwiftShader) vs tfjs cpu on the same shards:
+ * at most 1.9e-7 to 2.4e-7 (e2e/spotcheck.spec.ts, the report's
+ * spotChecks.maxAgreeing); a WebGL backend limited to 16-bit float
  * textures would round at ~1e-3 relative. 1e-2 sits 10x above that and 200x
  * below a sign flip (2.0); lower it for all-cpu/wasm fleets.
  */
