@@ -40,7 +40,7 @@ function trustNote(p: PeerView): string {
   if (t && t.passed + t.failed > 0) parts.push(`checks ✓${t.passed} ✗${t.failed}`);
   if (t && Number.isFinite(t.normRatio)) parts.push(`‖g‖ ${t.normRatio.toFixed(1)}× median`);
   const line = parts.length > 0 ? `<br><small class="trust${t && t.failed > 0 ? ' trust-failed' : ''}" title="spot checks passed / failed; this peer's mean gradient norm over the median peer's">${parts.join(' · ')}</small>` : '';
-  return line + (p.quarantine ? `<br><small class="quarantine-reason">${esc(p.quarantine)}</small>` : '');
+  return line + (p.quarantine ? `<br><small class="quarantine-reason">${esc(p.quarantine.split(';')[0]!)}</small>` : '');
 }
 
 function ago(s: number): string {
