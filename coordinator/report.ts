@@ -12,6 +12,7 @@ export function buildReport(run: RunView, wallSeconds: number): Record<string, u
   const history = run.history;
   const stepMs = history.reduce((a, h) => a + h.ms + h.updateMs, 0);
   const computeMs = history.reduce((a, h) => a + h.computeMs, 0);
+  const trust = run.spot.table();
   return {
     config: s.config,
     runId: s.runId,
@@ -33,7 +34,11 @@ export function buildReport(run: RunView, wallSeconds: number): Record<string, u
       status: peerStatus(run, p),
       /** Why it got no more work (an unusable result), if it did not. */
       quarantine: p.quarantine ?? null,
+      /** Spot checks passed/failed, samples accepted since its last passed check, its gradient norm against the others' (coordinator/aggregate/spotRounds.ts). */
+      trust: trust[p.id] ?? null,
     })),
+    /** --spot-check: the fraction, the tolerance, checks settled and refereed, the largest distance between agreeing results. */
+    spotChecks: run.spot.enabled ? run.spot.stats : null,
     /** Peers that left long ago, folded into totals (the roster stays bounded). */
     departedPeers: run.roster.departed,
     steps: run.step,

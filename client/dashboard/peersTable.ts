@@ -23,7 +23,7 @@ export function renderPeers(body: HTMLElement, peers: PeerView[]): void {
         `<td class="num">#${rank.get(p.id)}</td><td class="nick">${esc(p.nickname)}</td><td>${p.kind}</td><td${gpu}>${esc(p.backend)}${p.renderer ? ` <small>${esc(shortGpu(p.renderer))}</small>` : ''}</td>` +
         `<td class="num">${p.speed > 0 ? p.speed.toLocaleString('en') : '-'}</td><td class="num">${p.samples.toLocaleString('en')}</td>` +
         `<td class="share"><span class="bar" style="width:${(100 * p.share).toFixed(1)}%"></span><span>${(100 * p.share).toFixed(1)}%</span></td>` +
-        `<td><span class="dot"></span>${LABEL[p.status] ?? p.status}</td><td class="num">${ago(p.seenAgo)}</td></tr>`
+        `<td${p.quarantine ? ` title="${esc(p.quarantine)}"` : ''}><span class="dot"></span>${LABEL[p.status] ?? p.status}${trustNote(p)}</td><td class="num">${ago(p.seenAgo)}</td></tr>`
       );
     })
     .join('') || '<tr class="empty-row"><td colspan="9">Nobody has joined yet: each device that opens the join link (or scans the QR code) appears here.</td></tr>';
@@ -31,6 +31,16 @@ export function renderPeers(body: HTMLElement, peers: PeerView[]): void {
   if (lastHtml.get(body) === html) return;
   lastHtml.set(body, html);
   body.innerHTML = html;
+}
+
+/** Spot checks passed/failed and the contribution norm against the others' (issue 13), under the status; the quarantine reason in full. */
+function trustNote(p: PeerView): string {
+  const t = p.trust;
+  const parts: string[] = [];
+  if (t && t.passed + t.failed > 0) parts.push(`checks ✓${t.passed} ✗${t.failed}`);
+  if (t && Number.isFinite(t.normRatio)) parts.push(`‖g‖ ${t.normRatio.toFixed(1)}× median`);
+  const line = parts.length > 0 ? `<br><small class="trust${t && t.failed > 0 ? ' trust-failed' : ''}" title="spot checks passed / failed; this peer's mean gradient norm over the median peer's">${parts.join(' · ')}</small>` : '';
+  return line + (p.quarantine ? `<br><small class="quarantine-reason">${esc(p.quarantine.split(';')[0]!)}</small>` : '');
 }
 
 function ago(s: number): string {

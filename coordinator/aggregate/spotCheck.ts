@@ -17,7 +17,9 @@
  * Relative gradient difference honest peers stay under. Measured
  * (scripts/backend-diff.ts): tfjs cpu vs wasm on the same MNIST MLP shard of
  * 50 and the same weights differ by 1.1e-7 to 1.5e-7 (float32 rounding).
- * WebGL was not measured here; a WebGL backend limited to 16-bit float
+ * WebGL (headless Chromium, SwiftShader) vs tfjs cpu on the same shards:
+ * at most 1.9e-7 to 2.4e-7 (e2e/spotcheck.spec.ts, the report's
+ * spotChecks.maxAgreeing); a WebGL backend limited to 16-bit float
  * textures would round at ~1e-3 relative. 1e-2 sits 10x above that and 200x
  * below a sign flip (2.0); lower it for all-cpu/wasm fleets.
  */
@@ -72,6 +74,39 @@ export function relativeDistance(a: Float32Array, b: Float32Array): number {
   return scale === 0 ? 0 : Math.sqrt(d) / scale;
 }
 
+export type Distance = (a: Float32Array, b: Float32Array) => number;
+
+/**
+ * An evaluation result as the vector spot checks compare: [count, lossSum, ...confusion].
+ * Regression passes have no confusion; their error sums stand in for it.
+ */
+export function evalVector(e: { count: number; lossSum: number; absErrSum: number; sqErrSum: number; confusion: Uint32Array }): Float32Array {
+  const v = new Float32Array(4 + e.confusion.length);
+  v[0] = e.count;
+  v[1] = e.lossSum;
+  v[2] = e.absErrSum;
+  v[3] = e.sqErrSum;
+  v.set(e.confusion, 4);
+  return v;
+}
+
+/**
+ * How far two evaluations of the same shard are apart, on the scale the
+ * tolerance reads: the larger of the loss sums' (and error sums') relative
+ * difference and the fraction of the shard's samples whose predicted class
+ * differs (half the confusion matrices' L1 distance). With the default 1e-2, a
+ * shard of 100 may differ in one near-tie prediction; a forged perfect matrix
+ * or a zero loss is far outside.
+ */
+export function evalDistance(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length || a[0] !== b[0]) return Number.POSITIVE_INFINITY;
+  const rel = (x: number, y: number): number => (x === y ? 0 : Math.abs(x - y) / Math.max(Math.abs(x), Math.abs(y)));
+  let l1 = 0;
+  for (let i = 4; i < a.length; i++) l1 += Math.abs(a[i]! - b[i]!);
+  const d = Math.max(rel(a[1]!, b[1]!), rel(a[2]!, b[2]!), rel(a[3]!, b[3]!), l1 / 2 / Math.max(1, a[0]!));
+  return Number.isNaN(d) ? Number.POSITIVE_INFINITY : d;
+}
+
 export class SpotChecker {
   readonly tolerance: number;
   readonly strikes: number;
@@ -108,9 +143,9 @@ export class SpotChecker {
   }
 
   /** Two (or, after a referee, three) results of the same shard on the same weights. */
-  settle(results: readonly SpotResult[]): SpotVerdict {
+  settle(results: readonly SpotResult[], distanceOf: Distance = relativeDistance): SpotVerdict {
     if (results.length === 2) {
-      const distance = relativeDistance(results[0]!.grad, results[1]!.grad);
+      const distance = distanceOf(results[0]!.grad, results[1]!.grad);
       if (distance <= this.tolerance) {
         for (const r of results) this.pass(r.peerId);
         return { kind: 'agree', distance };
@@ -118,7 +153,7 @@ export class SpotChecker {
       return { kind: 'referee', distance };
     }
     // Each result's supporters: the others within tolerance of it.
-    const support = results.map((r) => results.filter((o) => o !== r && relativeDistance(r.grad, o.grad) <= this.tolerance).length);
+    const support = results.map((r) => results.filter((o) => o !== r && distanceOf(r.grad, o.grad) <= this.tolerance).length);
     if (support.every((s) => s === 0)) return { kind: 'undecided' };
     const passed = results.filter((_, k) => support[k]! > 0).map((r) => r.peerId);
     const failed = results.filter((_, k) => support[k] === 0).map((r) => r.peerId);

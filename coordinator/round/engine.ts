@@ -49,6 +49,8 @@ export class RoundEngine {
   private round: WorkUnit | null = null;
   private shards: Shard[] = [];
   stage: RoundStage = RoundStage.IDLE;
+  /** Spot checks: whether a shard handed out for the first time must also be computed by a second peer (set by the run; null = never). */
+  pickCheck: ((shard: Shard) => boolean) | null = null;
 
   /** Its own ledger (tests, a lone engine) or the run's, shared with the other policies. */
   constructor(opts: Partial<LedgerOptions> | WorkLedger = {}) {
@@ -177,9 +179,11 @@ export class RoundEngine {
   assign(now: number): Effect[] {
     const effects: Effect[] = [];
     if (!this.round || this.stage === RoundStage.COMPLETE || this.stage === RoundStage.IDLE) return effects;
-    const pending = this.shards.filter((s) => !s.done && !s.attempts.some((a) => a.live));
+    // A checked shard with a result in keeps its bounds (its copies must compute the same samples): assignChecks gives it out.
+    const pending = this.shards.filter((s) => !s.done && !s.attempts.some((a) => a.live) && !(s.check && s.check.answered.length > 0));
     if (pending.length === 0) {
       this.stage = RoundStage.COLLECTING;
+      this.assignChecks(now, effects);
       this.assignBackups(now, effects);
       return effects;
     }
@@ -202,9 +206,24 @@ export class RoundEngine {
       const s = pending[i]!;
       if (s.orphaned) this.ledger.count('reassigned', s.unit);
       effects.push(this.ledger.issue(idle[i]!, s, now, false));
+      if (!s.check && this.pickCheck?.(s)) s.check = { need: 2, answered: [] };
     }
+    this.assignChecks(now, effects);
     this.assignBackups(now, effects);
     return effects;
+  }
+
+  /** Spot checks: a checked shard short of copies goes to an idle peer that has not computed it (marked as a backup on the timeline). */
+  private assignChecks(now: number, effects: Effect[]): void {
+    for (const s of this.shards) {
+      const c = s.check;
+      if (s.done || !c || s.attempts.length === 0) continue;
+      const live = s.attempts.filter((a) => a.live);
+      if (c.answered.length + live.length >= c.need) continue;
+      const pick = this.ledger.idlePeers().find((id) => !c.answered.includes(id) && !live.some((a) => a.peerId === id));
+      if (!pick) continue;
+      effects.push(this.ledger.issue(pick, s, now, true));
+    }
   }
 
   /** Backup work: an idle peer takes a copy of a late shard (at most maxAttempts copies live). */
@@ -214,7 +233,7 @@ export class RoundEngine {
       const live = s.attempts.filter((a) => a.live);
       if (live.length === 0 || live.length >= this.ledger.opts.maxAttempts) continue;
       if (live.some((a) => a.deadline > now)) continue;
-      const pick = this.ledger.idlePeers().find((id) => !live.some((a) => a.peerId === id));
+      const pick = this.ledger.idlePeers().find((id) => !live.some((a) => a.peerId === id) && !s.check?.answered.includes(id));
       if (!pick) return;
       this.ledger.count('reassigned', s.unit);
       effects.push(this.ledger.issue(pick, s, now, true));

@@ -17,7 +17,7 @@ import { DEFAULT_LEDGER_OPTIONS, type Attempt, type LedgerCounters, type LedgerO
  * choice (engine.ts: barrier rounds; asyncPolicy.ts: batches on arrival).
  * It owns no sockets, timers or tensors.
  */
-export type { Attempt, LedgerCounters, LedgerOptions, SendEffect, Shard, UnitKind, Verdict, WorkUnit } from './work';
+export type { Attempt, LedgerCounters, LedgerOptions, SendEffect, Shard, ShardCheck, UnitKind, Verdict, WorkUnit } from './work';
 export { DEFAULT_LEDGER_OPTIONS } from './work';
 
 interface Slot {
@@ -161,6 +161,7 @@ export class WorkLedger {
   judge(peerId: string, taskId: number): { verdict: Verdict; shard: Shard | null } {
     const peer = this.peers.get(peerId);
     if (peer && peer.busyWith === taskId) peer.busyWith = null;
+    if (peer?.quarantined) return { verdict: 'unknown', shard: null };
     const t = this.tasks.get(taskId);
     if (!t || t.shard.unit.closed) {
       // A task of a closed unit (or never ours): count only what we really sent.
@@ -218,6 +219,31 @@ export class WorkLedger {
       t.shard.orphaned = true;
     }
     return t.shard;
+  }
+
+  /** Ready peers that are not quarantined, busy or idle (who could still compute a shard). */
+  workers(): string[] {
+    return [...this.peers.entries()].filter(([, p]) => !p.quarantined).map(([id]) => id);
+  }
+
+  /**
+   * The peer failed spot checks: no more work, and its live attempts end (their
+   * shards go back to the pool); a result it sends later is `unknown`.
+   * Returns the shards that lost a live copy.
+   */
+  quarantine(peerId: string): Shard[] {
+    const peer = this.peers.get(peerId);
+    if (!peer) return [];
+    peer.quarantined = true;
+    peer.busyWith = null;
+    const lost: Shard[] = [];
+    for (const { shard, attempt } of this.tasks.values()) {
+      if (attempt.peerId !== peerId || !attempt.live) continue;
+      attempt.live = false;
+      shard.orphaned = true;
+      lost.push(shard);
+    }
+    return lost;
   }
 
   /**

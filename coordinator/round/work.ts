@@ -63,6 +63,15 @@ export interface Shard {
   attempts: Attempt[];
   /** The peer whose result covered the shard. */
   winner?: string;
+  /** Spot check (coordinator/aggregate/spotRounds.ts): the shard is covered only once `need` distinct peers have answered it. */
+  check?: ShardCheck;
+}
+
+export interface ShardCheck {
+  /** 2, or 3 once the first two disagreed (a referee). */
+  need: number;
+  /** Peers whose result for this shard is in, in order. */
+  answered: string[];
 }
 
 /** A TASK to send: what the server turns into a frame. */

@@ -8,6 +8,7 @@ import { SyncPolicy } from '../round/syncPolicy';
 import { TaskSender } from '../broadcast/taskSender';
 import { WeightsBroadcast } from '../broadcast/weightsBroadcast';
 import { Evaluator } from '../evaluation/evaluator';
+import { SpotRounds } from '../aggregate/spotRounds';
 import { parseWeightsCodec } from '../../shared/compress';
 import { encodeDone, type EvalResultFrame, type GradFrame, type HelloBody } from '../../shared/protocol';
 import type { Io } from './io';
@@ -39,6 +40,8 @@ export class TrainingCoordinator extends RunModel implements PolicyHost {
   private readonly sync: SyncPolicy | null;
   /** --mode local: local steps (DiLoCo) over barrier rounds; null in the other modes. */
   readonly local: LocalPolicy | null;
+  /** --spot-check: redundant shards compared across peers, and each peer's trust record. */
+  readonly spot: SpotRounds;
 
   constructor(setup: RunSetup, io: Io) {
     super(setup, io);
@@ -48,6 +51,8 @@ export class TrainingCoordinator extends RunModel implements PolicyHost {
     this.broadcast = new WeightsBroadcast(parseWeightsCodec(c.weightsCodec), this.store, specs.map((w) => w.shape.reduce((a, b) => a * b, 1)));
     this.tasks = new TaskSender(io, c, this.broadcast, this.timeline);
     this.results = new ResultPath(this);
+    this.spot = new SpotRounds(this, c.spotCheck, c.mode === 'sync', c.seed);
+    this.engine.pickCheck = (s) => this.spot.picks(s);
     this.async = c.mode === 'async' ? new AsyncPolicy(this, c.maxStaleness) : null;
     this.local = c.mode === 'local' ? new LocalPolicy(this, this.engine, c) : null;
     this.sync = this.async || this.local ? null : new SyncPolicy(this, this.engine);
@@ -161,6 +166,10 @@ export class TrainingCoordinator extends RunModel implements PolicyHost {
 
   onEval(peerId: string, r: EvalResultFrame): void {
     this.results.onEval(peerId, r);
+  }
+
+  quarantinePeer(peerId: string, code: string, reason: string): void {
+    this.results.quarantinePeer(peerId, code, reason);
   }
 
   /** Timer: attempts past their deadline are misses; the policies hand out backups. */

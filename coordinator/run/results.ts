@@ -4,6 +4,8 @@ import type { Effect, RoundEngine } from '../round/engine';
 import type { Attempt, Shard, Verdict, WorkLedger } from '../round/ledger';
 import type { TrainingPolicy } from '../round/policy';
 import type { Evaluator } from '../evaluation/evaluator';
+import { evalVector } from '../aggregate/spotCheck';
+import type { SpotRounds } from '../aggregate/spotRounds';
 import { checkGradient } from './gradCheck';
 import type { ParamStore } from './paramStore';
 import type { Roster } from './roster';
@@ -32,6 +34,8 @@ export interface ResultHost {
   readonly broadcast: WeightsBroadcast;
   readonly roster: Roster;
   readonly trace: RunTrace;
+  /** Spot checks (--spot-check): checked shards' results are held there until settled. */
+  readonly spot: SpotRounds;
   now(): number;
   log(line: string): void;
   perform(effects: Effect[]): void;
@@ -60,8 +64,15 @@ export class ResultPath {
     }
     const { verdict, shard } = run.ledger.judge(peerId, g.taskId);
     this.returned(peerId, g.taskId, now, g.computeMs, verdict);
-    if (verdict === 'accepted' && shard && run.policy.owns(shard)) run.policy.accepted(shard, peerId, g, grad, now);
-    else this.notAccepted(verdict, shard, now);
+    if (verdict !== 'accepted' || !shard || !run.policy.owns(shard)) return this.notAccepted(verdict, shard, now);
+    if (shard.check) {
+      // A spot-checked shard: covered by the settled result once its copies are in.
+      const w = run.spot.train(shard, peerId, grad, g);
+      if (w) run.policy.accepted(shard, w.peerId, w.payload, w.vector, now);
+      return;
+    }
+    run.spot.accepted(peerId, grad, g.count);
+    run.policy.accepted(shard, peerId, g, grad, now);
   }
 
   onEval(peerId: string, r: EvalResultFrame): void {
@@ -79,11 +90,18 @@ export class ResultPath {
     const { verdict, shard } = run.ledger.judge(peerId, r.taskId);
     this.returned(peerId, r.taskId, now, r.computeMs, verdict);
     if (verdict !== 'accepted' || !shard) return this.notAccepted(verdict, shard, now);
-    run.ledger.cover(shard, peerId);
+    let result = { peerId, payload: r };
+    if (shard.check) {
+      // Every evaluation shard is spot-checked when checks are on: only an agreed (or majority) result is counted.
+      const w = run.spot.eval(shard, peerId, evalVector(r), r);
+      if (!w) return;
+      result = w;
+    }
+    run.ledger.cover(shard, result.peerId);
     const effects = run.engine.covered(now);
-    run.evaluator.add(r);
-    const p = run.roster.peers.get(peerId);
-    if (p) p.evalSamples += r.count;
+    run.evaluator.add(result.payload);
+    const p = run.roster.peers.get(result.peerId);
+    if (p) p.evalSamples += result.payload.count;
     run.perform(effects);
   }
 
@@ -114,6 +132,21 @@ export class ResultPath {
     run.perform(run.engine.assign(now));
     if (shard && run.policy.owns(shard) && verdict === 'duplicate') run.policy.duplicate(shard);
     else run.policy.freed(now);
+  }
+
+  /** Spot checks found the peer disagreeing with the others: quarantined like a peer with an unusable result (its socket stays open). */
+  quarantinePeer(peerId: string, code: string, reason: string): void {
+    const run = this.run;
+    const now = run.now();
+    const lost = run.ledger.quarantine(peerId);
+    const p = run.roster.peers.get(peerId);
+    if (p && !p.quarantine) {
+      p.quarantine = { code, reason, at: now };
+      run.log(`peer ${p.nickname} (${p.id}) quarantined: ${code}: ${reason}; it gets no more work in this run`);
+    }
+    const own = lost.filter((s) => run.policy.owns(s));
+    if (own.length > 0) run.policy.lost(own, now, 'failed');
+    run.perform(run.engine.assign(now));
   }
 
   /** The peer's result was unusable: it gets no more work in this run; its shard goes to others. */

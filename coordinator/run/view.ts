@@ -1,5 +1,6 @@
 import type { Dataset } from '../../shared/data/dataset';
 import type { AggregateReport } from '../aggregate/aggregator';
+import type { SpotStats, TrustView } from '../aggregate/spotRounds';
 import type { WeightsBroadcast } from '../broadcast/weightsBroadcast';
 import type { StepTimeline } from '../dashboard/timeline';
 import type { Evaluator } from '../evaluation/evaluator';
@@ -54,6 +55,8 @@ export interface RunView {
   /** --mode async: the policy's report; null in the other modes. */
   readonly async: { report(): Record<string, unknown> } | null;
   readonly checkpointer: { summary(): Record<string, unknown> } | null;
+  /** --spot-check: each peer's trust record and the checks' totals. */
+  readonly spot: { readonly enabled: boolean; readonly stats: DeepReadonly<SpotStats>; table(): Record<string, TrustView> };
   now(): number;
   samplesPerSec(): number;
   /** Whether the peer has a shard out (the ledger's answer). */

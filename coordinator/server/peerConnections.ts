@@ -9,7 +9,11 @@ import { Heartbeat, type HeartbeatOptions } from './heartbeat';
  * Turns WebSocket events into coordinator calls. A connection must say HELLO
  * (right version, right join token) within HELLO_TIMEOUT_MS; anything it
  * sends that cannot be read closes that one connection with a typed reason,
- * and the run goes on.
+ * and the run goes on. What the coordinator sends a peer queues in its
+ * socket until the peer reads it: past `maxQueuedBytes` (default four
+ * gradient-sized frames) the peer is not reading, and its connection is cut
+ * (it may reconnect with its token), so a peer that stops reading cannot grow
+ * the coordinator's memory.
  */
 const HELLO_TIMEOUT_MS = 15_000;
 /** WebSocket close reasons are limited to 123 bytes of UTF-8. */
@@ -20,6 +24,8 @@ export interface PeerConnectionsOptions {
   maxPayload: number;
   welcome: (peerId: string, reconnectToken: string) => WelcomeBody;
   log: (line: string) => void;
+  /** Most bytes queued unread on one peer's socket before it is cut (default 4 x maxPayload). */
+  maxQueuedBytes?: number;
   /** Ping/pong on tab sockets: a tab silent past the bound is dropped at once (heartbeat.ts). */
   heartbeat?: HeartbeatOptions;
 }
@@ -41,14 +47,23 @@ export class PeerConnections {
 
   send(peerId: string, frame: Uint8Array): void {
     const ws = this.sockets.get(peerId);
-    if (ws && ws.readyState === ws.OPEN) ws.send(frame, { binary: true });
+    if (ws && ws.readyState === ws.OPEN && this.fits(peerId, ws, frame.byteLength)) ws.send(frame, { binary: true });
   }
 
   /** Parts as the fragments of one binary message: the receiver sees one frame, the parts are never joined here. */
   sendParts(peerId: string, parts: readonly Uint8Array[]): void {
     const ws = this.sockets.get(peerId);
-    if (!ws || ws.readyState !== ws.OPEN) return;
+    if (!ws || ws.readyState !== ws.OPEN || !this.fits(peerId, ws, parts.reduce((a, p) => a + p.byteLength, 0))) return;
     parts.forEach((part, i) => ws.send(part, { binary: true, fin: i === parts.length - 1 }));
+  }
+
+  /** Whether `bytes` more fit in the peer's send queue; if not, the peer is not reading: its socket is cut now (no close handshake to queue behind). */
+  private fits(peerId: string, ws: WebSocket, bytes: number): boolean {
+    const max = this.o.maxQueuedBytes ?? 4 * this.o.maxPayload;
+    if (ws.bufferedAmount + bytes <= max) return true;
+    this.o.log(`peer ${peerId} is not reading: ${ws.bufferedAmount} bytes queued unread (bound ${max}); connection cut, it may reconnect`);
+    ws.terminate();
+    return false;
   }
 
   get size(): number {

@@ -26,6 +26,7 @@ export function dashboardBase(run: RunView, connections: number, joinUrl: string
   const up = 4 * params;
   const lastEval = [...run.evaluator.evals].reverse().find((e) => 'confusion' in e.metrics);
   const r1 = (x: number): number => Math.round(x * 10) / 10;
+  const trust = run.spot.table();
   return {
     runId: s.runId,
     state: run.state,
@@ -58,6 +59,8 @@ export function dashboardBase(run: RunView, connections: number, joinUrl: string
       share: total > 0 ? p.samples / total : 0,
       seenAgo: r1((now - p.lastSeen) / 1000),
       connections: p.connections,
+      ...(trust[p.id] ? { trust: { passed: trust[p.id]!.passed, failed: trust[p.id]!.failed, normRatio: trust[p.id]!.normRatio ?? Number.NaN } } : {}),
+      ...(p.quarantine ? { quarantine: `${p.quarantine.code}: ${p.quarantine.reason}` } : {}),
     })),
     timeline: {
       bars: run.timeline.bars.map((b): BarView => [
@@ -85,8 +88,8 @@ export function dashboardBase(run: RunView, connections: number, joinUrl: string
 /** The coordinator's status, with "computing" only while a shard is out, and "done" at the end. */
 export function peerStatus(run: RunView, p: DeepReadonly<PeerRecord>): string {
   if (p.status !== 'ready') return p.status;
+  if (p.quarantine) return 'quarantined'; // still after the end: the dashboard and the report keep saying who was shut out
   if (run.state === 'done') return 'done';
-  if (p.quarantine) return 'quarantined';
   return run.busy(p.id) ? 'computing' : 'ready';
 }
 

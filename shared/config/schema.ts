@@ -86,6 +86,8 @@ export const configSchema = z
       .string()
       .regex(/^(mean|median|clip(:\d+(\.\d+)?(e[-+]?\d+)?)?|trimmed:\d+|krum:\d+)$/, 'expected mean | clip | clip:TAU | median | trimmed:F | krum:F')
       .default('mean'),
+    /** Spot checks (coordinator/aggregate/spotRounds.ts): this fraction of sync training shards is also computed by a second peer and compared; every evaluation shard is, whenever > 0. 0 = off. */
+    spotCheck: z.number().min(0).max(1).default(0),
     /** local: inner steps each peer takes between syncs (a round consumes this many global batches). */
     localSteps: z.number().int().positive().max(100_000).default(16),
     /** local: the coordinator's optimizer over the averaged weight change (DiLoCo: nesterov, lr 0.7, momentum 0.9). */

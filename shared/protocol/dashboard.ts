@@ -37,6 +37,10 @@ export const peerView = z.object({
   /** Seconds since the coordinator last heard from it. */
   seenAgo: measured,
   connections: count,
+  /** Spot checks passed and failed, and its mean gradient norm over the median peer's (~1 honest); absent before its first check or gradient. */
+  trust: z.object({ passed: count, failed: count, normRatio: measured }).optional(),
+  /** Why it gets no more work ("CODE: reason"), when quarantined. */
+  quarantine: z.string().optional(),
 });
 export type PeerView = z.output<typeof peerView>;
 
