@@ -22,3 +22,15 @@ export function sampleFromTrainer(trainer: Trainer, o: Omit<SampleOptions, 'voca
   if (m.task !== 'sequence') throw new Error(`sampling needs a character model; dataset ${m.name} is ${m.task}`);
   return sampleText(nextCharFrom(trainer.bound.model), { vocab: m.classNames ?? [], seqLen: m.inputShape[0]!, ...o });
 }
+
+/**
+ * The prefix box's answer (peerRuntime.ts): one continuation per seed from
+ * the tab's own model with the latest weights it received; null texts when
+ * the tab has no character model (yet).
+ */
+export function continueText(trainer: Trainer | null, r: { prefix: string; temperature: number; seeds: number[]; maxChars: number }): { texts: string[] | null; weightsVersion: number; ms: number } {
+  if (!trainer || trainer.dataset.meta.task !== 'sequence') return { texts: null, weightsVersion: trainer?.weightsVersion ?? -1, ms: 0 };
+  const t0 = typeof performance !== 'undefined' ? performance.now() : Date.now();
+  const texts = r.seeds.map((seed) => sampleFromTrainer(trainer, { prefix: r.prefix, temperature: r.temperature, seed, maxChars: r.maxChars }));
+  return { texts, weightsVersion: trainer.weightsVersion, ms: (typeof performance !== 'undefined' ? performance.now() : Date.now()) - t0 };
+}
