@@ -34,3 +34,17 @@ export function continueText(trainer: Trainer | null, r: { prefix: string; tempe
   const texts = r.seeds.map((seed) => sampleFromTrainer(trainer, { prefix: r.prefix, temperature: r.temperature, seed, maxChars: r.maxChars }));
   return { texts, weightsVersion: trainer.weightsVersion, ms: (typeof performance !== 'undefined' ? performance.now() : Date.now()) - t0 };
 }
+
+/** Batched: the next-character probabilities after each window, one model call for all (sampleTexts). */
+export function nextCharsFrom(model: tf.LayersModel): (windows: Float32Array[]) => Float32Array[] {
+  return (windows) =>
+    tf.tidy(() => {
+      const T = windows[0]!.length;
+      const x = new Float32Array(windows.length * T);
+      windows.forEach((w, i) => x.set(w, i * T));
+      const y = model.predict(tf.tensor2d(x, [windows.length, T])) as tf.Tensor;
+      const [, t, v] = y.shape as [number, number, number];
+      const last = y.slice([0, t - 1, 0], [windows.length, 1, v]).dataSync() as Float32Array;
+      return windows.map((_, i) => last.slice(i * v, (i + 1) * v));
+    });
+}

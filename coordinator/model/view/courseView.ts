@@ -1,0 +1,65 @@
+import type { Request, Response } from 'express';
+import type { TrainingCoordinator } from '../../run/coordinator';
+import { autoencoderView } from './autoencoderView';
+import { projectionView, wantsProjections } from './projectionView';
+import { TextSamples } from './textView';
+import type { CourseView } from './types';
+
+/**
+ * GET /api/course (the dashboard's admin token or the volunteer page's join
+ * token): the course's pictures of the model (types.ts). Computed from the
+ * coordinator's weights only when a page asks, at most once per weights
+ * version and at most every MIN_GAP_MS (a text model's samples cost a
+ * model call per character), so a run nobody watches pays nothing.
+ */
+const MIN_GAP_MS = 2000;
+
+export class CourseViewSource {
+  private cached: CourseView | null = null;
+  private busy: Promise<CourseView> | null = null;
+  private at = -Infinity;
+  private readonly text: TextSamples;
+
+  constructor(
+    private readonly run: TrainingCoordinator,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.text = new TextSamples(run);
+  }
+
+  async get(): Promise<CourseView> {
+    const version = this.run.store.version;
+    // The same weights, or new ones too soon after the last computation (the final weights are always drawn).
+    if (this.cached && (this.cached.version === version || (this.now() - this.at < MIN_GAP_MS && this.run.state !== 'done'))) return this.cached;
+    this.busy ??= this.compute(version).finally(() => {
+      this.busy = null;
+      this.at = this.now();
+    });
+    this.cached = await this.busy;
+    return this.cached;
+  }
+
+  private compute(version: number): Promise<CourseView> {
+    const meta = this.run.setup.dataset.meta;
+    if (meta.task === 'sequence') return this.text.compute(version);
+    if (meta.task === 'reconstruction' && meta.inputShape.length >= 2) return autoencoderView(this.run, version);
+    if (wantsProjections(meta)) return projectionView(this.run, version);
+    return Promise.resolve({ kind: 'none', version });
+  }
+}
+
+export function attachCourseView(app: { get(path: string, h: (req: Request, res: Response) => void): unknown }, run: TrainingCoordinator, tokens: { admin: string; join: string }): CourseViewSource {
+  const source = new CourseViewSource(run);
+  app.get('/api/course', (req: Request, res: Response) => {
+    const q = req.query as Record<string, unknown>;
+    if (q.admin !== tokens.admin && q.t !== tokens.join) {
+      res.status(403).json({ code: 'BAD_TOKEN', message: 'the course view needs the join link or the dashboard link' });
+      return;
+    }
+    source.get().then(
+      (v) => res.set('Cache-Control', 'no-store').json(v),
+      (e: unknown) => res.status(500).json({ code: 'VIEW_FAILED', message: e instanceof Error ? e.message : String(e) }),
+    );
+  });
+  return source;
+}
