@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { sampleSize, splitRange } from '../../../shared/data/dataset';
 import { CODE_LAYER } from '../autoencoder';
-import { buildWithWeights } from '../export';
 import type { TrainingCoordinator } from '../../run/coordinator';
 import type { AutoencoderView } from './types';
 
@@ -14,7 +13,7 @@ import type { AutoencoderView } from './types';
 const SHOWN = 10;
 const CODE_POINTS = 600;
 
-export async function autoencoderView(run: TrainingCoordinator, version: number): Promise<AutoencoderView> {
+export async function autoencoderView(run: TrainingCoordinator, version: number, model: tf.LayersModel): Promise<AutoencoderView> {
   const s = run.setup;
   const d = s.dataset;
   const meta = d.meta;
@@ -27,8 +26,7 @@ export async function autoencoderView(run: TrainingCoordinator, version: number)
     for (let i = 0; i < n * size; i++) x[i] = Number(d.features[from * size + i]) * scale;
     return tf.tensor(x, [n, ...meta.inputShape]);
   };
-  const model = await buildWithWeights(s.model, run.store.weights);
-  try {
+  {
     const shown = Math.min(SHOWN, end - start);
     const { inputs, outputs, mse } = tf.tidy(() => {
       const x = batch(start, shown);
@@ -52,8 +50,6 @@ export async function autoencoderView(run: TrainingCoordinator, version: number)
       codes = Array.from({ length: n }, (_, i) => [round3(z[2 * i]!), round3(z[2 * i + 1]!), Number(d.labels[start + i])]);
     }
     return { kind: 'autoencoder', version, step: run.step, size: [h, w], inputs, outputs, mse, codes, classNames: meta.classNames ?? null };
-  } finally {
-    model.dispose();
   }
 }
 

@@ -1,5 +1,8 @@
 import type { Request, Response } from 'express';
+import type * as tf from '@tensorflow/tfjs';
 import type { TrainingCoordinator } from '../../run/coordinator';
+import { assignWeights, buildWithWeights } from '../export';
+import { normalizeWeights } from '../normalizeLayer';
 import { autoencoderView } from './autoencoderView';
 import { projectionView, wantsProjections } from './projectionView';
 import { TextSamples } from './textView';
@@ -19,6 +22,8 @@ export class CourseViewSource {
   private busy: Promise<CourseView> | null = null;
   private at = -Infinity;
   private readonly text: TextSamples;
+  /** Built once (a char model's orthogonal initialiser is slow), each version's weights assigned. */
+  private built: Promise<tf.LayersModel> | null = null;
 
   constructor(
     private readonly run: TrainingCoordinator,
@@ -39,12 +44,28 @@ export class CourseViewSource {
     return this.cached;
   }
 
-  private compute(version: number): Promise<CourseView> {
+  private async compute(version: number): Promise<CourseView> {
     const meta = this.run.setup.dataset.meta;
-    if (meta.task === 'sequence') return this.text.compute(version);
-    if (meta.task === 'reconstruction' && meta.inputShape.length >= 2) return autoencoderView(this.run, version);
-    if (wantsProjections(meta)) return projectionView(this.run, version);
-    return Promise.resolve({ kind: 'none', version });
+    const projections = wantsProjections(meta);
+    const autoencoder = meta.task === 'reconstruction' && meta.inputShape.length >= 2;
+    if (meta.task !== 'sequence' && !autoencoder && !projections) return { kind: 'none', version };
+    const model = await this.model(projections);
+    if (meta.task === 'sequence') return this.text.compute(version, model);
+    if (autoencoder) return autoencoderView(this.run, version, model);
+    return projectionView(this.run, version, model);
+  }
+
+  /** The run's model with the current weights; behind the run's normalisation layer when `raw` (raw inputs in). */
+  private async model(raw: boolean): Promise<tf.LayersModel> {
+    const s = this.run.setup;
+    const stats = raw ? s.normalization : null;
+    if (!this.built) {
+      this.built = buildWithWeights(s.model, this.run.store.weights, stats);
+      return this.built;
+    }
+    const m = await this.built;
+    assignWeights(m, this.run.store.weights, stats ? normalizeWeights(stats) : null);
+    return m;
   }
 }
 

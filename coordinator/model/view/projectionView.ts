@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs';
 import { splitRange } from '../../../shared/data/dataset';
 import type { NormalizationStats } from '../../../shared/data/normalize';
 import { IRIS_FEATURES } from '../../datasets/iris';
-import { buildWithWeights } from '../export';
 import type { TrainingCoordinator } from '../../run/coordinator';
 import type { ProjectionPanel, ProjectionView } from './types';
 
@@ -30,7 +29,8 @@ function raw(stats: NormalizationStats | null, j: number, v: number): number {
   return v * (stats.max[j]! - stats.min[j]!) + stats.min[j]!;
 }
 
-export async function projectionView(run: TrainingCoordinator, version: number): Promise<ProjectionView> {
+/** `model` holds the run's weights behind its normalisation layer (raw inputs in, as the export). */
+export async function projectionView(run: TrainingCoordinator, version: number, model: tf.LayersModel): Promise<ProjectionView> {
   const s = run.setup;
   const d = s.dataset;
   const meta = d.meta;
@@ -51,8 +51,7 @@ export async function projectionView(run: TrainingCoordinator, version: number):
     }
   }
   const pairs: [number, number][] = [[f - 2, f - 1], [0, 1]];
-  const model = await buildWithWeights(s.model, run.store.weights, s.normalization);
-  try {
+  {
     const panels: ProjectionPanel[] = [];
     for (const [a, b] of pairs) {
       const lo = (j: number): number => Math.min(...pts.map((p) => p[j]!));
@@ -94,8 +93,6 @@ export async function projectionView(run: TrainingCoordinator, version: number):
     }
     const held = pairs.map(([a, b]) => mean.flatMap((v, j) => (j === a || j === b ? [] : [{ name: names[j]!, value: round3(v) }])));
     return { kind: 'projections', version, step: run.step, classNames: meta.classNames ?? null, held, panels };
-  } finally {
-    model.dispose();
   }
 }
 

@@ -1,7 +1,7 @@
 import { nextCharsFrom } from '../../../client/trainer/textModel';
 import { sampleTexts } from '../../../shared/data/sampleText';
 import { loadNameList } from '../../datasets/text';
-import { buildWithWeights } from '../export';
+import type * as tf from '@tensorflow/tfjs';
 import type { TrainingCoordinator } from '../../run/coordinator';
 import type { TextSnapshot, TextView } from './types';
 
@@ -25,17 +25,12 @@ export class TextSamples {
 
   constructor(private readonly run: TrainingCoordinator) {}
 
-  async compute(version: number): Promise<TextView> {
+  /** `model` holds the weights of `version` (courseView.ts builds it once and assigns each version's). */
+  async compute(version: number, model: tf.LayersModel): Promise<TextView> {
     const s = this.run.setup;
     const meta = s.dataset.meta;
     const step = this.run.step;
-    const model = await buildWithWeights(s.model, this.run.store.weights);
-    let samples: string[];
-    try {
-      samples = await sampleTexts(nextCharsFrom(model), { vocab: meta.classNames ?? [], seqLen: meta.inputShape[0]!, temperature: TEXT_TEMPERATURE, maxChars: MAX_CHARS }, TEXT_SEEDS, () => new Promise((r) => setImmediate(r)));
-    } finally {
-      model.dispose();
-    }
+    const samples = await sampleTexts(nextCharsFrom(model), { vocab: meta.classNames ?? [], seqLen: meta.inputShape[0]!, temperature: TEXT_TEMPERATURE, maxChars: MAX_CHARS }, TEXT_SEEDS, () => new Promise((r) => setImmediate(r)));
     this.remember({ step, version, samples }, Math.max(1, this.run.totalSteps));
     if (meta.name === 'names') this.known ??= new Set(loadNameList());
     const novel = this.known ? samples.filter((x) => x.length > 0 && !this.known!.has(x)).length : null;
