@@ -13,9 +13,10 @@ import { drawPerplexity, drawTextSamples } from './textSamples';
  */
 const STYLE = `
 #course-card { grid-column: 1 / -1; }
-#course-card .samples { border-collapse: collapse; font: 1rem/1.35 ui-monospace, Menlo, Consolas, monospace; width: 100%; }
+#course-card .samples { border-collapse: collapse; font: 1rem/1.35 ui-monospace, Menlo, Consolas, monospace; width: 100%; table-layout: fixed; }
+#course-card .samples th { width: 7.5rem; }
 #course-card .samples th { text-align: left; font: 600 .8rem system-ui, sans-serif; color: #6b7280; padding: .25rem .6rem .25rem 0; white-space: nowrap; }
-#course-card .samples td { padding: .25rem .7rem; border-bottom: 1px solid #e5e7eb; }
+#course-card .samples td { padding: .25rem .7rem; border-bottom: 1px solid #e5e7eb; overflow-wrap: anywhere; word-break: break-all; vertical-align: top; }
 #course-card .samples tr.now td { font-weight: 700; color: #1d4ed8; font-size: 1.1rem; }
 #course-card .text-grid { display: grid; grid-template-columns: minmax(0, 2fr) minmax(16rem, 1fr); gap: 1rem 1.5rem; align-items: start; }
 #course-card .text-figures { display: grid; gap: .2rem; font-size: .9rem; margin-bottom: .4rem; }

@@ -41,6 +41,12 @@ export class CourseViewSource {
       this.at = this.now();
     });
     this.cached = await this.busy;
+    // The run is over and this view has its final weights: nothing will be drawn again, give the model back.
+    if (this.run.state === 'done' && this.cached.version === this.run.store.version && this.built) {
+      const built = this.built;
+      this.built = null;
+      void built.then((m) => m.dispose());
+    }
     return this.cached;
   }
 
