@@ -11,6 +11,7 @@ import { renderTimeline } from './timelineView';
 import { pollModelView } from './modelView';
 import { projectorMode } from './projector';
 import { SessionPanel } from './sessionPanel';
+import { CourseViews } from './courseViews';
 
 /**
  * The dashboard a teacher projects: live charts, the fleet, the timeline of
@@ -31,6 +32,8 @@ const join = new JoinPanel($<HTMLCanvasElement>('qr'), $<HTMLAnchorElement>('joi
 const controls = new ControlsPanel($('controls'), admin);
 const session = new SessionPanel($('session-card'), admin);
 const misclassified = new MisclassifiedGrid($('misclassified'), $('misclassified-caption'));
+// Generated text, autoencoder reconstructions and codes, projections of iris-like tables (courseViews.ts).
+const course = historyOnly ? null : new CourseViews($('course-card'), `/api/course?admin=${encodeURIComponent(admin)}`);
 
 /** Render times, for measurements: the last step shown and when (wall clock, ms). */
 const renders: { step: number; peers: number; sentAt: number; at: number; ms: number }[] = [];
@@ -57,6 +60,7 @@ function render(v: RunView): void {
   $('peer-count').textContent = String(b.readyPeers);
   $('peer-total').textContent = `${b.peers.filter((p) => p.status !== 'gone').length} connected, ${b.peers.length} seen`;
   charts.update(v);
+  course?.update(v);
   renderPeers($('peers'), b.peers);
   renderTimeline($<HTMLCanvasElement>('timeline'), b.timeline.bars, b.peers, innerWidth < 700 ? 300 : 420);
   join.set(b.joinUrl);

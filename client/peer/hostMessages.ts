@@ -31,7 +31,24 @@ export interface StartRequest {
 /** A test hook: hold the next gradient back, as a slow laptop would. */
 export type HoldAction = 'arm' | 'release';
 
-export type ToPeer = StartRequest | { type: 'predict'; id: number; pixels: Float32Array } | { type: 'hold'; action: HoldAction };
+/** The prefix box of a text model: continue `prefix` with the tab's own copy of the class model. */
+export interface SampleRequest {
+  prefix: string;
+  temperature: number;
+  /** One continuation per seed (the same seed and weights give the same text). */
+  seeds: number[];
+  maxChars: number;
+}
+
+export type ToPeer = StartRequest | { type: 'predict'; id: number; pixels: Float32Array } | ({ type: 'sample'; id: number } & SampleRequest) | { type: 'hold'; action: HoldAction };
+
+export interface Continuation {
+  /** One text per seed (prefix included), or null when there is no character model yet. */
+  texts: string[] | null;
+  weightsVersion: number;
+  /** Milliseconds the tab took to generate them. */
+  ms: number;
+}
 
 export interface Prediction {
   /** One probability per class, or null when there is no model yet. */
@@ -45,5 +62,6 @@ export type FromPeer =
   /** After each finished task: the live tensor count (the leak check reads it). */
   | { type: 'task-done'; steps: number; tensors: number }
   | ({ type: 'predicted'; id: number } & Prediction)
+  | ({ type: 'sampled'; id: number } & Continuation)
   | { type: 'held'; held: boolean }
   | { type: 'failed'; message: string };

@@ -4,6 +4,8 @@ import { candidates } from './backendChoice';
 import { GradientHold } from './gradientHold';
 import type { FromPeer, ModelFacts, StartRequest, ToPeer } from './hostMessages';
 import { PeerSession } from './session';
+import { continueText } from '../trainer/textModel';
+import { RECURRENT_NOTE, isRecurrent, recurrentCandidates } from './recurrentChoice';
 import type { PeerSocket } from './socket';
 
 /**
@@ -26,6 +28,9 @@ export class PeerRuntime {
         return;
       case 'predict':
         this.emit({ type: 'predicted', id: m.id, ...this.predict(m.pixels) });
+        return;
+      case 'sample':
+        this.emit({ type: 'sampled', id: m.id, ...continueText(this.session?.currentTrainer ?? null, m) });
         return;
       case 'hold':
         this.hold.act(m.action);
@@ -56,15 +61,23 @@ export class PeerRuntime {
       // Backends that compile a program per tensor shape get padded batches (bucket.ts).
       shapeBuckets: m.shapeBuckets ?? (() => tf.getBackend() === 'webgl' || tf.getBackend() === 'webgpu'),
       trace: this.hold,
-      measure:
-        tried.length > 1
-          ? async (build) => {
-              const r = await measureBackends(caps, null, 128, build, tried);
-              const note = `${r.decision.note}; ${where}`;
-              this.emit({ type: 'backend', choice: { backend: r.decision.backend, note: r.decision.note, renderer: r.decision.backend === 'webgl' ? renderer : '' } });
-              return { trainer: r.kept, speed: r.speed, backend: r.decision.backend, note };
-            }
-          : undefined,
+      // A recurrent model is timed on wasm and cpu instead (recurrentChoice.ts says why), unless the link names a backend.
+      measure: async (build, topology) => {
+        const recurrent = !asked && m.backend !== 'all' && isRecurrent(topology);
+        const list = recurrent ? recurrentCandidates(caps) : tried;
+        if (list.length === 1 && !recurrent) {
+          // As before: the one backend there is (set again: a recurrent run before may have left cpu or wasm set).
+          await tf.setBackend(choice.backend);
+          await tf.ready();
+          const trainer = await build();
+          return { trainer, speed: await trainer.warmup(), backend: choice.backend, note: `${choice.note}; ${where}`.slice(0, 500) };
+        }
+        const r = await measureBackends(caps, null, 128, build, list);
+        const said = recurrent ? `${r.decision.note}; ${RECURRENT_NOTE}` : r.decision.note;
+        const note = `${said}; ${where}`;
+        this.emit({ type: 'backend', choice: { backend: r.decision.backend, note: said, renderer: r.decision.backend === 'webgl' ? renderer : '' } });
+        return { trainer: r.kept, speed: r.speed, backend: r.decision.backend, note };
+      },
     });
     this.session = session;
     session.start();

@@ -58,7 +58,7 @@ export interface SessionOptions {
    * the fastest (backend.ts). The choice and every timing then go to the
    * coordinator by rejoining once under the same identity (HELLO carries them).
    */
-  measure?: (build: () => Promise<Trainer>) => Promise<{ trainer: Trainer; speed: WarmupSpeed; backend: HelloBody['backend']; note: string }>;
+  measure?: (build: () => Promise<Trainer>, topology?: Record<string, unknown>) => Promise<{ trainer: Trainer; speed: WarmupSpeed; backend: HelloBody['backend']; note: string }>;
   /** Hooks at named points (trace.ts): frames in and out, a gradient about to be sent. */
   trace?: PeerTrace;
 }
@@ -194,7 +194,7 @@ export class PeerSession {
       let speed: WarmupSpeed;
       let rejoin = false;
       if (this.o.measure) {
-        const m = await this.o.measure(build);
+        const m = await this.o.measure(build, w.model.topology);
         this.trainer = m.trainer;
         speed = m.speed;
         rejoin = m.backend !== this.hello.backend || m.note !== this.hello.backendNote;

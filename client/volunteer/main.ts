@@ -6,6 +6,7 @@ import { askNickname, forgetNickname, knownNickname } from './nickname';
 import { startPeer, type PeerHost } from './peerHost';
 import { Predictor, isImageClassifier } from './predictor';
 import { pollModelView } from '../dashboard/modelView';
+import { TextPrompt } from './textPrompt';
 
 /**
  * The volunteer page: an optional nickname, then join with the token from the
@@ -20,8 +21,9 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getEl
 let lostSince: number | null = null;
 let host: PeerHost | null = null;
 let predictor: Predictor | null = null;
+let textPrompt: TextPrompt | null = null;
 /** What this page shows besides the figures: the drawing pad (digits) or the model view (2-D sets, curves). */
-let afterwards: 'pad' | 'view' | null = null;
+let afterwards: 'pad' | 'view' | 'text' | null = null;
 let nickname = '';
 
 function show(live: PeerStats): void {
@@ -61,6 +63,12 @@ function show(live: PeerStats): void {
     predictor.attach(host);
     predictor.clear();
   }
+  if (host && model?.task === 'sequence' && $('text-card').hidden) {
+    $('text-card').hidden = false;
+    afterwards = 'text';
+    textPrompt ??= new TextPrompt({ form: $<HTMLFormElement>('text-form'), prefix: $<HTMLInputElement>('prefix'), temperature: $<HTMLInputElement>('temperature'), temperatureValue: $('temperature-value'), out: $('continuations'), note: $('text-note') });
+    textPrompt.attach(host);
+  }
 }
 
 function failed(message: string): void {
@@ -95,7 +103,10 @@ async function main(): Promise<void> {
         $('backend-note').textContent = c.renderer ? `${c.note}; GPU: ${c.renderer}` : c.note;
       },
       stats: show,
-      taskDone: () => predictor?.weightsChanged(),
+      taskDone: () => {
+        predictor?.weightsChanged();
+        textPrompt?.weightsChanged();
+      },
       failed,
     },
   );

@@ -12,8 +12,8 @@ export interface Headline {
   reload?: boolean;
 }
 
-/** What the page offers once training is over: the drawing pad (digits), the decision regions (2-D sets), or nothing. */
-export type Afterwards = 'pad' | 'view' | null;
+/** What the page offers once training is over: the drawing pad (digits), the decision regions (2-D sets), the prefix box (text), or nothing. */
+export type Afterwards = 'pad' | 'view' | 'text' | null;
 
 export function headline(s: PeerStats, lostSince: number | null, afterwards: Afterwards = null): Headline {
   const run = s.status;
@@ -42,7 +42,7 @@ export function headline(s: PeerStats, lostSince: number | null, afterwards: Aft
     case 'done': {
       // A run stopped before its first step trained nothing: do not thank anyone for "training".
       if (run && run.step === 0) return { tone: 'wait', text: 'The teacher stopped this run before training started. Nothing was trained; you may close this tab.' };
-      const then = afterwards === 'pad' ? ' Try the final model on the drawing pad.' : afterwards === 'view' ? ' See what the final model learned below.' : '';
+      const then = afterwards === 'pad' ? ' Try the final model on the drawing pad.' : afterwards === 'view' ? ' See what the final model learned below.' : afterwards === 'text' ? ' Type a beginning and let the final model write the rest.' : '';
       return { tone: 'ok', text: `Training is over. Thank you for lending your ${s.samples > 0 ? 'device' : 'tab'}!${then}` };
     }
   }

@@ -1,5 +1,5 @@
 import type { BackendChoice } from '../peer/backend';
-import type { FromPeer, HoldAction, ModelFacts, Prediction, StartRequest, ToPeer } from '../peer/hostMessages';
+import type { Continuation, FromPeer, HoldAction, ModelFacts, Prediction, SampleRequest, StartRequest, ToPeer } from '../peer/hostMessages';
 import type { PeerStats } from '../peer/session';
 
 /**
@@ -69,6 +69,7 @@ export class PeerHost {
   readonly tensorsAfterStep: Record<number, number> = {};
   private nextId = 0;
   private readonly pending = new Map<number, (p: Prediction) => void>();
+  private readonly pendingText = new Map<number, (c: Continuation) => void>();
 
   constructor(
     readonly placement: Placement,
@@ -93,6 +94,11 @@ export class PeerHost {
         this.pending.delete(m.id);
         return done?.({ probs: m.probs, weightsVersion: m.weightsVersion });
       }
+      case 'sampled': {
+        const done = this.pendingText.get(m.id);
+        this.pendingText.delete(m.id);
+        return done?.({ texts: m.texts, weightsVersion: m.weightsVersion, ms: m.ms });
+      }
       case 'held':
         this.held = m.held;
         return;
@@ -107,6 +113,15 @@ export class PeerHost {
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
       this.send({ type: 'predict', id, pixels });
+    });
+  }
+
+  /** The peer's own copy of a character model continues the prefix box's text. */
+  sample(r: SampleRequest): Promise<Continuation> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pendingText.set(id, resolve);
+      this.send({ type: 'sample', id, ...r });
     });
   }
 

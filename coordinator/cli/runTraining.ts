@@ -8,6 +8,8 @@ import { CheckpointStore } from '../checkpoint/checkpointStore';
 import { describeRun, prepareRun } from '../setup';
 import { startPeerProcesses, type PeerProcesses } from './peerProcesses';
 import { attachModelView } from '../session/modelView';
+import { attachCourseView } from '../model/view/courseView';
+import { finalWords } from '../model/lossWords';
 import { ClassSession, type RunFiles } from '../session/classSession';
 import { attachSessionRoutes } from '../session/sessionRoutes';
 
@@ -70,6 +72,7 @@ export async function trainOnce(config: Config, command: 'run' | 'serve', log: (
   const checkpoint = config.checkpointDir ? { store: new CheckpointStore(config.checkpointDir, config.checkpointKeep, log), every: config.checkpointEvery, resume: config.resume } : undefined;
   const c = await startCoordinator(prepared.setup, { datasetBytes: prepared.datasetBytes, log, ...(checkpoint ? { checkpoint } : {}), ...(tokens ?? {}) });
   attachModelView(c.app, c.run, { admin: c.adminToken, join: c.joinToken });
+  attachCourseView(c.app, c.run, { admin: c.adminToken, join: c.joinToken });
   if (session) {
     attachSessionRoutes(session, c.app, c.run, c.adminToken);
     session.started(n, c.run, files ?? { report: config.report ?? '', model: config.export ?? null });
@@ -144,7 +147,7 @@ export async function trainOnce(config: Config, command: 'run' | 'serve', log: (
     const timing = report.timing as { outsideComputeShare: number };
     log(
       `done (${reason}): ${c.run.step} steps in ${wall.toFixed(1)} s, ${c.run.samplesPerSec().toFixed(0)} samples/s, ` +
-        `test accuracy ${f.testAccuracy === null ? '-' : f.testAccuracy.toFixed(4)}, test loss ${f.testLoss === null ? '-' : f.testLoss.toFixed(4)}, ` +
+        `${finalWords(prepared.setup.dataset.meta.task, f.testLoss, f.testAccuracy)}, ` +
         `${(100 * timing.outsideComputeShare).toFixed(0)}% of step time outside tab compute`,
     );
     if (command === 'serve' && !config.exitWhenDone && !interrupted) {

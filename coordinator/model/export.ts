@@ -5,7 +5,7 @@ import type { NormalizationStats } from '../../shared/data/normalize';
 import type { OptimizerState } from '../../shared/optim/types';
 import type { ModelDescription } from './describe';
 import { writeOptimizerState } from './optimizerFile';
-import { normalizeWeights, withNormalizeLayer } from './normalizeLayer';
+import { normalizeWeights, withNormalizeLayer, type NormalizeWeights } from './normalizeLayer';
 
 /**
  * Writes weights in the tfjs layers format (model.json + weights.bin), which
@@ -52,6 +52,17 @@ export async function buildWithWeights(d: ModelDescription, weights: Float32Arra
   const norm = normalization ? normalizeWeights(normalization) : null;
   const topology = norm ? withNormalizeLayer(d.topology, norm.width) : d.topology;
   const model = await tf.models.modelFromJSON({ modelTopology: topology } as tf.io.ModelJSON);
+  assignWeights(model, weights, norm);
+  return model;
+}
+
+/**
+ * Puts the coordinator's flat weights (trainable in order, then state) into a
+ * model built from the run's topology: views that draw every new version
+ * build the model once (a char model's orthogonal initialiser is slow) and
+ * assign each version's weights.
+ */
+export function assignWeights(model: tf.LayersModel, weights: Float32Array, norm: NormalizeWeights | null = null): void {
   // Our layout covers the trained layers' weights: trainable in order, then state in order.
   const trained = model.layers.filter((l) => !norm || l !== model.layers[0]);
   const trainable = trained.flatMap((l) => l.trainableWeights);
@@ -72,5 +83,4 @@ export async function buildWithWeights(d: ModelDescription, weights: Float32Arra
   // setWeights takes model.weights order.
   model.setWeights(model.weights.map((w) => values.get(w)!));
   values.forEach((t) => t.dispose());
-  return model;
 }

@@ -16,6 +16,7 @@ import { applyStep, epochAccounting } from './stepApply';
 import { RunTrace } from './trace';
 import type { ControlEntry, EpochAccounting, ExitReason, HistoryEntry, PeerRecord, RunSetup, SavePoint } from './types';
 import { optimizerConfig } from './update';
+import { lossWords } from '../model/lossWords';
 
 /**
  * What a run holds, and the rules of one step every mode shares: the
@@ -133,8 +134,10 @@ export abstract class RunModel {
   /** One line per epoch, for people watching the terminal. */
   onValidation(epoch: number, valLoss: number, valAccuracy: number | null): void {
     const last = this.history.at(-1);
-    const acc = valAccuracy === null ? '' : ` val_acc ${valAccuracy.toFixed(4)}`;
-    this.io.log(`epoch ${epoch + 1} step ${this.step}/${this.totalSteps} loss ${last ? last.loss.toFixed(4) : '-'} val_loss ${valLoss.toFixed(4)}${acc} samples/s ${this.samplesPerSec().toFixed(0)} peers ${this.readyPeers}`);
+    const task = this.setup.dataset.meta.task;
+    // A character model's accuracy is of the next character: not the headline (lossWords.ts).
+    const acc = valAccuracy === null ? '' : task === 'sequence' ? ` val_next_char_acc ${valAccuracy.toFixed(4)}` : ` val_acc ${valAccuracy.toFixed(4)}`;
+    this.io.log(`epoch ${epoch + 1} step ${this.step}/${this.totalSteps} ${lossWords(task, last ? last.loss : null)} ${lossWords(task, valLoss, 'val_loss')}${acc} samples/s ${this.samplesPerSec().toFixed(0)} peers ${this.readyPeers}`);
   }
 
   /** Training samples per second of training wall time so far. */

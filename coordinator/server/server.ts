@@ -18,6 +18,7 @@ import { ConnectionCounter, isLoopback, refuseUpgrade } from './admission';
 import { PeerConnections } from './peerConnections';
 import { mountPeerSignal } from './peerSignal';
 import { statusSnapshot } from './status';
+import { lossWords } from '../model/lossWords';
 
 /**
  * The only place with sockets and timers: express + ws (+ the PeerJS server)
@@ -211,7 +212,7 @@ function progress(run: TrainingCoordinator, log: (l: string) => void): void {
     return;
   }
   const last = run.history.at(-1);
-  log(`step ${run.step}/${run.totalSteps} epoch ${run.sampler.epoch + 1} loss ${last ? last.loss.toFixed(4) : '-'} samples/s ${run.samplesPerSec().toFixed(0)} peers ${run.readyPeers} ${run.state}`);
+  log(`step ${run.step}/${run.totalSteps} epoch ${run.sampler.epoch + 1} ${lossWords(run.setup.dataset.meta.task, last ? last.loss : null)} samples/s ${run.samplesPerSec().toFixed(0)} peers ${run.readyPeers} ${run.state}`);
 }
 
 function lanAddress(): string {

@@ -27,28 +27,73 @@ export interface SampleOptions {
 export type NextCharProbabilities = (window: Float32Array) => Float32Array;
 
 export function sampleText(next: NextCharProbabilities, o: SampleOptions): string {
-  const index = new Map(o.vocab.map((c, i) => [c, i]));
-  const newline = index.get('\n');
-  const pad = newline ?? 0;
-  const stop = o.stopAt === undefined ? (newline !== undefined ? '\n' : null) : o.stopAt;
-  const temperature = o.temperature ?? 1;
-  const rng = new Rng(o.seed ?? 1);
-  const prefix = Array.from(o.prefix ?? '').filter((c) => index.has(c));
-  const ids: number[] = [...(newline !== undefined ? [newline] : []), ...prefix.map((c) => index.get(c)!)];
-  let out = prefix.join('');
-  const window = new Float32Array(o.seqLen);
-  for (let n = 0; n < (o.maxChars ?? 40); n++) {
-    for (let q = 0; q < o.seqLen; q++) {
-      const at = ids.length - o.seqLen + q;
-      window[q] = at >= 0 ? ids[at]! : pad;
-    }
-    const id = draw(next(window), temperature, rng);
-    const ch = o.vocab[id]!;
-    if (ch === stop) break;
-    ids.push(id);
-    out += ch;
+  const s = new TextSampler(o);
+  while (!s.done) s.push(next(s.window()));
+  return s.text;
+}
+
+/**
+ * Several samples at once (one per seed), one batched model call per
+ * character, yielding between characters so a coordinator computing them
+ * keeps its event loop: each sample is exactly `sampleText` with its seed.
+ */
+export async function sampleTexts(next: (windows: Float32Array[]) => Float32Array[], o: Omit<SampleOptions, 'seed'>, seeds: readonly number[], pause: () => Promise<void> = async () => undefined): Promise<string[]> {
+  const all = seeds.map((seed) => new TextSampler({ ...o, seed }));
+  for (;;) {
+    const live = all.filter((s) => !s.done);
+    if (live.length === 0) return all.map((s) => s.text);
+    const probs = next(live.map((s) => s.window()));
+    live.forEach((s, i) => s.push(probs[i]!));
+    await pause();
   }
-  return out;
+}
+
+/** One sample's state: the ids so far, its generator, its text; `window()` then `push(probabilities)` per character. */
+class TextSampler {
+  private readonly index: Map<string, number>;
+  private readonly ids: number[];
+  private readonly pad: number;
+  private readonly stop: string | null;
+  private readonly rng: Rng;
+  private readonly win: Float32Array;
+  private n = 0;
+  text: string;
+  done = false;
+
+  constructor(private readonly o: SampleOptions) {
+    this.index = new Map(o.vocab.map((c, i) => [c, i]));
+    const newline = this.index.get('\n');
+    this.pad = newline ?? 0;
+    this.stop = o.stopAt === undefined ? (newline !== undefined ? '\n' : null) : o.stopAt;
+    this.rng = new Rng(o.seed ?? 1);
+    const prefix = Array.from(o.prefix ?? '').filter((c) => this.index.has(c));
+    this.ids = [...(newline !== undefined ? [newline] : []), ...prefix.map((c) => this.index.get(c)!)];
+    this.text = prefix.join('');
+    this.win = new Float32Array(o.seqLen);
+    this.done = (o.maxChars ?? 40) <= 0;
+  }
+
+  /** The last seqLen ids, left-padded with line breaks. */
+  window(): Float32Array {
+    const T = this.o.seqLen;
+    for (let q = 0; q < T; q++) {
+      const at = this.ids.length - T + q;
+      this.win[q] = at >= 0 ? this.ids[at]! : this.pad;
+    }
+    return this.win;
+  }
+
+  push(p: Float32Array): void {
+    const id = draw(p, this.o.temperature ?? 1, this.rng);
+    const ch = this.o.vocab[id]!;
+    this.n++;
+    if (ch === this.stop) this.done = true;
+    else {
+      this.ids.push(id);
+      this.text += ch;
+      if (this.n >= (this.o.maxChars ?? 40)) this.done = true;
+    }
+  }
 }
 
 /** One index drawn from p^(1/t) (renormalised); t <= 0 is the most likely index. */
