@@ -23,7 +23,7 @@ import { simulateClassroom } from '../coordinator/simulate/classroom';
 
 const STEPS = 30;
 /** Local mode: rounds measured (fewer: each is H global batches). */
-const ROUNDS = 10;
+const ROUNDS = 8;
 let solo: { msPerSample: number; overheadMs: number } | null = null;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
