@@ -3,6 +3,7 @@ import { accuracyItem } from './items/accuracy';
 import { backgroundItem } from './items/background';
 import { capacityItem } from './items/capacity';
 import { codecsItem } from './items/codecs';
+import { localModesItem } from './items/localModes';
 import { modesItem } from './items/modes';
 import { optimizerItem } from './items/optimizer';
 import { scalingItem } from './items/scaling';
@@ -19,6 +20,7 @@ export const ITEMS = {
   // Issue 4's demos: in the full run and with --only, not in --quick (minutes of training each).
   background: { title: 'Hidden tabs keep their speed (issue 4)', tabs: true, run: backgroundItem, inQuick: false },
   modes: { title: 'Sync vs async with 4 tabs (issue 4)', tabs: true, run: modesItem, inQuick: false },
+  localModes: { title: 'Sync vs async vs local steps (H = 4, 16, 64) with 4 and 1 tabs (issue 11)', tabs: true, run: localModesItem, inQuick: false },
 } satisfies Record<string, { title: string; tabs: boolean; run: (c: BenchContext) => Promise<ItemResult>; inQuick?: boolean }>;
 
 export type ItemName = keyof typeof ITEMS;

@@ -66,9 +66,26 @@ export function buildReport(run: RunView, wallSeconds: number): Record<string, u
     weights: { codec: formatWeightsCodec(run.broadcast.codec), ...run.broadcast.counts },
     /** --mode async: staleness histogram and what was dropped. */
     async: run.async ? run.async.report() : null,
+    /** --mode local (DiLoCo): H, the inner optimizer the peers run, the outer one here (its lr as the dashboard left it), and the rounds. */
+    local: s.config.mode === 'local' ? localSummary(run) : null,
     /** --checkpoint-dir: what was saved, and where this run resumed from. */
     checkpoints: run.checkpointer ? run.checkpointer.summary() : null,
     exitReason: run.exitReason,
+  };
+}
+
+function localSummary(run: TrainingCoordinator): Record<string, unknown> {
+  const c = run.setup.config;
+  const outer = run.optimizer.state().name;
+  return {
+    localSteps: c.localSteps,
+    innerOptimizer: c.optimizer,
+    innerLr: run.setup.lr,
+    outerOptimizer: outer,
+    outerLr: run.lr,
+    outerMomentum: outer === 'momentum' || outer === 'nesterov' ? c.outerMomentum : null,
+    /** Outer updates: one per round of up to H global batches (fewer at an epoch's end). */
+    rounds: run.history.length,
   };
 }
 

@@ -66,6 +66,9 @@ export function describeRun(s: RunSetup, stepsPerEpoch: number, totalSteps: numb
     `model ${c.model}: ${params.toLocaleString('en')} parameters${s.model.stateParams ? ` + ${s.model.stateParams} state` : ''}`,
     ...s.model.layers.map((l) => `  ${l.name.padEnd(12)} ${l.className.padEnd(20)} ${l.outputShape.padEnd(18)} ${l.params.toLocaleString('en')}`),
     `optimizer ${c.optimizer} lr ${s.lr} (${c.schedule}), loss ${s.loss}, mode ${c.mode}`,
+    ...(c.mode === 'local'
+      ? [`mode local: ${c.localSteps} inner steps (${c.optimizer} lr ${s.lr}, in the peers) per round, outer ${c.outerOptimizer} lr ${c.outerLr}${c.outerOptimizer === 'momentum' || c.outerOptimizer === 'nesterov' ? ` momentum ${c.outerMomentum}` : ''} over the mean weight change`]
+      : []),
     `global batch ${c.batchSize}, ${stepsPerEpoch} steps/epoch, ${totalSteps} steps in all, seed ${c.seed}`,
     `bytes per step per peer: ${down} + ${up}`,
   ];

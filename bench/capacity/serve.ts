@@ -5,6 +5,10 @@
  * partial result, reason "timeout"), one with the measurements.
  *
  *   node --import tsx bench/capacity/serve.ts '{"peers":50,"hidden":[316,316],"steps":10,"deadlineSec":120}'
+ *
+ * With "localSteps": H, the run is --mode local: `steps` rounds of H global
+ * batches each (one exchange with every peer per round, as a sync step); the
+ * figures are per round, and `batchesPerSec` counts global batches.
  */
 import { percentile } from '../stats';
 import { startRun } from '../run';
@@ -14,18 +18,22 @@ interface Args {
   hidden: number[];
   steps: number;
   deadlineSec: number;
+  /** --mode local with this H (0 or absent: sync). */
+  localSteps?: number;
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as Args;
 const batchSize = Math.max(256, args.peers * 4);
+const H = args.localSteps ?? 0;
 const r = await startRun({
+  ...(H > 0 ? { mode: 'local' as const, localSteps: H } : {}),
   dataset: 'gauss',
   samples: 100_000,
   model: 'mlp',
   hidden: args.hidden,
   optimizer: 'adam',
   batchSize,
-  steps: args.steps,
+  steps: args.steps * Math.max(1, H),
   minPeers: args.peers,
 });
 const run = r.c.run;
@@ -68,6 +76,7 @@ console.log(
       peersReady: run.readyPeers,
       joinSeconds: run.trainStartedAt === null ? NaN : (run.trainStartedAt - run.startedAt) / 1000,
       stepsPerSec: steady.length / spanSec,
+      batchesPerSec: steady.reduce((n, x) => n + x.samples, 0) / batchSize / spanSec,
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
       cpuCores: cpuMs / 1000 / spanSec,

@@ -2,6 +2,7 @@ import { GradientEncoder, SUPPORTED_CODECS, specOf } from '../../shared/compress
 import { CloseStatus } from '../../shared/errors';
 import {
   GRAD_TASK_BYTES,
+  LOCAL_PLAN_FIXED_WORDS,
   MessageCode,
   TASK_HEADER_BYTES,
   TaskKind,
@@ -25,7 +26,9 @@ import type { WireMeter } from './wireMeter';
  * A replay peer: speaks the whole protocol like a tab, but answers every
  * train TASK with one gradient computed in advance (small pseudo-random
  * values, encoded once in the codec WELCOME asks for) instead of computing
- * one, and every eval TASK with an all-correct result. Hundreds of them fit
+ * one, every LOCAL task (--mode local) with the same values as its weight
+ * change for the plan's sample count, and every eval TASK with an
+ * all-correct result. Hundreds of them fit
  * in one process, so the coordinator's own limits (steps/s, latency, CPU,
  * memory) can be measured: `tabtrain bench` item 5.
  *
@@ -33,7 +36,7 @@ import type { WireMeter } from './wireMeter';
  * the peers instead of the coordinator. So it reads TASK frames through
  * LeanSocket (leanSocket.ts): it keeps the TASK header (TASK_HEADER_BYTES,
  * read with shared/protocol's readTaskHeader, which checks the frame's length
- * against it) and drops the weights unread. The GRAD frame is built and
+ * against it, plus a LOCAL plan's first word, H) and drops the rest unread. The GRAD frame is built and
  * masked once per model and codec and shared by every replay peer of the
  * process; each send writes only its first GRAD_TASK_BYTES (code, codec,
  * task, step, version, count; writeGradTask) and then the shared tail, uncopied.
@@ -92,13 +95,22 @@ function classesOf(w: WelcomeBody): number {
 
 /** The meter's kinds, as wireMeter.ts names them. */
 function meterKind(code: number, kind: number): string {
-  return code === MessageCode.TASK ? (kind === TaskKind.EVAL ? 'TASK/eval' : 'TASK/train') : messageName(code);
+  return code === MessageCode.TASK ? (kind === TaskKind.EVAL ? 'TASK/eval' : kind === TaskKind.LOCAL ? 'TASK/local' : 'TASK/train') : messageName(code);
 }
 
 function tally(side: WireMeter['sent'], kind: string, bytes: number): void {
   const c = (side[kind] ??= { frames: 0, bytes: 0 });
   c.frames++;
   c.bytes += bytes;
+}
+
+/** A LOCAL task's index block starts with H (localPlan.ts); the replay peer reads only that word of it. */
+const LOCAL_H_BYTES = 4;
+
+/** Samples in a LOCAL task: its index block is the plan's fixed words, H step sizes, then the samples. */
+function localSamples(head: Uint8Array, indexCount: number): number {
+  const h = new DataView(head.buffer, head.byteOffset, head.byteLength).getUint32(TASK_HEADER_BYTES, true);
+  return indexCount - LOCAL_PLAN_FIXED_WORDS - h;
 }
 
 export function startReplayPeer(o: ReplayPeerOptions): ReplayPeer {
@@ -112,10 +124,10 @@ export function startReplayPeer(o: ReplayPeerOptions): ReplayPeer {
     if (o.meter) tally(o.meter.sent, meterKind(m[0]!, 0), m.byteLength);
     ws.send(m);
   };
-  const answer = (t: TaskHeader): void => {
+  const answer = (t: TaskHeader, samples: number): void => {
     if (stopped || !ws.isOpen) return;
-    if (t.kind === TaskKind.TRAIN && frame) {
-      writeGradTask(gradHead, t);
+    if ((t.kind === TaskKind.TRAIN || t.kind === TaskKind.LOCAL) && frame) {
+      writeGradTask(gradHead, { ...t, count: samples });
       if (o.meter) tally(o.meter.sent, 'GRAD', frame.message.byteLength);
       ws.sendWithHead(frame, gradHead);
       stats.tasks++;
@@ -132,9 +144,10 @@ export function startReplayPeer(o: ReplayPeerOptions): ReplayPeer {
     if (code === MessageCode.TASK) {
       const t = readTaskHeader(head, length);
       if (o.meter) tally(o.meter.received, meterKind(code, t.kind), length);
+      const samples = t.kind === TaskKind.LOCAL ? localSamples(head, t.count) : t.count;
       const delay = o.computeMs ?? 0;
-      if (delay > 0) setTimeout(() => answer(t), delay);
-      else answer(t);
+      if (delay > 0) setTimeout(() => answer(t, samples), delay);
+      else answer(t, samples);
       return;
     }
     if (o.meter && code !== undefined) tally(o.meter.received, meterKind(code, 0), length);
@@ -150,8 +163,8 @@ export function startReplayPeer(o: ReplayPeerOptions): ReplayPeer {
     } else if (m?.code === MessageCode.DONE) stats.state = 'done';
   };
   const ws = new LeanSocket(wsUrl, {
-    // TASK and WEIGHTS: the header (the weights are what a replay peer never needs); the rest whole.
-    keep: (code) => (code === MessageCode.TASK ? TASK_HEADER_BYTES : code === MessageCode.WEIGHTS ? WEIGHTS_HEADER_BYTES : Infinity),
+    // TASK (its header, and a LOCAL plan's H) and WEIGHTS (the header; the weights are what a replay peer never needs); the rest whole.
+    keep: (code) => (code === MessageCode.TASK ? TASK_HEADER_BYTES + LOCAL_H_BYTES : code === MessageCode.WEIGHTS ? WEIGHTS_HEADER_BYTES : Infinity),
     open: () => send(encodeHello({ token, kind: 'node', backend: 'replay', backendNote: 'replay peer: precomputed gradient', renderer: '', nickname: o.nickname ?? '', reconnectToken: '', codecs: SUPPORTED_CODECS })),
     message: (head, length) => {
       try {

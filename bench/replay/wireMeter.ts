@@ -5,7 +5,7 @@ import { MessageCode, TaskKind, messageName } from '../../shared/protocol';
  * Counts a Node peer's WebSocket message bytes in each direction (payloads,
  * without the 2 to 14 bytes of WebSocket framing), by message, through the
  * session's trace hooks (nothing is wrapped): 'GRAD',
- * 'TASK/train', 'TASK/eval', 'WELCOME', ... for the wire benchmark.
+ * 'TASK/train', 'TASK/local', 'TASK/eval', 'WELCOME', ... for the wire benchmark.
  */
 export interface WireCount {
   frames: number;
@@ -27,7 +27,7 @@ export function totalBytes(side: Record<string, WireCount>): number {
 
 export function kindOf(b: Uint8Array): string {
   const code = b[0] ?? 0;
-  if (code === MessageCode.TASK) return b[1] === TaskKind.EVAL ? 'TASK/eval' : 'TASK/train';
+  if (code === MessageCode.TASK) return b[1] === TaskKind.EVAL ? 'TASK/eval' : b[1] === TaskKind.LOCAL ? 'TASK/local' : 'TASK/train';
   return messageName(code);
 }
 

@@ -35,6 +35,10 @@ export class ControlsPanel {
     this.button('pause').disabled = over || st === 'paused' || st === 'waiting';
     this.button('resume').disabled = over || st !== 'paused';
     this.button('stop').disabled = over;
+    // --mode local: the coordinator's learning rate and optimizer are the outer ones (the inner ones run in the tabs).
+    const outer = b.config.mode === 'local' ? 'Outer ' : '';
+    this.label('lr', `${outer}${outer ? 'l' : 'L'}earning rate`);
+    this.label('optimizer', `${outer}${outer ? 'o' : 'O'}ptimizer`);
     this.field('lr', String(b.lr));
     this.field('optimizer', b.optimizer);
     this.field('batchSize', String(b.batchSize));
@@ -43,6 +47,11 @@ export class ControlsPanel {
 
   private button(a: string): HTMLButtonElement {
     return this.root.querySelector<HTMLButtonElement>(`button[data-action="${a}"]`)!;
+  }
+
+  private label(action: string, text: string): void {
+    const el = this.root.querySelector<HTMLLabelElement>(`form[data-action="${action}"] label`);
+    if (el && el.textContent !== text) el.textContent = text;
   }
 
   /** Shows the run's current value unless the person is editing it. */

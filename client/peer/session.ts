@@ -40,6 +40,9 @@ export interface PeerStats {
   samplesPerSec: number;
   peerId: string;
   status: StatusBody | null;
+  /** --mode local: LOCAL tasks computed, and how many of them started fresh inner optimizer state (1 per join when the state is kept between rounds). */
+  localRounds: number;
+  innerFresh: number;
 }
 
 export interface SessionOptions {
@@ -69,7 +72,7 @@ type WarmupSpeed = { samplesPerSec: number; overheadMs: number; warmupMs: number
 const FINAL_CLOSES = new Set<number>([CloseStatus.BAD_TOKEN, CloseStatus.VERSION_MISMATCH, CloseStatus.TRAINING_DONE]);
 
 export class PeerSession {
-  readonly stats: PeerStats = { state: 'connecting', reason: '', steps: 0, samples: 0, evalSamples: 0, computeMs: 0, samplesPerSec: 0, peerId: '', status: null };
+  readonly stats: PeerStats = { state: 'connecting', reason: '', steps: 0, samples: 0, evalSamples: 0, computeMs: 0, samplesPerSec: 0, peerId: '', status: null, localRounds: 0, innerFresh: 0 };
   private ws: PeerSocket | null = null;
   private trainer: Trainer | null = null;
   private runKey = '';
@@ -262,7 +265,11 @@ export class PeerSession {
     const t0 = now();
     if (t.kind === TaskKind.LOCAL) {
       const g = await trainer.localSteps(unpackLocalPlan(t.indices), t.flags & TaskFlag.AUGMENT ? t.seed : null);
-      if (trainer.innerFresh) this.stats.reason = 'local steps: started fresh inner optimizer state';
+      this.stats.localRounds++;
+      if (trainer.innerFresh) {
+        this.stats.innerFresh++;
+        this.stats.reason = 'local steps: started fresh inner optimizer state';
+      }
       const computeMs = now() - t0;
       this.account(computeMs, g.count, true);
       ws?.readyState === OPEN &&

@@ -45,7 +45,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'units', key: 'units', kind: 'int', group: 'model', help: 'charrnn: units per recurrent layer (default 64)' },
   { flag: 'layers', key: 'layers', kind: 'int', group: 'model', help: 'charrnn: stacked recurrent layers (default 1)' },
   { flag: 'seq-len', key: 'seqLen', kind: 'int', group: 'model', help: 'charrnn: characters per training sequence, the truncated-BPTT length (default 16)' },
-  { flag: 'optimizer', key: 'optimizer', kind: 'string', group: 'optimizer', values: OPTIMIZER_NAMES, help: 'applied centrally on the coordinator (default adam)' },
+  { flag: 'optimizer', key: 'optimizer', kind: 'string', group: 'optimizer', values: OPTIMIZER_NAMES, help: 'applied centrally on the coordinator (default adam; --mode local: the inner optimizer, in the peers)' },
   { flag: 'lr', key: 'lr', kind: 'number', group: 'optimizer', help: 'learning rate (default per optimizer: adam 0.001, sgd 0.1, momentum 0.01)' },
   { flag: 'momentum', key: 'momentum', kind: 'number', group: 'optimizer', help: 'momentum / nesterov coefficient (default 0.9)' },
   { flag: 'beta1', key: 'beta1', kind: 'number', group: 'optimizer', help: 'adam first-moment decay (default 0.9)' },

@@ -1,4 +1,5 @@
 import { DEFAULT_LR, type Config } from '../../shared/config/schema';
+import { OUTER_OPTIMIZER_NAMES } from '../../shared/config/names';
 import { fail, type TabtrainError } from '../../shared/errors';
 import { createOptimizer } from '../../shared/optim';
 import { OPTIMIZER_NAMES } from '../../shared/optim/types';
@@ -9,7 +10,8 @@ import { optimizerConfig } from '../run/update';
 /**
  * What the dashboard's controls may do to a live run, checked and logged:
  * start (below --min-peers), pause, resume, stop, and a new learning rate,
- * optimizer or global batch size from the next step on. Every accepted
+ * optimizer or global batch size from the next step on (in --mode local the
+ * learning rate and optimizer are the outer ones, applied here). Every accepted
  * action is appended to `run.controls`, which the report and the loss chart
  * show at the step it took effect.
  */
@@ -49,7 +51,12 @@ export function applyControl(run: TrainingCoordinator, body: unknown): ControlEn
     }
     case 'optimizer': {
       const name = req.value;
-      const c: Config = { ...run.setup.config, optimizer: name };
+      const local = run.setup.config.mode === 'local';
+      // Local mode: the coordinator's optimizer is the outer one; the inner one (--optimizer) runs in the peers.
+      if (local && !(OUTER_OPTIMIZER_NAMES as readonly string[]).includes(name)) {
+        throw refused(`--mode local: this control sets the outer optimizer (${OUTER_OPTIMIZER_NAMES.join(', ')}); the inner one (--optimizer) is fixed when the run starts`);
+      }
+      const c: Config = local ? { ...run.setup.config, outerOptimizer: name as Config['outerOptimizer'] } : { ...run.setup.config, optimizer: name };
       entry.from = run.optimizer.name;
       entry.to = name;
       // Fresh moments: the new optimizer's state starts at zero, as it would in a new run.

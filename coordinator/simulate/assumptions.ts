@@ -7,8 +7,13 @@
 export interface Assumptions {
   /** Per-sample cost of a training forward+backward on a median laptop, ms. */
   msPerSample: number;
-  /** Fixed cost of any task or inner step (upload, kernel launches, readback), ms. */
+  /** Fixed cost of any task (weights in, upload, kernel launches, readback), ms. */
   overheadMs: number;
+  /**
+   * Fixed cost of each further inner step of a local task, ms: no weights in and no readback, so far below a
+   * task's (measured: a 4-step local task of a node peer took about one task's fixed cost plus its samples, not 4).
+   */
+  innerStepOverheadMs: number;
   /** Slowest laptop / fastest laptop compute time ratio; speeds spread geometrically between them. */
   spread: number;
   /** An evaluation sample costs this fraction of a training sample (forward only). */
@@ -21,7 +26,7 @@ export interface Assumptions {
   churnPerHour: number;
   /** How long a sleeping laptop is away, s. */
   sleepSeconds: number;
-  /** The laptops share one CPU: per-sample work queues on it, the fixed part overlaps (node peers in one process, as the loopback check runs them). */
+  /** The laptops share one CPU: every task, fixed part included, queues on it (node peers in one process, one JS thread, as the loopback check runs them). */
   sharedCpu?: boolean;
 }
 
@@ -35,6 +40,7 @@ export interface Assumptions {
 export const CLASSROOM: Assumptions = {
   msPerSample: 0.38,
   overheadMs: 4,
+  innerStepOverheadMs: 0.5,
   spread: 2,
   evalFraction: 0.35,
   bandwidthMbps: 30,
@@ -54,9 +60,9 @@ export function speedFactor(i: number, n: number, spread: number): number {
 
 export function describeAssumptions(a: Assumptions): string[] {
   return [
-    `simulated: laptop compute = ${a.overheadMs} ms per task or inner step + ${a.msPerSample} ms per training sample (median laptop; evaluation ${a.evalFraction}x), laptops ${a.spread}x apart slowest to fastest`,
+    `simulated: laptop compute = ${a.overheadMs} ms per task (+ ${a.innerStepOverheadMs} ms per further inner step of a local task) + ${a.msPerSample} ms per training sample (median laptop; evaluation ${a.evalFraction}x), laptops ${a.spread}x apart slowest to fastest`,
     `simulated: one shared link into the coordinator, ${a.bandwidthMbps} Mbit/s, ${a.latencyMs} ms latency; every byte to and from the coordinator takes its turn on it (half duplex, FIFO)`,
-    ...(a.sharedCpu ? ['simulated: every laptop computes on one shared CPU (per-sample work queues on it; the fixed part overlaps)'] : []),
+    ...(a.sharedCpu ? ['simulated: every laptop computes on one shared CPU (one thread: each task, fixed part included, waits for the one before)'] : []),
     `simulated: coordinator compute time 0; churn ${a.churnPerHour > 0 ? `${a.churnPerHour} sleeps per laptop per hour, ${a.sleepSeconds} s each` : 'none'}`,
   ];
 }

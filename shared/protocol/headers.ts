@@ -68,7 +68,7 @@ export function readTaskHeader(head: Uint8Array, frameLength: number): TaskHeade
   const v = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const u32 = (at: number): number => v.getUint32(at, true);
   const kind = v.getUint8(TaskField.KIND);
-  if (kind !== TaskKind.TRAIN && kind !== TaskKind.EVAL) throw fail('FRAME_INVALID', `TASK kind ${kind} is not 0 (train) or 1 (eval)`);
+  if (kind !== TaskKind.TRAIN && kind !== TaskKind.EVAL && kind !== TaskKind.LOCAL) throw fail('FRAME_INVALID', `TASK kind ${kind} is not 0 (train), 1 (eval) or 2 (local steps)`);
   const count = u32(TaskField.INDEX_COUNT);
   const weightsBytes = u32(TaskField.WEIGHTS_BYTES);
   const end = align4(TASK_HEADER_BYTES + count * 4 + weightsBytes);

@@ -28,7 +28,9 @@ export interface LocalPlan {
   steps: Uint32Array[];
 }
 
-const FIXED = 8;
+/** Words of the plan before its H step sizes (H, lr, optimizer, momentum, beta1, beta2, epsilon, weight decay). */
+export const LOCAL_PLAN_FIXED_WORDS = 8;
+const FIXED = LOCAL_PLAN_FIXED_WORDS;
 /** Inner steps in one task, at most. */
 export const MAX_LOCAL_STEPS = 100_000;
 

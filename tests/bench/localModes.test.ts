@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { modeFigures } from '../../bench/items/localModes';
+import type { EvalEntry, HistoryEntry } from '../../coordinator/run/types';
+
+/**
+ * The local-modes bench's figures: a local history row is a round of H global
+ * batches, so an epoch's validation pass is placed at the last row at or before
+ * its step (not at history[step - 1], which a round-based history does not have),
+ * and samples/s is over wall time (async steps overlap: their durations do not add up).
+ */
+const row = (step: number, t: number, ms: number, samples: number): HistoryEntry => ({ step, epoch: 0, loss: 1, lr: 0.7, peers: 4, ms, computeMs: ms / 2, updateMs: 0, samples, t });
+const val = (step: number, acc: number): EvalEntry => ({ epoch: 0, step, split: 'val', pass: 'epoch', valLoss: 0.3, valAccuracy: acc, metrics: {} as EvalEntry['metrics'] });
+
+describe('local-modes bench figures', () => {
+  it('places evaluations by step over rounds and counts samples over the wall time of training', () => {
+    // Two epochs of 6 global batches of 128, in rounds of H = 4: steps 4, 6 | 10, 12.
+    const history = [row(4, 3, 2000, 512), row(6, 4.5, 1000, 256), row(10, 8, 2000, 512), row(12, 9, 1000, 256)];
+    const f = modeFigures({ history, evals: [val(6, 0.85), val(12, 0.93)], testAccuracy: 0.92 }, 0.9);
+    // t0 = 3 - 2 = 1 s; epoch ends at rows t = 4.5 and 9.
+    expect(f.points).toEqual([[3.5, 0.85], [8, 0.93]]);
+    expect(f.timeToTarget).toBe(8);
+    // 1536 samples from t0 = 1 s to the last round's end at 9 s.
+    expect(f.samplesPerSec).toBe(192);
+    expect(f.rounds).toBe(4);
+    expect(f.testAccuracy).toBe(0.92);
+  });
+});
