@@ -74,9 +74,9 @@ export function buildReport(run: RunView, wallSeconds: number): Record<string, u
   };
 }
 
-function localSummary(run: TrainingCoordinator): Record<string, unknown> {
+function localSummary(run: RunView): Record<string, unknown> {
   const c = run.setup.config;
-  const outer = run.optimizer.state().name;
+  const outer = run.optimizer.name;
   return {
     localSteps: c.localSteps,
     innerOptimizer: c.optimizer,
