@@ -77,6 +77,7 @@ export function dashboardBase(run: TrainingCoordinator, connections: number, joi
     exitReason: run.exitReason,
     controls: run.controls,
     counters: { ...run.engine.counters },
+    p2p: run.p2p.view(),
   };
 }
 

@@ -109,6 +109,12 @@ export const configSchema = z
     /** Most open connections from one address, every route counted; loopback is exempt (node peers, bench fleets); 0 = no cap. */
     maxPerAddress: z.number().int().nonnegative().default(64),
     chromium: z.string().optional(),
+    /** Tabs add up their gradients in reduction trees over WebRTC data channels (sync mode; node peers stay on the star). */
+    p2p: z.boolean().default(false),
+    /** --p2p: children per relay, and roots sending to the coordinator (it receives this many sums per step instead of N). */
+    p2pFanIn: z.number().int().positive().max(64).default(2),
+    /** --p2p: how long a relay waits for its children after its own gradient, per level below it, before sending what it has. */
+    p2pWaitMs: z.number().int().nonnegative().max(600_000).default(3000),
     /** `peer`: compute honestly, then lie (sign-flip | scale:K | noise | alie | ipm | nan | silent | liar); for tests and classes. */
     attack: z
       .string()
