@@ -1,5 +1,6 @@
 import type { DatasetMeta } from '../../shared/data/dataset';
 import type { HelloBody } from '../../shared/protocol';
+import type { P2pCall, P2pReply } from '../p2p/bridge';
 import type { BackendChoice } from './backend';
 import type { PeerStats } from './session';
 
@@ -31,7 +32,7 @@ export interface StartRequest {
 /** A test hook: hold the next gradient back, as a slow laptop would. */
 export type HoldAction = 'arm' | 'release';
 
-export type ToPeer = StartRequest | { type: 'predict'; id: number; pixels: Float32Array } | { type: 'hold'; action: HoldAction };
+export type ToPeer = StartRequest | { type: 'predict'; id: number; pixels: Float32Array } | { type: 'hold'; action: HoldAction } | { type: 'p2p-reply'; reply: P2pReply };
 
 export interface Prediction {
   /** One probability per class, or null when there is no model yet. */
@@ -46,4 +47,6 @@ export type FromPeer =
   | { type: 'task-done'; steps: number; tensors: number }
   | ({ type: 'predicted'; id: number } & Prediction)
   | { type: 'held'; held: boolean }
-  | { type: 'failed'; message: string };
+  | { type: 'failed'; message: string }
+  /** --p2p: the session asks the page's peer-to-peer side (client/p2p/bridge.ts). */
+  | { type: 'p2p'; call: P2pCall };

@@ -30,6 +30,9 @@ export class PeerRuntime {
       case 'hold':
         this.hold.act(m.action);
         return;
+      case 'p2p-reply':
+        this.session?.p2pReply(m.reply);
+        return;
     }
   }
 
@@ -56,6 +59,7 @@ export class PeerRuntime {
       // Backends that compile a program per tensor shape get padded batches (bucket.ts).
       shapeBuckets: m.shapeBuckets ?? (() => tf.getBackend() === 'webgl' || tf.getBackend() === 'webgpu'),
       trace: this.hold,
+      p2p: (call) => this.emit({ type: 'p2p', call }),
       measure:
         tried.length > 1
           ? async (build) => {

@@ -43,6 +43,8 @@ export interface P2pView extends TreeView {
   broken: string[];
   recent: StepBytes[];
   relayed: Record<RelayedOutcome, number>;
+  gradBytes: number;
+  gradFrames: number;
 }
 
 interface Plan {
@@ -154,6 +156,8 @@ export class P2pPlane {
       broken: [...this.broken],
       recent: this.recent.slice(-16),
       relayed: { ...this.relayed },
+      gradBytes: this.gradBytes,
+      gradFrames: this.gradFrames,
     };
   }
 }

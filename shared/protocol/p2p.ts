@@ -118,5 +118,7 @@ export const p2pView = z.object({
   broken: z.array(z.string()),
   recent: z.array(z.object({ step: n, bytes: n, frames: n, tree: n, star: n })),
   relayed: z.object({ accepted: n, dropped: n, stale: n }),
+  gradBytes: n,
+  gradFrames: n,
 });
 export type P2pViewBody = z.output<typeof p2pView>;
