@@ -22,6 +22,8 @@ export interface TabTreeOptions {
 
 interface Entry {
   role: TreeBody;
+  /** When the relay sends what it has (performance.now() clock). */
+  flushAt: number;
   relay: CoverRelay;
   timer: ReturnType<typeof setTimeout> | null;
 }
@@ -59,7 +61,7 @@ export class TabTree {
   }
 
   private role(r: TreeBody): void {
-    const entry: Entry = { role: r, relay: new CoverRelay(r.step, r.children, (s) => void this.up(entry, s)), timer: null };
+    const entry: Entry = { role: r, flushAt: performance.now() + r.waitMs, relay: new CoverRelay(r.step, r.children, (s) => void this.up(entry, s)), timer: null };
     this.entries.set(r.taskId, entry);
     for (const k of [...this.entries.keys()].slice(0, Math.max(0, this.entries.size - KEEP))) this.entries.delete(k);
     if (r.parent !== null) this.parent(r.parent);
@@ -88,7 +90,7 @@ export class TabTree {
     const entry = this.entries.get(c.taskId);
     if (!entry) return this.toSocket(c.taskId, s, []);
     entry.relay.own(s);
-    if (!entry.relay.done) entry.timer = setTimeout(() => entry.relay.flush(), entry.role.waitMs);
+    if (!entry.relay.done) entry.timer = setTimeout(() => entry.relay.flush(), Math.max(0, entry.flushAt - performance.now()));
   }
 
   private fromChild(from: string, bytes: Uint8Array): void {

@@ -80,7 +80,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'max-per-address', key: 'maxPerAddress', kind: 'int', group: 'fleet', help: 'most open connections from one address, loopback exempt (default 64, 0 = no cap)' },
   { flag: 'p2p', key: 'p2p', kind: 'bool', group: 'fleet', help: 'tabs add up gradients in trees over WebRTC data channels (PeerJS via this coordinator); sync mode; node peers and tabs without WebRTC stay on the star' },
   { flag: 'p2p-fan-in', arg: 'K', key: 'p2pFanIn', kind: 'int', group: 'fleet', help: '--p2p: children per relay and sums per step into the coordinator (default 2)' },
-  { flag: 'p2p-wait-ms', arg: 'MS', key: 'p2pWaitMs', kind: 'int', group: 'fleet', help: '--p2p: a relay waits this long per level for its children, then sends what it has (default 3000)' },
+  { flag: 'p2p-wait-ms', arg: 'MS', key: 'p2pWaitMs', kind: 'int', group: 'fleet', help: '--p2p: relays send what they have this long per tree level before the step deadline (default 1000)' },
   { flag: 'chromium', arg: 'FILE', key: 'chromium', kind: 'string', group: 'fleet', help: 'Chromium executable (default $CHROMIUM_PATH, then /usr/bin/chromium)' },
   { flag: 'host', arg: 'ADDRESS', key: 'host', kind: 'string', group: 'output', help: 'address to listen on (default 0.0.0.0: reachable on the LAN)' },
   { flag: 'port', key: 'port', kind: 'int', group: 'output', help: 'port (0 = any free port; serve defaults to 8475)' },

@@ -119,11 +119,17 @@ export class P2pPlane {
     row.tree = tree.parent.size;
     row.star = sends.length - tree.parent.size;
     const height = (t: string): number => Math.max(0, ...(tree.children.get(t) ?? []).map((c) => 1 + height(c)));
+    // Relays send what they have before the earliest deadline of the step's tree tasks (when the star's backups start),
+    // one margin per level below the top, so a lower relay's sum still reaches the root in time.
+    const now = this.host.now();
+    const deadline = Math.min(...inTree.map((s) => this.host.ledger.lookup(s.peerId, s.taskId)?.attempt.deadline ?? now));
+    const top = Math.max(...tree.roots.map(height));
+    const waitMs = (t: string): number => Math.max(0, Math.round(deadline - now - this.o.waitMs * (1 + top - height(t))));
     for (const [tab, parent] of tree.parent) {
       const kids = tree.children.get(tab) ?? [];
       if (parent === null && kids.length === 0) continue; // a lone root: the star as usual
       const pid = (t: string): string => this.ids.get(t)!.id!;
-      this.host.send(tab, encodeTree({ step, taskId: taskOf.get(tab)!, parent: parent === null ? null : pid(parent), children: kids.map(pid), waitMs: this.o.waitMs * height(tab) }));
+      this.host.send(tab, encodeTree({ step, taskId: taskOf.get(tab)!, parent: parent === null ? null : pid(parent), children: kids.map(pid), waitMs: waitMs(tab) }));
     }
   }
 

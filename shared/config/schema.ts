@@ -113,8 +113,8 @@ export const configSchema = z
     p2p: z.boolean().default(false),
     /** --p2p: children per relay, and roots sending to the coordinator (it receives this many sums per step instead of N). */
     p2pFanIn: z.number().int().positive().max(64).default(2),
-    /** --p2p: how long a relay waits for its children after its own gradient, per level below it, before sending what it has. */
-    p2pWaitMs: z.number().int().nonnegative().max(600_000).default(3000),
+    /** --p2p: relays send what they have this long (per tree level) before the step's first deadline, when the star's backups start. */
+    p2pWaitMs: z.number().int().nonnegative().max(600_000).default(1000),
     /** `peer`: compute honestly, then lie (sign-flip | scale:K | noise | alie | ipm | nan | silent | liar); for tests and classes. */
     attack: z
       .string()

@@ -29,7 +29,7 @@ export const treeBody = z
     parent: id.nullable(),
     /** PeerJS ids of the children whose sums this tab adds to its own. */
     children: z.array(id).max(64),
-    /** How long after its own gradient a relay waits for its children before sending what it has. */
+    /** How long after this message a relay waits for its children (and its own gradient) before sending what it has. */
     waitMs: z.number().int().min(0).max(600_000),
   })
   .strict();
