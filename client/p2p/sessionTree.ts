@@ -1,4 +1,4 @@
-import { encodeGrad, encodeP2p, encodeRelayed, type TensorPayload, type TreeBody } from '../../shared/protocol';
+import { encodeP2p, encodeRelayed, type TensorPayload, type TreeBody } from '../../shared/protocol';
 import type { P2pCall, P2pReply } from './bridge';
 
 /**
@@ -7,7 +7,7 @@ import type { P2pCall, P2pReply } from './bridge';
  * coordinator (P2P), keeps each task's TREE role, and for a task with a role
  * hands the gradient to the page's tree instead of sending GRAD. What comes
  * back up (a root's subtree sum, or a sum whose parent is unreachable) goes
- * to the coordinator as GRAD (its own task alone) or RELAYED.
+ * to the coordinator as RELAYED, naming the tasks it covers.
  */
 const KEEP_ROLES = 64;
 
@@ -55,6 +55,7 @@ export class SessionTree {
     if (r.broken.length > 0) this.send(encodeP2p({ id: this.id, note: 'a data channel did not open', broken: r.broken }));
     const computeMs = r.covers.find((c) => c.taskId === r.taskId)?.computeMs ?? 0;
     const g = { taskId: r.taskId, step: r.step, weightsVersion, count: r.count, computeMs, lossSum: r.lossSum, grad: this.encode(r.grad), state: new Float32Array(0) };
-    this.send(r.covers.length === 1 ? encodeGrad(g) : encodeRelayed(g, { covers: r.covers }));
+    // Always RELAYED (even one task): the coordinator then counts it only while every named task is still live.
+    this.send(encodeRelayed(g, { covers: r.covers }));
   }
 }

@@ -12,7 +12,8 @@ import type { StepTimeline } from '../dashboard/timeline';
  *   otherwise the sender lied (TabtrainError: the server closes that tab,
  *   its shards go to others);
  * - the sum cannot be split, so it counts only if NONE of its shards is
- *   covered yet (by a backup copy, say): then each shard is covered once,
+ *   covered yet (by a backup copy, say) and every task is still live (not
+ *   given back, whose shard may have been cut and handed out again): then each shard is covered once,
  *   the sum goes into the step's accumulators once, and every tab is
  *   credited with its own part. Otherwise it is dropped whole (duplicates
  *   counted) and its still-open shards are handed out again.
@@ -54,7 +55,8 @@ export function acceptRelayed(host: RelayedHost, g: GradFrame, covers: readonly 
     if (t.shard.end - t.shard.start !== c.count) throw fail('GRAD_WRONG_LENGTH', `relayed sum says task ${c.taskId} covers ${c.count} samples; it has ${t.shard.end - t.shard.start}`, 1008);
   }
   const grad = host.check(g);
-  const open = found.every((f) => f.t !== null && !f.t.shard.done);
+  // A task whose attempt ended (its shard was given back, or its tab left) may have been cut and redone: never count it.
+  const open = found.every((f) => f.t !== null && f.t.attempt.live && !f.t.shard.done);
   const shards: Shard[] = [];
   for (const c of covers) {
     host.answered(c.peer, c.taskId);
