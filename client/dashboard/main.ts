@@ -11,6 +11,7 @@ import { renderTimeline } from './timelineView';
 import { pollModelView } from './modelView';
 import { projectorMode } from './projector';
 import { SessionPanel } from './sessionPanel';
+import { TreeView } from './treeView';
 
 /**
  * The dashboard a teacher projects: live charts, the fleet, the timeline of
@@ -30,6 +31,7 @@ const charts = new Charts({ loss: $('chart-loss'), acc: $('chart-acc'), throughp
 const join = new JoinPanel($<HTMLCanvasElement>('qr'), $<HTMLAnchorElement>('join-link'), $<HTMLCanvasElement>('qr-big'), $('qr-overlay'), $('qr-big-link'), projector);
 const controls = new ControlsPanel($('controls'), admin);
 const session = new SessionPanel($('session-card'), admin);
+const treeView = new TreeView($('timeline-card'));
 const misclassified = new MisclassifiedGrid($('misclassified'), $('misclassified-caption'));
 
 /** Render times, for measurements: the last step shown and when (wall clock, ms). */
@@ -59,6 +61,7 @@ function render(v: RunView): void {
   charts.update(v);
   renderPeers($('peers'), b.peers);
   renderTimeline($<HTMLCanvasElement>('timeline'), b.timeline.bars, b.peers, innerWidth < 700 ? 300 : 420);
+  treeView.update(b.p2p, new Map(b.peers.map((p) => [p.id, p.nickname])));
   join.set(b.joinUrl);
   controls.update(b);
   renderConfig($('config'), b);
