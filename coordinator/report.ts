@@ -59,6 +59,8 @@ export function buildReport(run: RunView, wallSeconds: number): Record<string, u
     bestEpochNumber: run.evaluator.bestEpoch === null ? null : run.evaluator.bestEpoch + 1,
     stopReason: run.evaluator.stopReason,
     accounting: { epochs: run.accounting.map((a) => ({ ...a, epochNumber: a.epoch + 1 })), ...run.engine.counters },
+    /** Gradient bytes into the coordinator (every run) and, with --p2p, the last step's tree (coordinator/p2p/plane.ts). */
+    p2p: run.p2p.view(),
     misclassified: run.evaluator.misclassified,
     /** Dashboard control actions (lr, optimizer, batch size, pause...), each at the step it took effect. */
     controls: run.controls,

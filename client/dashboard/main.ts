@@ -12,6 +12,7 @@ import { pollModelView } from './modelView';
 import { projectorMode } from './projector';
 import { SessionPanel } from './sessionPanel';
 import { CourseViews } from './courseViews';
+import { TreeView } from './treeView';
 
 /**
  * The dashboard a teacher projects: live charts, the fleet, the timeline of
@@ -31,6 +32,7 @@ const charts = new Charts({ loss: $('chart-loss'), acc: $('chart-acc'), throughp
 const join = new JoinPanel($<HTMLCanvasElement>('qr'), $<HTMLAnchorElement>('join-link'), $<HTMLCanvasElement>('qr-big'), $('qr-overlay'), $('qr-big-link'), projector);
 const controls = new ControlsPanel($('controls'), admin);
 const session = new SessionPanel($('session-card'), admin);
+const treeView = new TreeView($('timeline-card'));
 const misclassified = new MisclassifiedGrid($('misclassified'), $('misclassified-caption'));
 // Generated text, autoencoder reconstructions and codes, projections of iris-like tables (courseViews.ts).
 const course = historyOnly ? null : new CourseViews($('course-card'), `/api/course?admin=${encodeURIComponent(admin)}`);
@@ -63,6 +65,7 @@ function render(v: RunView): void {
   course?.update(v);
   renderPeers($('peers'), b.peers);
   renderTimeline($<HTMLCanvasElement>('timeline'), b.timeline.bars, b.peers, innerWidth < 700 ? 300 : 420);
+  treeView.update(b.p2p, new Map(b.peers.map((p) => [p.id, p.nickname])));
   join.set(b.joinUrl);
   controls.update(b);
   renderConfig($('config'), b);

@@ -1,5 +1,6 @@
 import type { DatasetMeta } from '../../shared/data/dataset';
 import type { HelloBody } from '../../shared/protocol';
+import type { P2pCall, P2pReply } from '../p2p/bridge';
 import type { BackendChoice } from './backend';
 import type { PeerStats } from './session';
 
@@ -40,7 +41,7 @@ export interface SampleRequest {
   maxChars: number;
 }
 
-export type ToPeer = StartRequest | { type: 'predict'; id: number; pixels: Float32Array } | ({ type: 'sample'; id: number } & SampleRequest) | { type: 'hold'; action: HoldAction };
+export type ToPeer = StartRequest | { type: 'predict'; id: number; pixels: Float32Array } | ({ type: 'sample'; id: number } & SampleRequest) | { type: 'hold'; action: HoldAction } | { type: 'p2p-reply'; reply: P2pReply };
 
 export interface Continuation {
   /** One text per seed (prefix included), or null when there is no character model yet. */
@@ -64,4 +65,6 @@ export type FromPeer =
   | ({ type: 'predicted'; id: number } & Prediction)
   | ({ type: 'sampled'; id: number } & Continuation)
   | { type: 'held'; held: boolean }
-  | { type: 'failed'; message: string };
+  | { type: 'failed'; message: string }
+  /** --p2p: the session asks the page's peer-to-peer side (client/p2p/bridge.ts). */
+  | { type: 'p2p'; call: P2pCall };

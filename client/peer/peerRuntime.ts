@@ -35,6 +35,9 @@ export class PeerRuntime {
       case 'hold':
         this.hold.act(m.action);
         return;
+      case 'p2p-reply':
+        this.session?.p2pReply(m.reply);
+        return;
     }
   }
 
@@ -61,6 +64,7 @@ export class PeerRuntime {
       // Backends that compile a program per tensor shape get padded batches (bucket.ts).
       shapeBuckets: m.shapeBuckets ?? (() => tf.getBackend() === 'webgl' || tf.getBackend() === 'webgpu'),
       trace: this.hold,
+      p2p: (call) => this.emit({ type: 'p2p', call }),
       // A recurrent model is timed on wasm and cpu instead (recurrentChoice.ts says why), unless the link names a backend.
       measure: async (build, topology) => {
         const recurrent = !asked && m.backend !== 'all' && isRecurrent(topology);

@@ -15,6 +15,8 @@ import {
   type WelcomeBody,
   unpackLocalPlan,
 } from '../../shared/protocol';
+import type { P2pCall, P2pReply } from '../p2p/bridge';
+import { SessionTree } from '../p2p/sessionTree';
 import { Trainer, now } from '../trainer/trainer';
 import { loadDataset } from './datasetCache';
 import { OPEN, frameBytes, type SocketFactory, type PeerSocket } from './socket';
@@ -64,6 +66,8 @@ export interface SessionOptions {
   measure?: (build: () => Promise<Trainer>, topology?: Record<string, unknown>) => Promise<{ trainer: Trainer; speed: WarmupSpeed; backend: HelloBody['backend']; note: string }>;
   /** Hooks at named points (trace.ts): frames in and out, a gradient about to be sent. */
   trace?: PeerTrace;
+  /** Tabs: the page's peer-to-peer side (client/p2p/bridge.ts), used when the run says --p2p. */
+  p2p?: (call: P2pCall) => void;
 }
 
 type WarmupSpeed = { samplesPerSec: number; overheadMs: number; warmupMs: number };
@@ -90,6 +94,8 @@ export class PeerSession {
   private readonly weights = new WeightsReceiver();
   /** What HELLO says; a measured backend choice updates it. */
   private hello: Omit<HelloBody, 'reconnectToken'>;
+  /** --p2p: this tab's roles in the steps' reduction trees (sessionTree.ts). */
+  private tree: SessionTree | null = null;
 
   constructor(private readonly o: SessionOptions) {
     this.hello = o.hello;
@@ -105,6 +111,11 @@ export class PeerSession {
     if (this.retry) clearTimeout(this.retry);
     this.ws?.close(CloseStatus.NORMAL, 'peer stopped');
     this.ws = null;
+  }
+
+  /** The page's peer-to-peer side answered (client/p2p/bridge.ts). */
+  p2pReply(r: P2pReply): void {
+    this.tree?.reply(r);
   }
 
   get currentTrainer(): Trainer | null {
@@ -157,6 +168,9 @@ export class PeerSession {
         return;
       case MessageCode.TASK:
         this.enqueue(m.task);
+        return;
+      case MessageCode.TREE:
+        this.tree?.role(m.body);
         return;
       case MessageCode.STATUS:
         this.stats.status = m.body;
@@ -221,6 +235,12 @@ export class PeerSession {
     const trainable = w.model.weights.filter((x) => x.trainable).map((x) => x.shape.reduce((a, b) => a * b, 1));
     this.gradEncoder = new GradientEncoder(specOf(w.gradCodec, w.gradCodecParam), w.model.trainableParams, trainable);
     this.send(ws, encodeReady({ samplesPerSec: Math.max(1e-3, this.stats.samplesPerSec), warmupMs: this.warmupMs, overheadMs: this.overheadMs }));
+    const p2p = this.o.p2p;
+    if (w.p2p && p2p) {
+      const send = (f: Uint8Array): void => void (this.ws?.readyState === OPEN && this.send(this.ws, f));
+      this.tree ??= new SessionTree(p2p, send, (g) => this.gradEncoder!.encode(g));
+      this.tree.welcome(w.peerId, w.model.trainableParams);
+    }
     this.set('idle');
     this.pump();
   }
@@ -279,7 +299,9 @@ export class PeerSession {
       const computeMs = now() - t0;
       this.account(computeMs, g.count, true);
       await this.o.trace?.gradientReady?.({ taskId: t.taskId, step: t.step, count: g.count, computeMs });
-      ws?.readyState === OPEN &&
+      const viaTree = this.tree?.own(t, g, computeMs, this.stats.peerId) ?? false;
+      !viaTree &&
+        ws?.readyState === OPEN &&
         this.send(ws, encodeGrad({ taskId: t.taskId, step: t.step, weightsVersion: t.weightsVersion, count: g.count, computeMs, lossSum: g.lossSum, grad: this.gradEncoder!.encode(g.grad), state: g.stateSum }));
     } else {
       const e = await trainer.evaluate(t.indices);

@@ -1,3 +1,5 @@
+import type { P2pCall } from '../p2p/bridge';
+import type { TabTree } from '../p2p/tabTree';
 import type { BackendChoice } from '../peer/backend';
 import type { Continuation, FromPeer, HoldAction, ModelFacts, Prediction, SampleRequest, StartRequest, ToPeer } from '../peer/hostMessages';
 import type { PeerStats } from '../peer/session';
@@ -67,6 +69,8 @@ export class PeerHost {
   held = false;
   /** Live tensor count after each finished task, by step count (the leak check reads it). */
   readonly tensorsAfterStep: Record<number, number> = {};
+  /** --p2p: the page's peer-to-peer side (client/p2p/tabTree.ts), set when the peer starts. */
+  onP2p: ((call: P2pCall) => void) | null = null;
   private nextId = 0;
   private readonly pending = new Map<number, (p: Prediction) => void>();
   private readonly pendingText = new Map<number, (c: Continuation) => void>();
@@ -104,6 +108,8 @@ export class PeerHost {
         return;
       case 'failed':
         return this.events.failed(m.message);
+      case 'p2p':
+        return this.onP2p?.(m.call);
     }
   }
 
@@ -137,15 +143,25 @@ export async function startPeer(start: Start, asked: string | null, events: Host
   let p = placement(asked, capabilities(), start.backend);
   if (p.where === 'worker') {
     const host = await tryWorker(start, p, events);
-    if (host.ok) return host.host;
+    if (host.ok) return withTree(host.host, start);
     p = { where: 'page', why: `in the page: the Web Worker did not start (${host.reason}); it slows down when this tab is hidden` };
   }
   // Loaded only here: in the usual case the page never downloads tfjs.
   const { PeerRuntime } = await import('../peer/peerRuntime');
   // The runtime answers only after `start`, so `host` is set by the time it first emits.
   const runtime = new PeerRuntime((m) => host.receive(m));
-  const host = new PeerHost(p, events, (m) => runtime.handle(m));
+  const host = withTree(new PeerHost(p, events, (m) => runtime.handle(m)), start);
   host.send({ type: 'start', ...start, where: p.why });
+  return host;
+}
+
+/** --p2p: data channels live in the page; peerjs is loaded the first time the session asks for them. */
+function withTree(host: PeerHost, start: Start): PeerHost {
+  let tree: Promise<TabTree> | null = null;
+  host.onP2p = (call) => {
+    tree ??= import('../p2p/tabTree').then(({ TabTree }) => new TabTree({ origin: new URL(start.pageUrl).origin, joinToken: start.hello.token, reply: (reply) => host.send({ type: 'p2p-reply', reply }) }));
+    void tree.then((t) => t.handle(call));
+  };
   return host;
 }
 

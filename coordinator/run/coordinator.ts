@@ -9,6 +9,8 @@ import { TaskSender } from '../broadcast/taskSender';
 import { WeightsBroadcast } from '../broadcast/weightsBroadcast';
 import { Evaluator } from '../evaluation/evaluator';
 import { SpotRounds } from '../aggregate/spotRounds';
+import { createPlane } from '../p2p/createPlane';
+import type { P2pPlane } from '../p2p/plane';
 import { parseWeightsCodec } from '../../shared/compress';
 import { encodeDone, type EvalResultFrame, type GradFrame, type HelloBody } from '../../shared/protocol';
 import type { Io } from './io';
@@ -42,6 +44,8 @@ export class TrainingCoordinator extends RunModel implements PolicyHost {
   readonly local: LocalPolicy | null;
   /** --spot-check: redundant shards compared across peers, and each peer's trust record. */
   readonly spot: SpotRounds;
+  /** --p2p: reduction trees of tabs, and the gradient bytes into the coordinator per step (p2p/plane.ts). */
+  readonly p2p: P2pPlane;
 
   constructor(setup: RunSetup, io: Io) {
     super(setup, io);
@@ -57,6 +61,7 @@ export class TrainingCoordinator extends RunModel implements PolicyHost {
     this.local = c.mode === 'local' ? new LocalPolicy(this, this.engine, c) : null;
     this.sync = this.async || this.local ? null : new SyncPolicy(this, this.engine);
     this.policy = this.async ?? this.local ?? this.sync!;
+    this.p2p = createPlane(this, io, c);
   }
 
   // --- the stage: events in, effects performed here ---
@@ -141,6 +146,7 @@ export class TrainingCoordinator extends RunModel implements PolicyHost {
 
   leave(peerId: string, reconnecting: boolean): void {
     this.broadcast.gone(peerId);
+    this.p2p.gone(peerId);
     const p = this.peers.get(peerId);
     if (!p || p.status === 'gone') return;
     p.status = reconnecting ? 'reconnecting' : 'gone';
@@ -222,6 +228,7 @@ export class TrainingCoordinator extends RunModel implements PolicyHost {
 
   /** Runs the ledger's effects: tasks out (with weights when the peer's copy is stale), rounds finished; re-arms the one timer. */
   perform(effects: Effect[]): void {
+    this.p2p.beforeSend(effects);
     for (const e of effects) {
       if (e.type === 'send') this.sendTask(this.local ? this.local.decorate(e) : e);
       else if (e.kind === 'train') (this.sync ?? this.local)?.roundComplete();

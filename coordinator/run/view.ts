@@ -1,4 +1,5 @@
 import type { Dataset } from '../../shared/data/dataset';
+import type { P2pView } from '../p2p/plane';
 import type { AggregateReport } from '../aggregate/aggregator';
 import type { SpotStats, TrustView } from '../aggregate/spotRounds';
 import type { WeightsBroadcast } from '../broadcast/weightsBroadcast';
@@ -55,6 +56,8 @@ export interface RunView {
   /** --mode async: the policy's report; null in the other modes. */
   readonly async: { report(): Record<string, unknown> } | null;
   readonly checkpointer: { summary(): Record<string, unknown> } | null;
+  /** Gradient bytes into the coordinator and, with --p2p, the last step's reduction tree. */
+  readonly p2p: { view(): P2pView };
   /** --spot-check: each peer's trust record and the checks' totals. */
   readonly spot: { readonly enabled: boolean; readonly stats: DeepReadonly<SpotStats>; table(): Record<string, TrustView> };
   now(): number;

@@ -101,7 +101,15 @@ export class PeerConnections {
             this.run.ready(peerId, m.body.samplesPerSec, m.body.overheadMs);
             return;
           case MessageCode.GRAD:
+            this.run.p2p.countIn(toBytes(data).byteLength);
             this.run.onGrad(peerId, m.grad);
+            return;
+          case MessageCode.RELAYED: // --p2p: a subtree's sum (coordinator/p2p/)
+            this.run.p2p.countIn(toBytes(data).byteLength);
+            this.run.p2p.onRelayed(peerId, m.grad, m.relayed);
+            return;
+          case MessageCode.P2P:
+            this.run.p2p.hello(peerId, m.body);
             return;
           case MessageCode.EVAL_RESULT:
             this.run.onEval(peerId, m.result);

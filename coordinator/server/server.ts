@@ -100,6 +100,7 @@ export async function startCoordinator(setup: RunSetup, o: ServerOptions): Promi
       loss: setup.loss,
       ...welcomeCodec(setup.config.compress),
       augment: setup.config.augment,
+      ...(setup.config.p2p ? { p2p: true } : {}),
     }),
   });
   const app = createApp({ datasetHash: setup.datasetFile.hash, datasetBytes: o.datasetBytes, adminToken, status: () => statusSnapshot(run, peers.size, joinUrl), control: (body) => control(body) });

@@ -82,6 +82,7 @@ export function dashboardBase(run: RunView, connections: number, joinUrl: string
     exitReason: run.exitReason,
     controls: run.controls,
     counters: { ...run.engine.counters },
+    p2p: run.p2p.view(),
   };
 }
 

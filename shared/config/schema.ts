@@ -111,6 +111,12 @@ export const configSchema = z
     /** Most open connections from one address, every route counted; loopback is exempt (node peers, bench fleets); 0 = no cap. */
     maxPerAddress: z.number().int().nonnegative().default(64),
     chromium: z.string().optional(),
+    /** Tabs add up their gradients in reduction trees over WebRTC data channels (sync mode; node peers stay on the star). */
+    p2p: z.boolean().default(false),
+    /** --p2p: children per relay, and roots sending to the coordinator (it receives this many sums per step instead of N). */
+    p2pFanIn: z.number().int().positive().max(64).default(2),
+    /** --p2p: relays send what they have this long (per tree level) before the step's first deadline, when the star's backups start. */
+    p2pWaitMs: z.number().int().nonnegative().max(600_000).default(1000),
     /** `peer`: compute honestly, then lie (sign-flip | scale:K | noise | alie | ipm | nan | silent | liar); for tests and classes. */
     attack: z
       .string()

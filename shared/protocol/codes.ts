@@ -23,6 +23,12 @@ export const MessageCode = {
   DONE: 0x09,
   /** coordinator -> client: the latest weights without a task (idle peers, the drawing pad). */
   WEIGHTS: 0x0a,
+  /** coordinator -> tab (--p2p): its place in this step's reduction tree (JSON, p2p.ts). */
+  TREE: 0x0b,
+  /** tab -> coordinator (--p2p): its PeerJS id, or why it has none; links it could not open (JSON). */
+  P2P: 0x0c,
+  /** tab -> coordinator (--p2p): a GRAD frame holding a subtree's sum, with the tasks it covers. */
+  RELAYED: 0x0d,
 } as const;
 export type MessageCode = (typeof MessageCode)[keyof typeof MessageCode];
 

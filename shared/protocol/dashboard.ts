@@ -2,6 +2,7 @@ import { DATASET_TASKS } from '../data/dataset';
 import { z } from 'zod';
 import { configSchema } from '../config/schema';
 import { controlEntry } from './dashboardControl';
+import { p2pView } from './p2p';
 
 /**
  * The dashboard feed (WebSocket /dashboard/ws?admin=...): what the
@@ -128,6 +129,8 @@ export const dashboardBase = z.object({
   exitReason: z.string().nullable(),
   controls: z.array(controlEntry),
   counters: z.object({ duplicatesDropped: count, lateDropped: count, reassigned: count }),
+  /** --p2p: the reduction tree and gradient bytes into the coordinator per step (shared/protocol/p2p.ts). */
+  p2p: p2pView.optional(),
 });
 export type DashboardBase = z.output<typeof dashboardBase>;
 

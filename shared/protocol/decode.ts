@@ -3,6 +3,7 @@ import { CloseStatus } from './closeStatus';
 import { MessageCode, messageName } from './codes';
 import * as c from './control';
 import type * as s from './schemas';
+import * as p2p from './p2p';
 import * as t from './tensors';
 
 /**
@@ -19,7 +20,10 @@ export type Message =
   | { code: typeof MessageCode.STATUS; body: s.StatusBody }
   | { code: typeof MessageCode.ERROR; body: s.ErrorBody }
   | { code: typeof MessageCode.DONE; body: s.DoneBody }
-  | { code: typeof MessageCode.WEIGHTS; weights: t.WeightsFrame };
+  | { code: typeof MessageCode.WEIGHTS; weights: t.WeightsFrame }
+  | { code: typeof MessageCode.TREE; body: p2p.TreeBody }
+  | { code: typeof MessageCode.P2P; body: p2p.P2pBody }
+  | { code: typeof MessageCode.RELAYED; grad: t.GradFrame; relayed: p2p.RelayedBody };
 
 export function decodeMessage(frame: Uint8Array, maxBytes = Infinity): Message {
   if (frame.byteLength === 0) throw fail('FRAME_EMPTY', 'empty frame: every message starts with a one-byte code');
@@ -50,6 +54,14 @@ export function decodeMessage(frame: Uint8Array, maxBytes = Infinity): Message {
       return { code, body: c.decodeDone(frame) };
     case MessageCode.WEIGHTS:
       return { code, weights: t.decodeWeights(frame) };
+    case MessageCode.TREE:
+      return { code, body: p2p.decodeTree(frame) };
+    case MessageCode.P2P:
+      return { code, body: p2p.decodeP2p(frame) };
+    case MessageCode.RELAYED: {
+      const r = p2p.decodeRelayed(frame);
+      return { code, grad: r.grad, relayed: r.body };
+    }
     default:
       throw fail('FRAME_UNKNOWN_CODE', `unknown message code ${messageName(code)}`);
   }

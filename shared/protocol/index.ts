@@ -9,3 +9,4 @@ export * from './closeStatus';
 export * from './dashboardControl';
 export * from './dashboard';
 export * from './localPlan';
+export * from './p2p';

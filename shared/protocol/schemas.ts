@@ -57,6 +57,8 @@ export const welcomeBody = z
     gradCodecParam: z.number().positive().max(1).optional(),
     /** Image augmentation on the tab (random shift and rotation). */
     augment: z.boolean().default(false),
+    /** --p2p: tabs with WebRTC open a PeerJS node and report it (P2P); the TREE messages place them. */
+    p2p: z.boolean().optional(),
   })
   .strict();
 export type WelcomeBody = z.infer<typeof welcomeBody>;

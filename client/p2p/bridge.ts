@@ -1,0 +1,20 @@
+import type { Cover, TreeBody } from '../../shared/protocol';
+
+/**
+ * Between a tab's protocol session (in a Web Worker, or in the page) and its
+ * peer-to-peer side, which lives in the page (RTCPeerConnection exists only
+ * there): the session asks, the page's TabTree (tabTree.ts) answers. Plain
+ * data, so both cross postMessage.
+ */
+export type P2pCall =
+  /** Open this tab's PeerJS node; `params` is the gradient length sums will have. */
+  | { kind: 'open'; peerId: string; params: number }
+  /** This tab's place in a step's tree, as the coordinator's TREE said. */
+  | { kind: 'role'; role: TreeBody }
+  /** This tab's own gradient sum for a task that has a role. */
+  | { kind: 'own'; taskId: number; step: number; count: number; lossSum: number; computeMs: number; grad: Float32Array; peerId: string };
+
+export type P2pReply =
+  | { kind: 'opened'; id: string | null; note: string }
+  /** A sum for the coordinator: a root's subtree sum, or a tab whose parent could not be reached or left. */
+  | { kind: 'up'; taskId: number; step: number; count: number; lossSum: number; grad: Float32Array; covers: Cover[]; broken: string[] };

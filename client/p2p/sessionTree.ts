@@ -1,0 +1,61 @@
+import { encodeP2p, encodeRelayed, type TensorPayload, type TreeBody } from '../../shared/protocol';
+import type { P2pCall, P2pReply } from './bridge';
+
+/**
+ * The protocol session's `--p2p` side: asks the page to open a PeerJS node
+ * once WELCOME says the run uses trees, reports the result to the
+ * coordinator (P2P), keeps each task's TREE role, and for a task with a role
+ * hands the gradient to the page's tree instead of sending GRAD. What comes
+ * back up (a root's subtree sum, or a sum whose parent is unreachable) goes
+ * to the coordinator as RELAYED, naming the tasks it covers.
+ */
+const KEEP_ROLES = 64;
+
+export class SessionTree {
+  private readonly roles = new Map<number, TreeBody>();
+  private readonly versions = new Map<number, number>();
+  private id: string | null = null;
+
+  constructor(
+    private readonly call: (c: P2pCall) => void,
+    private readonly send: (frame: Uint8Array) => void,
+    private readonly encode: (grad: Float32Array) => TensorPayload,
+  ) {}
+
+  welcome(peerId: string, params: number): void {
+    this.roles.clear();
+    this.versions.clear();
+    this.call({ kind: 'open', peerId, params });
+  }
+
+  role(r: TreeBody): void {
+    this.roles.set(r.taskId, r);
+    while (this.roles.size > KEEP_ROLES) this.roles.delete(this.roles.keys().next().value as number);
+    this.call({ kind: 'role', role: r });
+  }
+
+  /** True when the gradient went to the tree (then the session sends no GRAD for it). */
+  own(t: { taskId: number; step: number; weightsVersion: number }, g: { count: number; lossSum: number; grad: Float32Array }, computeMs: number, peerId: string): boolean {
+    if (this.id === null || !this.roles.has(t.taskId)) return false;
+    this.roles.delete(t.taskId);
+    this.versions.set(t.taskId, t.weightsVersion);
+    this.call({ kind: 'own', taskId: t.taskId, step: t.step, count: g.count, lossSum: g.lossSum, computeMs, grad: g.grad, peerId });
+    return true;
+  }
+
+  reply(r: P2pReply): void {
+    if (r.kind === 'opened') {
+      this.id = r.id;
+      this.send(encodeP2p({ id: r.id, note: r.note, broken: [] }));
+      return;
+    }
+    const weightsVersion = this.versions.get(r.taskId);
+    this.versions.delete(r.taskId);
+    if (weightsVersion === undefined) return;
+    if (r.broken.length > 0) this.send(encodeP2p({ id: this.id, note: 'a data channel did not open', broken: r.broken }));
+    const computeMs = r.covers.find((c) => c.taskId === r.taskId)?.computeMs ?? 0;
+    const g = { taskId: r.taskId, step: r.step, weightsVersion, count: r.count, computeMs, lossSum: r.lossSum, grad: this.encode(r.grad), state: new Float32Array(0) };
+    // Always RELAYED (even one task): the coordinator then counts it only while every named task is still live.
+    this.send(encodeRelayed(g, { covers: r.covers }));
+  }
+}

@@ -1,0 +1,135 @@
+import type { TreeBody } from '../../shared/protocol';
+import { CoverRelay } from '../../shared/p2p/coverRelay';
+import { decodeTreeSum, encodeTreeSum, type CoveredSum } from '../../shared/p2p/treeSum';
+import type { P2pCall, P2pReply } from './bridge';
+import { P2pNode, type P2pLink } from './link';
+
+/**
+ * The page's side of `--p2p` in a training run: this tab's PeerJS node, its
+ * data channels to parent tabs (kept across steps: the coordinator keeps
+ * the tree the same while the fleet is), and one CoverRelay per task with a
+ * role. A relay sends up when its children are in, or `waitMs` after its own
+ * gradient with whatever is in. A sum whose parent cannot be reached (the
+ * channel never opened, or the parent tab left) goes to the coordinator over
+ * the session's WebSocket instead: no work is lost to a broken link.
+ */
+export interface TabTreeOptions {
+  origin: string;
+  joinToken: string;
+  reply: (r: P2pReply) => void;
+  openTimeoutMs?: number;
+}
+
+interface Entry {
+  role: TreeBody;
+  /** When the relay sends what it has (performance.now() clock). */
+  flushAt: number;
+  relay: CoverRelay;
+  timer: ReturnType<typeof setTimeout> | null;
+}
+
+const KEEP = 16;
+
+export class TabTree {
+  private node: P2pNode | null = null;
+  private params = 0;
+  private readonly parents = new Map<string, Promise<P2pLink | null>>();
+  /** Parents whose channel closed (the tab left): sums for them go straight to the coordinator. */
+  private readonly left = new Set<string>();
+  private readonly entries = new Map<number, Entry>();
+  /** Children's sums that arrived before this tab's role for their step. */
+  private readonly early: { from: string; s: CoveredSum }[] = [];
+  /** For tests and the status: sums sent up a channel, and sent to the coordinator instead. */
+  readonly counts = { upChannel: 0, upSocket: 0, fromChildren: 0, refused: 0 };
+
+  constructor(private readonly o: TabTreeOptions) {}
+
+  handle(c: P2pCall): void {
+    if (c.kind === 'open') void this.open(c.peerId, c.params);
+    else if (c.kind === 'role') this.role(c.role);
+    else this.own(c);
+  }
+
+  private async open(peerId: string, params: number): Promise<void> {
+    this.params = params;
+    if (this.node) return this.o.reply({ kind: 'opened', id: this.node.id, note: 'reused' });
+    const id = `${peerId}-${Math.random().toString(36).slice(2, 8)}`;
+    const node = await P2pNode.open(id, { origin: this.o.origin, joinToken: this.o.joinToken, openTimeoutMs: this.o.openTimeoutMs ?? 5000 });
+    this.node = node;
+    node?.onLink((link) => link.onMessage((m) => this.fromChild(link.remoteId, m)));
+    this.o.reply({ kind: 'opened', id: node?.id ?? null, note: node ? '' : typeof RTCPeerConnection === 'function' ? 'the PeerJS server did not answer in time' : 'this browser has no WebRTC' });
+  }
+
+  private role(r: TreeBody): void {
+    const entry: Entry = { role: r, flushAt: performance.now() + r.waitMs, relay: new CoverRelay(r.step, r.children, (s) => void this.up(entry, s)), timer: null };
+    this.entries.set(r.taskId, entry);
+    for (const k of [...this.entries.keys()].slice(0, Math.max(0, this.entries.size - KEEP))) this.entries.delete(k);
+    if (r.parent !== null) this.parent(r.parent);
+    for (const e of this.early.splice(0)) this.deliver(e.from, e.s);
+  }
+
+  private parent(id: string): Promise<P2pLink | null> {
+    let link = this.parents.get(id);
+    if (!link) {
+      link = this.node ? this.node.connect(id, this.o.openTimeoutMs ?? 5000) : Promise.resolve(null);
+      this.parents.set(id, link);
+      void link.then((l) => {
+        if (!l) this.parents.delete(id); // try again next step
+        else
+          l.onClose = () => {
+            this.parents.delete(id);
+            this.left.add(id);
+          };
+      });
+    }
+    return link;
+  }
+
+  private own(c: Extract<P2pCall, { kind: 'own' }>): void {
+    const s: CoveredSum = { sum: { step: c.step, count: c.count, lossSum: c.lossSum, grad: c.grad }, covers: [{ peer: c.peerId, taskId: c.taskId, count: c.count, computeMs: c.computeMs }] };
+    const entry = this.entries.get(c.taskId);
+    if (!entry) return this.toSocket(c.taskId, s, []);
+    entry.relay.own(s);
+    if (!entry.relay.done) entry.timer = setTimeout(() => entry.relay.flush(), Math.max(0, entry.flushAt - performance.now()));
+  }
+
+  private fromChild(from: string, bytes: Uint8Array): void {
+    let s: CoveredSum;
+    try {
+      s = decodeTreeSum(bytes, this.params);
+    } catch {
+      this.counts.refused++;
+      return;
+    }
+    this.counts.fromChildren++;
+    this.deliver(from, s);
+  }
+
+  private deliver(from: string, s: CoveredSum): void {
+    const entry = [...this.entries.values()].find((e) => e.role.step === s.sum.step && e.role.children.includes(from));
+    if (entry) entry.relay.fromChild(from, s);
+    else if (this.early.length < 64) this.early.push({ from, s });
+  }
+
+  private async up(entry: Entry, s: CoveredSum): Promise<void> {
+    if (entry.timer) clearTimeout(entry.timer);
+    const parent = entry.role.parent;
+    if (parent === null || this.left.has(parent)) return this.toSocket(entry.role.taskId, s, []);
+    const link = await this.parent(parent);
+    if (link && !link.closed) {
+      try {
+        await link.send(encodeTreeSum(s));
+        this.counts.upChannel++;
+        return;
+      } catch {
+        // the parent left while we sent: the coordinator gets it directly
+      }
+    }
+    this.toSocket(entry.role.taskId, s, link ? [] : [parent]);
+  }
+
+  private toSocket(taskId: number, s: CoveredSum, broken: string[]): void {
+    this.counts.upSocket++;
+    this.o.reply({ kind: 'up', taskId, step: s.sum.step, count: s.sum.count, lossSum: s.sum.lossSum, grad: s.sum.grad, covers: s.covers, broken });
+  }
+}

@@ -1,0 +1,36 @@
+import type { Config } from '../../shared/config/schema';
+import type { GradFrame } from '../../shared/protocol';
+import type { Io } from '../run/io';
+import { checkGradient } from '../run/gradCheck';
+import type { ParamStore } from '../run/paramStore';
+import type { RelayedHost } from './relayedGrad';
+import { P2pPlane } from './plane';
+
+/** What the plane needs of the run (structural, so this file does not import the run and madge stays clean). */
+export interface PlaneRun extends Omit<RelayedHost, 'check' | 'answered' | 'now'> {
+  readonly store: ParamStore;
+  readonly broadcast: { answered(peerId: string, taskId: number): void };
+}
+
+/** The run's `--p2p` plane; with p2p off (or outside sync mode) it only counts gradient bytes. */
+export function createPlane(run: PlaneRun, io: Io, c: Config): P2pPlane {
+  let scratch: Float32Array | null = null;
+  const enabled = c.p2p && c.mode === 'sync' && run.store.stateSize === 0;
+  if (c.p2p && !enabled) io.log(`--p2p is off for this run: trees carry sync steps of models without batch-norm state (mode ${c.mode}); every tab stays on the star`);
+  return new P2pPlane(
+    {
+      ledger: run.ledger,
+      engine: run.engine,
+      timeline: run.timeline,
+      now: () => io.now(),
+      log: (l) => io.log(l),
+      send: (p, f) => io.send(p, f),
+      perform: (e) => run.perform(e),
+      check: (g: GradFrame) => checkGradient(g, g.count, run.store, () => (scratch ??= new Float32Array(run.store.trainableSize))),
+      accumulate: (p, g, grad) => run.accumulate(p, g, grad),
+      credit: (p, g) => run.credit(p, g),
+      answered: (p, t) => run.broadcast.answered(p, t),
+    },
+    { enabled, fanIn: c.p2pFanIn, waitMs: c.p2pWaitMs },
+  );
+}

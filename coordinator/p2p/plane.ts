@@ -1,0 +1,169 @@
+import { fail } from '../../shared/errors';
+import { encodeTree, type GradFrame, type P2pBody, type RelayedBody } from '../../shared/protocol';
+import { chooseTree, linkKey, subtreeOf, treeView, type ReductionTree, type TreeView } from '../../shared/p2p/tree';
+import type { Effect } from '../round/engine';
+import type { SendEffect } from '../round/ledger';
+import { acceptRelayed, type RelayedHost, type RelayedOutcome } from './relayedGrad';
+
+/**
+ * `--p2p` on the coordinator: which tabs have a PeerJS node, the reduction
+ * tree of each sync step, and the gradient bytes that reach the coordinator.
+ *
+ * When a step's tasks go out (the first `send` effects of a new training
+ * round), the tabs among them that reported a PeerJS id are placed in a tree
+ * of fan-in k (shared/p2p/tree.ts; steadiest = earliest to report first, so
+ * the tree and its data channels stay the same from step to step) and each
+ * gets a TREE message before its TASK. Everyone else, and every backup or
+ * reassigned task, is on the star. A tab that reports a link it could not
+ * open is not given that parent again; a relay whose subtree sum was
+ * refused relays no more.
+ */
+export interface PlaneHost extends RelayedHost {
+  send(peerId: string, frame: Uint8Array): void;
+  log(line: string): void;
+}
+
+export interface StepBytes {
+  step: number;
+  /** Gradient bytes (GRAD and RELAYED frames) into the coordinator while this step was out. */
+  bytes: number;
+  /** Gradient frames in. */
+  frames: number;
+  /** Tabs in the tree / on the star when the step went out. */
+  tree: number;
+  star: number;
+}
+
+export interface P2pView extends TreeView {
+  /** Trees are in use (--p2p in sync mode); off: the byte counts are the star's. */
+  enabled: boolean;
+  step: number;
+  /** Per tab: its PeerJS id, or the reason it has none. */
+  tabs: { peer: string; id: string | null; note: string }[];
+  broken: string[];
+  recent: StepBytes[];
+  relayed: Record<RelayedOutcome, number>;
+  gradBytes: number;
+  gradFrames: number;
+}
+
+interface Plan {
+  step: number;
+  tree: ReductionTree;
+  taskOf: Map<string, number>;
+}
+
+const KEEP_STEPS = 64;
+
+export class P2pPlane {
+  private readonly ids = new Map<string, { id: string | null; note: string }>();
+  private readonly broken = new Set<string>();
+  private readonly noRelay = new Set<string>();
+  private plan: Plan | null = null;
+  readonly recent: StepBytes[] = [];
+  readonly relayed: Record<RelayedOutcome, number> = { accepted: 0, dropped: 0, stale: 0 };
+  gradBytes = 0;
+  gradFrames = 0;
+
+  constructor(
+    private readonly host: PlaneHost,
+    readonly o: { enabled: boolean; fanIn: number; waitMs: number },
+  ) {}
+
+  /** A tab's P2P message: its PeerJS id (or none), and parents it could not reach. */
+  hello(peerId: string, b: P2pBody): void {
+    if (!this.o.enabled) return;
+    const known = this.ids.get(peerId);
+    if (!known || b.id !== null || known.id === null) this.ids.set(peerId, { id: b.id, note: b.note });
+    for (const remote of b.broken) {
+      const parent = [...this.ids.entries()].find(([, v]) => v.id === remote)?.[0];
+      if (parent) this.broken.add(linkKey(peerId, parent));
+    }
+    if (b.id === null) this.host.log(`peer ${peerId} stays on the star: ${b.note || 'no peer-to-peer link'}`);
+    if (b.broken.length > 0) this.host.log(`peer ${peerId} could not open a data channel to ${b.broken.join(', ')}; it sent on the star`);
+  }
+
+  gone(peerId: string): void {
+    this.ids.delete(peerId);
+  }
+
+  /** Gradient bytes in (every GRAD and RELAYED frame), counted against the step they answer. */
+  countIn(bytes: number): void {
+    this.gradBytes += bytes;
+    this.gradFrames++;
+    const last = this.recent.at(-1);
+    if (last) {
+      last.bytes += bytes;
+      last.frames++;
+    }
+  }
+
+  /** Before the effects are performed: a new training step's first tasks get their tree. */
+  beforeSend(effects: readonly Effect[]): void {
+    const sends = effects.filter((e): e is SendEffect => e.type === 'send' && e.kind === 'train' && !e.backup && !e.local);
+    const first = sends[0];
+    if (!first || (this.plan && this.plan.step === first.roundId) || this.recent.at(-1)?.step === first.roundId) return;
+    const step = first.roundId;
+    const order = [...this.ids.keys()];
+    const inTree = sends.filter((s) => this.ids.get(s.peerId)?.id).sort((a, b) => order.indexOf(a.peerId) - order.indexOf(b.peerId));
+    this.recent.push({ step, bytes: 0, frames: 0, tree: 0, star: sends.length });
+    if (this.recent.length > KEEP_STEPS) this.recent.shift();
+    if (!this.o.enabled || inTree.length < 2) {
+      this.plan = null;
+      return;
+    }
+    const tree = chooseTree({ tabs: inTree.map((s) => s.peerId), fanIn: this.o.fanIn, noRelay: this.noRelay, brokenLinks: this.broken });
+    const taskOf = new Map(inTree.map((s) => [s.peerId, s.taskId]));
+    this.plan = { step, tree, taskOf };
+    const row = this.recent.at(-1)!;
+    row.tree = tree.parent.size;
+    row.star = sends.length - tree.parent.size;
+    const height = (t: string): number => Math.max(0, ...(tree.children.get(t) ?? []).map((c) => 1 + height(c)));
+    // Relays send what they have before the earliest deadline of the step's tree tasks (when the star's backups start),
+    // one margin per level below the top, so a lower relay's sum still reaches the root in time.
+    const now = this.host.now();
+    const deadline = Math.min(...inTree.map((s) => this.host.ledger.lookup(s.peerId, s.taskId)?.attempt.deadline ?? now));
+    const top = Math.max(...tree.roots.map(height));
+    const waitMs = (t: string): number => Math.max(0, Math.round(deadline - now - this.o.waitMs * (1 + top - height(t))));
+    for (const [tab, parent] of tree.parent) {
+      const kids = tree.children.get(tab) ?? [];
+      if (parent === null && kids.length === 0) continue; // a lone root: the star as usual
+      const pid = (t: string): string => this.ids.get(t)!.id!;
+      this.host.send(tab, encodeTree({ step, taskId: taskOf.get(tab)!, parent: parent === null ? null : pid(parent), children: kids.map(pid), waitMs: waitMs(tab) }));
+    }
+  }
+
+  /** A RELAYED frame: a subtree's sum with the tasks it covers (relayedGrad.ts). */
+  onRelayed(peerId: string, g: GradFrame, body: RelayedBody): void {
+    const plan = this.plan && this.plan.step === g.step ? this.plan : null;
+    const subtree = plan ? subtreeOf(plan.tree, peerId) : [];
+    const named = new Set(body.covers.map((c) => c.peer));
+    const stranger = plan ? body.covers.find((c) => !subtree.includes(c.peer)) : undefined;
+    if (stranger) throw fail('GRAD_UNKNOWN_TASK', `${peerId}'s relayed sum names ${stranger.peer}, which is not in its subtree this step`, 1008);
+    const missing = subtree.filter((t) => !named.has(t)).map((t) => ({ peer: t, taskId: plan!.taskOf.get(t)! }));
+    let outcome: RelayedOutcome;
+    try {
+      outcome = acceptRelayed(this.host, g, body.covers, missing);
+    } catch (e) {
+      if (plan && subtree.length > 1) this.noRelay.add(peerId);
+      throw e;
+    }
+    this.relayed[outcome]++;
+    if (missing.length > 0 && outcome === 'accepted') this.host.log(`p2p: ${peerId}'s sum came without ${missing.map((m) => m.peer).join(', ')}; their shards go out again`);
+  }
+
+  view(): P2pView {
+    const base: TreeView = this.plan ? treeView(this.plan.tree) : { fanIn: this.o.fanIn, roots: [], relays: {}, star: [], depth: 0 };
+    return {
+      ...base,
+      enabled: this.o.enabled,
+      step: this.plan?.step ?? -1,
+      tabs: [...this.ids.entries()].map(([peer, v]) => ({ peer, id: v.id, note: v.note })),
+      broken: [...this.broken],
+      recent: this.recent.slice(-16),
+      relayed: { ...this.relayed },
+      gradBytes: this.gradBytes,
+      gradFrames: this.gradFrames,
+    };
+  }
+}
