@@ -8,5 +8,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // A test file's coordinator and in-process peers share one thread, so one
+    // file uses about one core: two files at once use the machine's two
+    // (vitest's default on 2 cores is cores - 1 = one file at a time).
+    maxWorkers: 2,
   },
 });

@@ -54,8 +54,12 @@ function render(v: RunView): void {
   $('epoch').textContent = `${Math.min(b.epoch + 1, b.config.steps ? Infinity : b.config.epochs)}${b.config.steps ? '' : ` / ${b.config.epochs}`}`;
   $('progress').style.width = `${b.totalSteps ? (100 * b.step) / b.totalSteps : 0}%`;
   $('loss').textContent = last ? last.loss.toFixed(4) : '-';
-  $('val-acc').textContent = val ? pct(val.valAccuracy) : '-';
-  $('test-acc').textContent = pct(b.final.testAccuracy);
+  // A text model's headline is its perplexity (e^loss per character), not its next-character accuracy.
+  const text = b.config.model === 'charrnn';
+  $('val-acc-label').textContent = text ? 'Val perplexity' : 'Val accuracy';
+  $('test-acc-label').textContent = text ? 'Test perplexity' : 'Test accuracy';
+  $('val-acc').textContent = !val ? '-' : text ? perplexity(val.valLoss) : pct(val.valAccuracy);
+  $('test-acc').textContent = text ? perplexity(b.final.testLoss) : pct(b.final.testAccuracy);
   lastState = b.state;
   session.runChanged(b.runId, b.state);
   $('rate').textContent = num(b.samplesPerSec);
@@ -119,3 +123,7 @@ if (!historyOnly) pollModelView(`/api/view?admin=${encodeURIComponent(admin)}`, 
 });
 
 Object.assign(window, { tabtrainDashboard: { renders } });
+
+function perplexity(loss: number | null): string {
+  return loss === null || !Number.isFinite(loss) ? '-' : Math.exp(loss).toFixed(2);
+}

@@ -53,6 +53,8 @@ function show(live: PeerStats): void {
   $('rank').textContent = st && st.you.rank > 0 && st.you.samples > 0 ? `#${st.you.rank} of ${of}` : '-';
   $('run-state').textContent = st ? `${st.state}, step ${st.step}, epoch ${st.epoch + 1}` : '-';
   $('accuracy').textContent = st?.valAccuracy != null ? `${(100 * st.valAccuracy).toFixed(1)}%` : '-';
+  // A text model's accuracy is of its next character, not of a class.
+  $('accuracy-label').textContent = host?.model?.task === 'sequence' ? 'Next-character accuracy (validation)' : 'Accuracy (validation)';
   $('loss').textContent = st?.loss != null ? st.loss.toFixed(4) : '-';
   document.body.dataset.state = s.state;
   const model = host?.model;
