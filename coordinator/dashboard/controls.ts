@@ -5,7 +5,7 @@ import { createOptimizer } from '../../shared/optim';
 import { OPTIMIZER_NAMES } from '../../shared/optim/types';
 import { batchSizeRangeFor, parseControlRequest, type ControlEntry } from '../../shared/protocol/dashboardControl';
 import type { TrainingCoordinator } from '../run/coordinator';
-import { optimizerConfig } from '../run/update';
+import { optimizerConfig, withOptimizer } from '../run/update';
 
 /**
  * What the dashboard's controls may do to a live run, checked and logged:
@@ -56,7 +56,7 @@ export function applyControl(run: TrainingCoordinator, body: unknown): ControlEn
       if (local && !(OUTER_OPTIMIZER_NAMES as readonly string[]).includes(name)) {
         throw refused(`--mode local: this control sets the outer optimizer (${OUTER_OPTIMIZER_NAMES.join(', ')}); the inner one (--optimizer) is fixed when the run starts`);
       }
-      const c: Config = local ? { ...run.setup.config, outerOptimizer: name as Config['outerOptimizer'] } : { ...run.setup.config, optimizer: name };
+      const c = withOptimizer(run.setup.config, name);
       entry.from = run.optimizer.name;
       entry.to = name;
       // Fresh moments: the new optimizer's state starts at zero, as it would in a new run.

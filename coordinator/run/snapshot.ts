@@ -1,3 +1,4 @@
+import { createOptimizer } from '../../shared/optim';
 import type { OptimizerState } from '../../shared/optim/types';
 import type { AsyncSnapshot } from '../round/asyncPolicy';
 import type { EngineCounters } from '../round/engine';
@@ -6,6 +7,7 @@ import type { SpeedModel } from '../round/speed';
 import type { EvaluatorState } from '../evaluation/evaluator';
 import type { TrainingCoordinator } from './coordinator';
 import type { ResumePass } from './stage';
+import { optimizerConfig, withOptimizer } from './update';
 import type { EpochAccounting, HistoryEntry, PeerKind } from './types';
 
 /**
@@ -133,6 +135,8 @@ function isMidStep(run: TrainingCoordinator): boolean {
  * (`restored`, with the pass to redo and the training time so far).
  */
 export function applySnapshot(run: TrainingCoordinator, s: RunSnapshot): void {
+  // The dashboard may have switched the optimizer before this snapshot: continue with the one that was running.
+  if (s.optimizer.name !== run.optimizer.name) run.optimizer = createOptimizer(optimizerConfig(withOptimizer(run.setup.config, s.optimizer.name)), run.setup.model.trainableParams);
   // First: the optimizer checks the slots against its own before anything else is written.
   run.optimizer.load({ name: s.optimizer.name, t: s.optimizer.t, slots: s.optimizer.slots });
   run.setup.runId = s.runId;

@@ -48,6 +48,15 @@ export function optimizerConfig(c: RunSetup['config']): OptimizerConfig {
   };
 }
 
+/**
+ * The run's configuration with the coordinator's optimizer named `name` (the
+ * dashboard's optimizer control, and a checkpoint saved after it): in local
+ * mode that is the outer optimizer, otherwise --optimizer.
+ */
+export function withOptimizer(c: RunSetup['config'], name: string): RunSetup['config'] {
+  return c.mode === 'local' ? { ...c, outerOptimizer: name as RunSetup['config']['outerOptimizer'] } : { ...c, optimizer: name as RunSetup['config']['optimizer'] };
+}
+
 export function scheduleConfig(c: RunSetup['config']): ScheduleConfig {
   return { name: c.schedule, gamma: c.gamma, everyEpochs: c.decayEvery, warmupSteps: c.warmupSteps };
 }

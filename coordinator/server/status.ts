@@ -88,8 +88,9 @@ export function dashboardBase(run: RunView, connections: number, joinUrl: string
 
 /** The coordinator's status, with "computing" only while a shard is out, and "done" at the end. */
 export function peerStatus(run: RunView, p: DeepReadonly<PeerRecord>): string {
+  // Even after it left, and after the end: the dashboard and the report keep saying who was shut out.
+  if (p.quarantine) return 'quarantined';
   if (p.status !== 'ready') return p.status;
-  if (p.quarantine) return 'quarantined'; // still after the end: the dashboard and the report keep saying who was shut out
   if (run.state === 'done') return 'done';
   return run.busy(p.id) ? 'computing' : 'ready';
 }

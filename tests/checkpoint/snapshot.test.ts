@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { attachCheckpoints, Checkpointer, type CheckpointMeta } from '../../coordinator/checkpoint/checkpoint';
 import { CheckpointStore } from '../../coordinator/checkpoint/checkpointStore';
+import { applyControl } from '../../coordinator/dashboard/controls';
 import { takeSnapshot, type RunSnapshot } from '../../coordinator/run/snapshot';
 import { TaskKind } from '../../shared/protocol';
 import type { ConfigInput } from '../../shared/config/schema';
@@ -95,5 +96,33 @@ describe('run snapshot', () => {
     const secondFile = store.loadNewest<CheckpointMeta>()!.data;
     expect({ ...secondFile.meta, createdAt: '' }).toEqual({ ...firstFile.meta, createdAt: '' });
     expect(secondFile.tensors).toEqual(firstFile.tensors);
+  });
+
+  it('a checkpoint taken after the dashboard switched the optimizer resumes with that optimizer and its state', async () => {
+    const dir = mkdtempSync(join(root, 'switch-'));
+    const first = await Sim.create(job);
+    for (const n of ['a', 'b', 'c']) first.join(n);
+    const store = new CheckpointStore(dir, 2);
+    const saver = new Checkpointer(first.run, store, 0, () => undefined);
+    let saved: RunSnapshot | null = null;
+    first.hook = (a) => {
+      if (saved) return true;
+      a.deliver();
+      if (a.task.kind !== TaskKind.TRAIN) return true;
+      if (a.task.step === 3 && first.run.optimizer.name === 'adam') applyControl(first.run, { action: 'optimizer', value: 'momentum' });
+      if (a.task.step === 6) {
+        saved = takeSnapshot(first.run);
+        expect(saver.save('signal')).not.toBeNull();
+        first.finished = 'interrupted';
+      }
+      return true;
+    };
+    await first.drive();
+    expect(saved!.optimizer.name).toBe('momentum');
+    expect(Object.keys(saved!.optimizer.slots).length).toBeGreaterThan(0);
+    const second = await Sim.create(job);
+    attachCheckpoints(second.run, { store, every: 0, resume: true }, () => undefined);
+    expect(second.run.optimizer.name).toBe('momentum');
+    expect(takeSnapshot(second.run)).toEqual(saved);
   });
 });
