@@ -9,6 +9,7 @@ if (!executablePath) {
 
 export default defineConfig({
   testDir: '.',
+  testMatch: '*.spec.ts',
   // Each spec starts its own coordinator and tabs; two cores do one at a time
   // (measured: two specs at once took about twice as long each, no gain).
   workers: 1,
