@@ -1,17 +1,11 @@
 import type { RunSummary } from '../../coordinator/session/runSummary';
-import { OverlayChart } from './overlayChart';
+import { OverlayChart, type PngPanel } from './overlayChart';
 
 /**
  * Charts as one PNG file: a heading, then each chart on white with its title
  * and its legend. uPlot draws the plot, axes and axis labels on its canvas
  * but the title and legend in HTML, so they are drawn here beside it.
  */
-export interface PngPanel {
-  title: string;
-  canvas: HTMLCanvasElement;
-  series: { label: string; color: string }[];
-}
-
 export function chartsPng(heading: string, panels: PngPanel[]): string {
   const scale = panels[0]?.canvas.width && panels[0].canvas.clientWidth ? panels[0].canvas.width / panels[0].canvas.clientWidth : 1;
   const pad = Math.round(16 * scale);

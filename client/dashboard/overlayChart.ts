@@ -1,7 +1,13 @@
 import uPlot from 'uplot';
 import type { RunSummary } from '../../coordinator/session/runSummary';
-import type { PngPanel } from './chartPng';
 import { CLASS_COLORS } from './modelView';
+
+/** One chart as chartPng.ts draws it: its canvas, title and legend. */
+export interface PngPanel {
+  title: string;
+  canvas: HTMLCanvasElement;
+  series: { label: string; color: string }[];
+}
 
 /**
  * Two or more runs on one chart: loss per step or per second, validation

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { sampleSize, splitRange } from '../../shared/data/dataset';
 import { buildWithWeights } from '../model/export';
 import type { TrainingCoordinator } from '../run/coordinator';
+import { round2, round3, softmaxIfNeeded } from '../model/view/viewMath';
 
 /**
  * A picture of the model for people: for the 2-D sets the training points
@@ -184,17 +185,6 @@ export class ModelViewSource {
   }
 }
 
-function softmaxIfNeeded(v: number[]): number[] {
-  const sum = v.reduce((a, b) => a + b, 0);
-  if (v.every((x) => x >= 0 && x <= 1) && Math.abs(sum - 1) < 1e-3) return v;
-  const m = Math.max(...v);
-  const e = v.map((x) => Math.exp(x - m));
-  const z = e.reduce((a, b) => a + b, 0);
-  return e.map((x) => x / z);
-}
-
-const round2 = (x: number): number => Math.round(x * 100) / 100;
-const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 /** GET /api/view: the admin token (dashboard) or the join token (volunteer page) may look. */
 export function attachModelView(app: { get(path: string, h: (req: Request, res: Response) => void): unknown }, run: TrainingCoordinator, tokens: { admin: string; join: string }): ModelViewSource {

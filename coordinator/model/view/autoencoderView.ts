@@ -3,6 +3,7 @@ import { sampleSize, splitRange } from '../../../shared/data/dataset';
 import { CODE_LAYER } from '../autoencoder';
 import type { TrainingCoordinator } from '../../run/coordinator';
 import type { AutoencoderView } from './types';
+import { round3 } from './viewMath';
 
 /**
  * What an autoencoder does, for the dashboard: the first test images beside
@@ -53,4 +54,3 @@ export async function autoencoderView(run: TrainingCoordinator, version: number,
   }
 }
 
-const round3 = (x: number): number => Math.round(x * 1000) / 1000;

@@ -4,6 +4,7 @@ import type { NormalizationStats } from '../../../shared/data/normalize';
 import { IRIS_FEATURES } from '../../datasets/iris';
 import type { TrainingCoordinator } from '../../run/coordinator';
 import type { ProjectionPanel, ProjectionView } from './types';
+import { round2, round3, softmaxIfNeeded } from './viewMath';
 
 /**
  * Decision regions of a classifier with 3 to 16 tabular features (iris: 4
@@ -96,14 +97,3 @@ export async function projectionView(run: TrainingCoordinator, version: number, 
   }
 }
 
-function softmaxIfNeeded(v: number[]): number[] {
-  const sum = v.reduce((a, b) => a + b, 0);
-  if (v.every((x) => x >= 0 && x <= 1) && Math.abs(sum - 1) < 1e-3) return v;
-  const m = Math.max(...v);
-  const e = v.map((x) => Math.exp(x - m));
-  const z = e.reduce((a, b) => a + b, 0);
-  return e.map((x) => x / z);
-}
-
-const round2 = (x: number): number => Math.round(x * 100) / 100;
-const round3 = (x: number): number => Math.round(x * 1000) / 1000;
