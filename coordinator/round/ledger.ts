@@ -88,6 +88,11 @@ export class WorkLedger {
   /** The peer left: its live attempts end. Returns the shards that lost a live copy. */
   removePeer(peerId: string): Shard[] {
     if (!this.peers.delete(peerId)) return [];
+    return this.endAttempts(peerId);
+  }
+
+  /** Ends the peer's live attempts; their shards are orphaned (to be given to others). */
+  private endAttempts(peerId: string): Shard[] {
     const lost: Shard[] = [];
     for (const { shard, attempt } of this.tasks.values()) {
       if (attempt.peerId !== peerId || !attempt.live) continue;
@@ -236,14 +241,7 @@ export class WorkLedger {
     if (!peer) return [];
     peer.quarantined = true;
     peer.busyWith = null;
-    const lost: Shard[] = [];
-    for (const { shard, attempt } of this.tasks.values()) {
-      if (attempt.peerId !== peerId || !attempt.live) continue;
-      attempt.live = false;
-      shard.orphaned = true;
-      lost.push(shard);
-    }
-    return lost;
+    return this.endAttempts(peerId);
   }
 
   /**
