@@ -1,5 +1,5 @@
 import { WorkLedger, type LedgerCounters, type LedgerOptions, type SendEffect, type Shard, type UnitKind, type Verdict, type WorkUnit } from './ledger';
-import { balancedSizes } from './split';
+import { steadySizes } from './split';
 import { speedModel, type SpeedModel } from './speed';
 
 /**
@@ -48,6 +48,8 @@ export class RoundEngine {
   readonly ledger: WorkLedger;
   private round: WorkUnit | null = null;
   private shards: Shard[] = [];
+  /** Each peer's shard size in its last cut, by round kind and total: sizes stay put between steps (see cut). */
+  private readonly lastSize = new Map<string, { key: string; size: number }>();
   stage: RoundStage = RoundStage.IDLE;
   /** Spot checks: whether a shard handed out for the first time must also be computed by a second peer (set by the run; null = never). */
   pickCheck: ((shard: Shard) => boolean) | null = null;
@@ -105,6 +107,7 @@ export class RoundEngine {
   /** A peer left (closed, crashed, refused): its unfinished shards go to others. */
   peerGone(peerId: string, now: number): Effect[] {
     this.ledger.removePeer(peerId);
+    this.lastSize.delete(peerId);
     return this.assign(now);
   }
 
@@ -199,7 +202,7 @@ export class RoundEngine {
       // Fewer shards than idle peers: cut the largest pending shard across the spare peers.
       const largest = pending[0]!;
       const spare = idle.slice(0, idle.length - pending.length + 1);
-      const parts = this.cut(largest, spare.map((id) => this.ledger.speedOf(id)!));
+      const parts = this.cut(largest, spare);
       pending.splice(0, 1, ...parts);
     }
     for (let i = 0; i < pending.length && i < idle.length; i++) {
@@ -240,9 +243,20 @@ export class RoundEngine {
     }
   }
 
-  /** Replace `shard` by contiguous children sized by the peers' cost models (empty children dropped). */
-  private cut(shard: Shard, models: SpeedModel[]): Shard[] {
-    const sizes = balancedSizes(shard.end - shard.start, models);
+  /**
+   * Replace `shard` by contiguous children sized by the peers' cost models
+   * (empty children dropped); the same peers cutting the same total keep
+   * last time's sizes unless a recut is clearly faster (split.ts, steadySizes).
+   */
+  private cut(shard: Shard, peers: readonly string[]): Shard[] {
+    const n = shard.end - shard.start;
+    const key = `${shard.unit.kind}:${n}`;
+    const sizes = steadySizes(
+      n,
+      peers.map((id) => this.ledger.speedOf(id)!),
+      peers.map((id) => (this.lastSize.get(id)?.key === key ? this.lastSize.get(id)!.size : undefined)),
+    );
+    peers.forEach((id, i) => this.lastSize.set(id, { key, size: sizes[i]! }));
     const children: Shard[] = [];
     let at = shard.start;
     for (const n of sizes) {

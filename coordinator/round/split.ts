@@ -1,3 +1,5 @@
+import { expectedMs, type SpeedModel } from './speed';
+
 /**
  * Cuts `n` items into contiguous pieces proportional to `weights`, by the
  * largest-remainder method, so the sizes sum to exactly `n` and each piece is
@@ -52,4 +54,32 @@ export function balancedSizes(n: number, models: readonly { msPerSample: number;
   const spare = ideal.reduce((a, x) => a + Math.max(0, x - floor), 0);
   const adjusted = ideal.map((x) => (x < floor ? floor : spare > 0 ? x - (short * (x - floor)) / spare : x));
   return proportionalSizes(n, adjusted.map((x) => Math.max(0, x)));
+}
+
+/**
+ * How much slower (predicted) a step may be with last step's shard sizes
+ * before they are recut. A new shard size costs a WebGL tab a compile of
+ * every kernel of the step (1-2 s on SwiftShader, against ~0.1-0.5 s steps;
+ * bench item `scaling`, "slow steps"), while speed estimates wobble by a few
+ * percent from step to step: recutting on every wobble compiled new shapes
+ * all run long.
+ */
+export const RECUT_GAIN = 0.2;
+
+/**
+ * Shard sizes that stay put between steps: last step's sizes for the same
+ * peers and total, unless the fresh balanced cut would finish more than
+ * `gain` sooner under the peers' current cost models. `previous[i]` is peer
+ * i's size last time, or undefined (a peer new to this cut).
+ */
+export function steadySizes(n: number, models: readonly SpeedModel[], previous: readonly (number | undefined)[], gain = RECUT_GAIN): number[] {
+  const fresh = balancedSizes(n, models);
+  const prev = previous.length === models.length && previous.every((x): x is number => x !== undefined && x >= 0) ? previous : null;
+  if (!prev || prev.reduce((a, b) => a + b, 0) !== n) return fresh;
+  return makespanMs(prev, models) <= (1 + gain) * makespanMs(fresh, models) ? [...prev] : fresh;
+}
+
+/** When the last of the peers is expected to finish its shard. */
+export function makespanMs(sizes: readonly number[], models: readonly SpeedModel[]): number {
+  return sizes.reduce((t, n, i) => Math.max(t, expectedMs(models[i]!, n)), 0);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RoundEngine, RoundStage, type Effect } from '../../coordinator/round/engine';
+import { observe, speedModel } from '../../coordinator/round/speed';
 import { proportionalSizes } from '../../coordinator/round/split';
 
 type Send = Extract<Effect, { type: 'send' }>;
@@ -34,6 +35,26 @@ describe('RoundEngine', () => {
     expect(last.verdict).toBe('accepted');
     expect(completes(last.effects)).toBe(true);
     expect(covered(out)).toEqual(Array.from(items(8)));
+  });
+
+  it('step after step, the same peers get the same shard sizes while their measured speeds wobble', () => {
+    const e = new RoundEngine();
+    const speed = { a: speedModel(1000, 10), b: speedModel(1000, 10), c: speedModel(1000, 10) };
+    for (const p of ['a', 'b', 'c'] as const) e.peerReady(p, speed[p], 0);
+    const seen: string[] = [];
+    for (let step = 0; step < 12; step++) {
+      const out = sends(e.startRound({ kind: 'train', id: step, version: step, items: items(128) }, step * 100));
+      seen.push(out.map((s) => `${s.peerId}:${s.indices.length}`).sort().join(' '));
+      out.forEach((s, i) => {
+        // Measured times wobble by up to ±8% around the same speed.
+        const wobble = 1 + 0.08 * Math.sin(7 * step + 3 * i);
+        speed[s.peerId as 'a'] = observe(speed[s.peerId as 'a'], s.indices.length, (10 + s.indices.length) * wobble);
+        e.updateSpeed(s.peerId, speed[s.peerId as 'a']);
+        e.result(s.peerId, s.taskId, step * 100 + 50);
+      });
+    }
+    expect(new Set(seen).size).toBe(1);
+    expect(seen[0]).toBe('a:43 b:43 c:42');
   });
 
   it('gives a departed peer’s shard to the others; exactly-once coverage', () => {

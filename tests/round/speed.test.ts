@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { balancedSizes } from '../../coordinator/round/split';
+import { balancedSizes, makespanMs, steadySizes } from '../../coordinator/round/split';
 import { expectedMs, observe, speedModel } from '../../coordinator/round/speed';
 
 describe('shard sizing by cost model', () => {
@@ -32,5 +32,23 @@ describe('shard sizing by cost model', () => {
     expect(m.msPerSample).toBeCloseTo(1, 1);
     const naive = (1000 * 16) / 116; // what samples/ms alone would conclude
     expect(1000 / m.msPerSample).toBeGreaterThan(5 * naive);
+  });
+
+  it('keeps last step’s sizes while the speeds only wobble, so a tab compiles no new shard shape', () => {
+    const a = speedModel(1000, 20);
+    const b = speedModel(1100, 20); // 10% faster: the fresh cut would move a few samples
+    expect(balancedSizes(128, [a, b])).not.toEqual([64, 64]);
+    expect(steadySizes(128, [a, b], [64, 64])).toEqual([64, 64]);
+  });
+
+  it('recuts when the fresh cut finishes clearly sooner, and for a peer new to the cut', () => {
+    const a = speedModel(1000, 20);
+    const slow = speedModel(300, 20); // a tab that slowed down 3x
+    const fresh = balancedSizes(128, [a, slow]);
+    expect(steadySizes(128, [a, slow], [64, 64])).toEqual(fresh);
+    expect(makespanMs(fresh, [a, slow])).toBeLessThan(makespanMs([64, 64], [a, slow]) / 1.2);
+    expect(steadySizes(128, [a, a, a], [64, 64, undefined])).toEqual(balancedSizes(128, [a, a, a]));
+    // A different total (the last batch of an epoch) is cut afresh.
+    expect(steadySizes(100, [a, a], [64, 64])).toEqual([50, 50]);
   });
 });
