@@ -61,6 +61,11 @@ test('a tab silent on the network is dropped within about a second, its shard re
     const left = cli.lines.slice(seen).find((l) => /^peer \S+ left \(1006, may reconnect\)/.test(l));
     expect(left, cli.lines.slice(seen).join('\n')).toBeDefined();
     const peerId = /^peer (\S+) left/.exec(left!)![1]!;
+    // Before the drop it was suspected (half the silence): its shard went to the other tabs as a backup copy then.
+    const after = cli.lines.slice(seen);
+    const suspected = after.findIndex((l) => new RegExp(`^peer ${peerId} silent for \\d+ ms: backup copies`).test(l));
+    expect(suspected, after.join('\n')).toBeGreaterThanOrEqual(0);
+    expect(suspected).toBeLessThan(after.indexOf(dropped));
 
     // The run goes on without it: steps complete while its network is still down.
     await expect.poll(() => globalStep(first), { timeout: 60_000 }).toBeGreaterThanOrEqual(cutAt + 3);

@@ -65,7 +65,7 @@ export async function tabStep(o: TabStepOptions): Promise<TabStepResult> {
     await one.data();
     one.dispose();
   };
-  await trainer.warmup(Math.min(16, o.batch), o.batch);
+  await trainer.warmup([o.batch]);
   // Whole steps as the session runs them.
   const stepMs: number[] = [];
   for (let s = 0; s < o.steps; s++) {

@@ -60,19 +60,20 @@ function reasonOf(caps: Capabilities, b: string): string {
 
 /** Something that can be warmed up on the current backend and then disposed. */
 export interface Measurable {
-  warmup(): Promise<{ samplesPerSec: number; overheadMs: number; warmupMs: number }>;
+  warmup(expected?: readonly number[]): Promise<{ samplesPerSec: number; overheadMs: number; warmupMs: number }>;
   dispose(): void;
 }
 
 /**
  * Times `build()`'s warm-up on every backend this context has (or only the
- * forced one), keeps the fastest at `shard` samples and leaves that backend
+ * forced one), on the shard sizes the tab expects (`expected`, the first is
+ * the one timed), keeps the fastest at that size and leaves that backend
  * set, with its warmed-up instance; the others are disposed.
  */
 export async function measureBackends<T extends Measurable>(
   caps: Capabilities,
   forced: string | null,
-  shard: number,
+  expected: readonly number[],
   build: () => Promise<T>,
   only: readonly BackendName[] = candidates(caps, forced),
 ): Promise<{ decision: Decision; kept: T; speed: { samplesPerSec: number; overheadMs: number; warmupMs: number } }> {
@@ -83,7 +84,7 @@ export async function measureBackends<T extends Measurable>(
     try {
       if (!(await use(b))) throw new Error(`tfjs could not start ${b}`);
       t = await build();
-      const speed = await t.warmup();
+      const speed = await t.warmup(expected);
       built.set(b, { t, speed });
       timings.push({ backend: b, samplesPerSec: speed.samplesPerSec, overheadMs: speed.overheadMs });
     } catch (e) {
@@ -92,7 +93,7 @@ export async function measureBackends<T extends Measurable>(
       timings.push({ backend: b, error: (e instanceof Error ? e.message : String(e)).slice(0, 120) });
     }
   }
-  const decision = decide(timings, caps, shard, forced);
+  const decision = decide(timings, caps, expected[0] ?? 128, forced);
   for (const [b, x] of built) {
     if (b === decision.backend) continue;
     await use(b);

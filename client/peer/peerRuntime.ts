@@ -66,7 +66,7 @@ export class PeerRuntime {
       trace: this.hold,
       p2p: (call) => this.emit({ type: 'p2p', call }),
       // A recurrent model is timed on wasm and cpu instead (recurrentChoice.ts says why), unless the link names a backend.
-      measure: async (build, topology) => {
+      measure: async (build, topology, expected) => {
         const recurrent = !asked && m.backend !== 'all' && isRecurrent(topology);
         const list = recurrent ? recurrentCandidates(caps) : tried;
         if (list.length === 1 && !recurrent) {
@@ -74,9 +74,9 @@ export class PeerRuntime {
           await tf.setBackend(choice.backend);
           await tf.ready();
           const trainer = await build();
-          return { trainer, speed: await trainer.warmup(), backend: choice.backend, note: `${choice.note}; ${where}`.slice(0, 500) };
+          return { trainer, speed: await trainer.warmup(expected), backend: choice.backend, note: `${choice.note}; ${where}`.slice(0, 500) };
         }
-        const r = await measureBackends(caps, null, 128, build, list);
+        const r = await measureBackends(caps, null, expected, build, list);
         const said = recurrent ? `${r.decision.note}; ${RECURRENT_NOTE}` : r.decision.note;
         const note = `${said}; ${where}`;
         this.emit({ type: 'backend', choice: { backend: r.decision.backend, note: said, renderer: r.decision.backend === 'webgl' ? renderer : '' } });

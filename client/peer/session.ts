@@ -63,7 +63,7 @@ export interface SessionOptions {
    * the fastest (backend.ts). The choice and every timing then go to the
    * coordinator by rejoining once under the same identity (HELLO carries them).
    */
-  measure?: (build: () => Promise<Trainer>, topology?: Record<string, unknown>) => Promise<{ trainer: Trainer; speed: WarmupSpeed; backend: HelloBody['backend']; note: string }>;
+  measure?: (build: () => Promise<Trainer>, topology: Record<string, unknown>, expected: readonly number[]) => Promise<{ trainer: Trainer; speed: WarmupSpeed; backend: HelloBody['backend']; note: string }>;
   /** Hooks at named points (trace.ts): frames in and out, a gradient about to be sent. */
   trace?: PeerTrace;
   /** Tabs: the page's peer-to-peer side (client/p2p/bridge.ts), used when the run says --p2p. */
@@ -211,14 +211,14 @@ export class PeerSession {
       let speed: WarmupSpeed;
       let rejoin = false;
       if (this.o.measure) {
-        const m = await this.o.measure(build, w.model.topology);
+        const m = await this.o.measure(build, w.model.topology, w.shardSizes ?? []);
         this.trainer = m.trainer;
         speed = m.speed;
         rejoin = m.backend !== this.hello.backend || m.note !== this.hello.backendNote;
         this.hello = { ...this.hello, backend: m.backend, backendNote: m.note.slice(0, 500) };
       } else {
         this.trainer = await build();
-        speed = await this.trainer.warmup();
+        speed = await this.trainer.warmup(w.shardSizes ?? []);
       }
       this.runKey = key;
       this.stats.samplesPerSec = speed.samplesPerSec;

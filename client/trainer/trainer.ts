@@ -31,7 +31,7 @@ export class Trainer {
   /** Rows a batch of n samples is padded to (bucket.ts), or n. */
   readonly rowsFor: (n: number) => number;
 
-  private constructor(
+  protected constructor(
     readonly bound: BoundModel,
     readonly dataset: Dataset,
     readonly loss: LossName,
@@ -51,7 +51,7 @@ export class Trainer {
     const bound = await buildModel(topology, specs);
     const shape = bound.model.outputs[0]!.shape;
     const units = shape[shape.length - 1] ?? 1;
-    return new Trainer(bound, dataset, loss, units, options);
+    return new this(bound, dataset, loss, units, options);
   }
 
   get weightsVersion(): number {
@@ -102,19 +102,24 @@ export class Trainer {
   }
 
   /**
-   * Compiles kernels (WebGL shaders) for a small and a large shard, then
-   * times each (best of two) to fit cost = overhead + n / samplesPerSec: the
-   * coordinator sizes our shards by that model. The model's batch-norm state
-   * is restored afterwards, so warm-up changes nothing.
+   * Times the gradient at two shard sizes (best of two, after a first call
+   * that compiles the WebGL shaders) to fit cost = overhead + n / samplesPerSec:
+   * the coordinator sizes our shards by that model. The large size is the
+   * shard we expect (WELCOME's shardSizes[0]; 128 without one), the small a
+   * quarter of it; the other expected sizes are computed once each, so their
+   * shaders are compiled before training rather than in the middle of a
+   * step. The model's batch-norm state is restored afterwards, so warm-up
+   * changes nothing.
    */
-  async warmup(small = 16, large = 128): Promise<{ samplesPerSec: number; overheadMs: number; warmupMs: number }> {
+  async warmup(expected: readonly number[] = []): Promise<{ samplesPerSec: number; overheadMs: number; warmupMs: number }> {
     const train = this.dataset.meta.splits.train;
-    const nSmall = Math.min(small, train);
-    const nLarge = Math.min(large, train);
+    const nLarge = Math.max(1, Math.min(expected[0] ?? 128, train));
+    const nSmall = Math.max(1, Math.min(16, Math.floor(nLarge / 4)));
     const saved = this.bound.state.map((v) => tf.clone(v));
     const t0 = now();
+    const indices = (n: number): Uint32Array => new Uint32Array(n).map((_, i) => i);
     const time = async (n: number): Promise<number> => {
-      const idx = new Uint32Array(n).map((_, i) => i);
+      const idx = indices(n);
       let best = Infinity;
       for (let k = 0; k < 3; k++) {
         const s = now();
@@ -125,6 +130,12 @@ export class Trainer {
     };
     const ms1 = await time(nSmall);
     const ms2 = nLarge > nSmall ? await time(nLarge) : ms1;
+    const compiled = new Set([this.rowsFor(nSmall), this.rowsFor(nLarge)]);
+    for (const n of expected.slice(1).map((x) => Math.max(1, Math.min(x, train)))) {
+      if (compiled.has(this.rowsFor(n))) continue;
+      compiled.add(this.rowsFor(n));
+      await this.gradient(indices(n));
+    }
     this.bound.state.forEach((v, i) => v.assign(saved[i]!));
     saved.forEach((s) => s.dispose());
     const perSample = nLarge > nSmall ? Math.max(1e-3, (ms2 - ms1) / (nLarge - nSmall)) : ms1 / nSmall;

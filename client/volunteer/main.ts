@@ -7,6 +7,7 @@ import { startPeer, type PeerHost } from './peerHost';
 import { Predictor, isImageClassifier } from './predictor';
 import { pollModelView } from '../dashboard/modelView';
 import { TextPrompt } from './textPrompt';
+import { latestEvery, putText } from './redraw';
 
 /**
  * The volunteer page: an optional nickname, then join with the token from the
@@ -26,6 +27,9 @@ let textPrompt: TextPrompt | null = null;
 let afterwards: 'pad' | 'view' | 'text' | null = null;
 let nickname = '';
 
+/** What the worker reports, drawn a few times a second (redraw.ts says why). */
+const showSoon = latestEvery(show, 250);
+
 function show(live: PeerStats): void {
   // Once the run says it is over, a late task finishing does not make this tab "idle" again.
   const over = live.status?.state === 'done' && (live.state === 'idle' || live.state === 'computing');
@@ -33,30 +37,30 @@ function show(live: PeerStats): void {
   if (s.state === 'reconnecting') lostSince ??= Date.now();
   else lostSince = null;
   const h = headline(s, lostSince, afterwards);
-  $('headline').textContent = h.text;
-  $('headline').dataset.tone = h.tone;
+  putText($('headline'), h.text);
+  if ($('headline').dataset.tone !== h.tone) $('headline').dataset.tone = h.tone;
   $('reload').hidden = !h.reload;
-  $('status').textContent = s.state;
-  $('reason').textContent = s.state === 'refused' || s.state === 'reconnecting' ? s.reason : '';
-  $('steps').textContent = String(s.steps);
-  $('samples').textContent = String(s.samples);
+  putText($('status'), s.state);
+  putText($('reason'), s.state === 'refused' || s.state === 'reconnecting' ? s.reason : '');
+  putText($('steps'), String(s.steps));
+  putText($('samples'), String(s.samples));
   const you = s.status?.you;
   // The coordinator's figures, so the page and the class dashboard say the same (name, speed, rank).
   const speed = you?.speed ?? s.samplesPerSec;
-  $('speed').textContent = speed > 0 ? speed.toLocaleString('en', { maximumFractionDigits: 0 }) : '-';
-  if (you?.name) $('who-name').textContent = you.name;
-  else if (!nickname && s.peerId) $('who-name').textContent = `tab-${s.peerId}`;
-  $('peer-id').textContent = s.peerId || '-';
+  putText($('speed'), speed > 0 ? speed.toLocaleString('en', { maximumFractionDigits: 0 }) : '-');
+  if (you?.name) putText($('who-name'), you.name);
+  else if (!nickname && s.peerId) putText($('who-name'), `tab-${s.peerId}`);
+  putText($('peer-id'), s.peerId || '-');
   const st = s.status;
-  $('share').textContent = st ? `${(100 * st.you.share).toFixed(1)}%` : '-';
+  putText($('share'), st ? `${(100 * st.you.share).toFixed(1)}%` : '-');
   const of = st ? Math.max(st.you.of ?? st.peers, st.you.rank) : 0;
-  $('rank').textContent = st && st.you.rank > 0 && st.you.samples > 0 ? `#${st.you.rank} of ${of}` : '-';
-  $('run-state').textContent = st ? `${st.state}, step ${st.step}, epoch ${st.epoch + 1}` : '-';
-  $('accuracy').textContent = st?.valAccuracy != null ? `${(100 * st.valAccuracy).toFixed(1)}%` : '-';
+  putText($('rank'), st && st.you.rank > 0 && st.you.samples > 0 ? `#${st.you.rank} of ${of}` : '-');
+  putText($('run-state'), st ? `${st.state}, step ${st.step}, epoch ${st.epoch + 1}` : '-');
+  putText($('accuracy'), st?.valAccuracy != null ? `${(100 * st.valAccuracy).toFixed(1)}%` : '-');
   // A text model's accuracy is of its next character, not of a class.
-  $('accuracy-label').textContent = host?.model?.task === 'sequence' ? 'Next-character accuracy (validation)' : 'Accuracy (validation)';
-  $('loss').textContent = st?.loss != null ? st.loss.toFixed(4) : '-';
-  document.body.dataset.state = s.state;
+  putText($('accuracy-label'), host?.model?.task === 'sequence' ? 'Next-character accuracy (validation)' : 'Accuracy (validation)');
+  putText($('loss'), st?.loss != null ? st.loss.toFixed(4) : '-');
+  if (document.body.dataset.state !== s.state) document.body.dataset.state = s.state;
   const model = host?.model;
   if (host && model && isImageClassifier(model) && $('pad-card').hidden) {
     $('pad-card').hidden = false;
@@ -104,7 +108,7 @@ async function main(): Promise<void> {
         $('where').textContent = host?.placement.why ?? '';
         $('backend-note').textContent = c.renderer ? `${c.note}; GPU: ${c.renderer}` : c.note;
       },
-      stats: show,
+      stats: showSoon,
       taskDone: () => {
         predictor?.weightsChanged();
         textPrompt?.weightsChanged();

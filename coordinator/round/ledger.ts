@@ -266,6 +266,22 @@ export class WorkLedger {
     return late;
   }
 
+  /**
+   * The peer went silent (no pong for a while, heartbeat.ts): its live
+   * attempts are due now, so the next noteLate counts them late and backups
+   * go out, while the peer keeps its place (it may just be slow to answer).
+   * Returns how many attempts were brought forward.
+   */
+  expire(peerId: string, now: number): number {
+    let n = 0;
+    for (const { shard, attempt: a } of this.tasks.values()) {
+      if (a.peerId !== peerId || !a.live || a.missed || shard.done || a.deadline <= now) continue;
+      a.deadline = now;
+      n++;
+    }
+    return n;
+  }
+
   /** The earliest deadline of a live attempt not yet noted late, for the server's single timer. */
   nextDeadline(): number | null {
     let min: number | null = null;

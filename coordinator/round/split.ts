@@ -83,3 +83,15 @@ export function steadySizes(n: number, models: readonly SpeedModel[], previous: 
 export function makespanMs(sizes: readonly number[], models: readonly SpeedModel[]): number {
   return sizes.reduce((t, n, i) => Math.max(t, expectedMs(models[i]!, n)), 0);
 }
+
+/**
+ * The shard sizes a joining tab can expect (WELCOME's shardSizes): an equal
+ * share of the global batch among `peers`, then among one peer more and one
+ * fewer. The tab compiles them at warm-up, so a fleet that grows or shrinks
+ * by one does not stall a step on a compile.
+ */
+export function expectedShardSizes(batchSize: number, peers: number): number[] {
+  const k = Math.max(1, peers);
+  const sizes = [k, k + 1, k - 1].filter((p) => p >= 1).map((p) => Math.max(1, Math.ceil(batchSize / p)));
+  return [...new Set(sizes)];
+}

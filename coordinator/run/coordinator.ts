@@ -178,6 +178,11 @@ export class TrainingCoordinator extends RunModel implements PolicyHost {
     this.results.quarantinePeer(peerId, code, reason);
   }
 
+  /** A tab stopped answering pings (heartbeat.ts): its shards are due now, and backups go to idle peers at once. */
+  peerSilent(peerId: string): void {
+    if (this.ledger.expire(peerId, this.io.now()) > 0) this.tick();
+  }
+
   /** Timer: attempts past their deadline are misses; the policies hand out backups. */
   tick(): void {
     const now = this.io.now();

@@ -9,6 +9,10 @@
  * the coordinator's leave(peerId, reconnecting = true) reassigns its shard at
  * once, and the tab that comes back rejoins under its reconnect token.
  *
+ * Before that, a socket silent for SUSPECT is suspected: the coordinator
+ * sends backup copies of its shards to idle peers, so the step goes on
+ * without waiting for the drop (or for the shard's deadline).
+ *
  * The clock is injected, so tests drive it by hand.
  */
 export const HEARTBEAT_INTERVAL_MS = 250;
@@ -17,6 +21,13 @@ export const HEARTBEAT_INTERVAL_MS = 250;
  * e2e run under load were dropped and rejoined twice each), well below any shard deadline (3 s floor).
  */
 export const HEARTBEAT_SILENT_MS = 1500;
+/**
+ * Three missed pings: the socket is suspected, not dropped. Its shards are
+ * due at once and go as backup copies to idle peers (the first copy in
+ * wins), so a tab gone silent costs a step about this much, while a tab that
+ * was only slow to answer keeps its place and loses nothing.
+ */
+export const HEARTBEAT_SUSPECT_MS = 750;
 
 /** The slice of a `ws` WebSocket the heartbeat needs. */
 export interface HeartbeatSocket {
@@ -45,23 +56,30 @@ export const realClock: HeartbeatClock = {
 export interface HeartbeatOptions {
   intervalMs?: number;
   silentMs?: number;
+  suspectMs?: number;
   clock?: HeartbeatClock;
+  /** Told once per silence longer than suspectMs (again only after the socket was heard from). */
+  onSuspect?: (ws: HeartbeatSocket, silentMs: number) => void;
   /** Told before a silent socket is terminated, with how long it had been silent. */
   onSilent?: (ws: HeartbeatSocket, silentMs: number) => void;
 }
 
 export class Heartbeat {
   private readonly heard = new Map<HeartbeatSocket, number>();
+  /** Sockets already reported suspect in their current silence. */
+  private readonly suspected = new Set<HeartbeatSocket>();
   private stopTicking: (() => void) | null = null;
   /** When the last tick ran: a tick far later than the interval means this process, not the peers, was stalled. */
   private lastTick: number | null = null;
   private readonly intervalMs: number;
   private readonly silentMs: number;
+  private readonly suspectMs: number;
   private readonly clock: HeartbeatClock;
 
   constructor(private readonly o: HeartbeatOptions = {}) {
     this.intervalMs = o.intervalMs ?? HEARTBEAT_INTERVAL_MS;
     this.silentMs = o.silentMs ?? HEARTBEAT_SILENT_MS;
+    this.suspectMs = Math.min(o.suspectMs ?? HEARTBEAT_SUSPECT_MS, this.silentMs);
     this.clock = o.clock ?? realClock;
     if (!(this.intervalMs > 0) || !(this.silentMs > this.intervalMs)) throw new Error(`heartbeat: the silence bound (${this.silentMs} ms) must exceed the ping interval (${this.intervalMs} ms)`);
   }
@@ -75,7 +93,9 @@ export class Heartbeat {
     if (this.heard.has(ws)) return;
     this.heard.set(ws, this.clock.now());
     const alive = (): void => {
-      if (this.heard.has(ws)) this.heard.set(ws, this.clock.now());
+      if (!this.heard.has(ws)) return;
+      this.heard.set(ws, this.clock.now());
+      this.suspected.delete(ws);
     };
     ws.on('pong', alive);
     ws.on('message', alive);
@@ -85,6 +105,7 @@ export class Heartbeat {
 
   forget(ws: HeartbeatSocket): void {
     this.heard.delete(ws);
+    this.suspected.delete(ws);
     if (this.heard.size === 0 && this.stopTicking) {
       this.stopTicking();
       this.stopTicking = null;
@@ -101,6 +122,7 @@ export class Heartbeat {
       // Our own event loop was blocked (a long GC, a checkpoint, a loaded machine): the pongs that came
       // meanwhile are still queued behind this timer, so silence now says nothing about the peers.
       for (const ws of this.heard.keys()) this.heard.set(ws, now);
+      this.suspected.clear();
     }
     for (const [ws, at] of [...this.heard]) {
       if (ws.readyState !== ws.OPEN) continue; // closing: its close event forgets it
@@ -110,6 +132,10 @@ export class Heartbeat {
         this.o.onSilent?.(ws, silent);
         ws.terminate();
         continue;
+      }
+      if (silent > this.suspectMs && !this.suspected.has(ws)) {
+        this.suspected.add(ws);
+        this.o.onSuspect?.(ws, silent);
       }
       try {
         ws.ping();
@@ -123,5 +149,6 @@ export class Heartbeat {
     this.stopTicking?.();
     this.stopTicking = null;
     this.heard.clear();
+    this.suspected.clear();
   }
 }

@@ -38,7 +38,16 @@ export class PeerConnections {
     private readonly run: TrainingCoordinator,
     private readonly o: PeerConnectionsOptions,
   ) {
-    this.heartbeat = new Heartbeat({ onSilent: (_, ms) => o.log(`a tab was silent for ${Math.round(ms)} ms: dropped, its shard goes to others`), ...o.heartbeat });
+    this.heartbeat = new Heartbeat({
+      onSilent: (_, ms) => o.log(`a tab was silent for ${Math.round(ms)} ms: dropped, its shard goes to others`),
+      onSuspect: (ws, ms) => {
+        const peerId = [...this.sockets].find(([, s]) => s === ws)?.[0];
+        if (peerId === undefined) return;
+        o.log(`peer ${peerId} silent for ${Math.round(ms)} ms: backup copies of its shards go to idle peers`);
+        this.run.peerSilent(peerId);
+      },
+      ...o.heartbeat,
+    });
   }
 
   attach(wss: WebSocketServer): void {

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { CloseStatus } from '../../shared/errors';
 import { encodeFp32 } from '../../shared/compress';
-import { encodeStatus, encodeWeights } from '../../shared/protocol';
+import { encodeStatus, encodeWeights, type WelcomeBody } from '../../shared/protocol';
 import { applyControl } from '../dashboard/controls';
 import { DashboardFeed } from './dashboardFeed';
 import { welcomeCodec } from '../../shared/compress/spec';
@@ -18,6 +18,7 @@ import { ConnectionCounter, isLoopback, refuseUpgrade } from './admission';
 import { PeerConnections } from './peerConnections';
 import { mountPeerSignal } from './peerSignal';
 import { statusSnapshot } from './status';
+import { expectedShardSizes } from '../round/split';
 import { lossWords } from '../model/lossWords';
 
 /**
@@ -91,7 +92,7 @@ export async function startCoordinator(setup: RunSetup, o: ServerOptions): Promi
       o.log(line);
       dash?.changed(); // joins and departures
     },
-    welcome: (peerId, reconnectToken) => ({
+    welcome: (peerId, reconnectToken): WelcomeBody => ({
       peerId,
       reconnectToken,
       runId: setup.runId,
@@ -101,6 +102,7 @@ export async function startCoordinator(setup: RunSetup, o: ServerOptions): Promi
       ...welcomeCodec(setup.config.compress),
       augment: setup.config.augment,
       ...(setup.config.p2p ? { p2p: true } : {}),
+      shardSizes: expectedShardSizes(run.sampler.batchSize, Math.max(setup.config.minPeers, peers.size)),
     }),
   });
   const app = createApp({ datasetHash: setup.datasetFile.hash, datasetBytes: o.datasetBytes, adminToken, status: () => statusSnapshot(run, peers.size, joinUrl), control: (body) => control(body) });

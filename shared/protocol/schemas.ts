@@ -59,6 +59,13 @@ export const welcomeBody = z
     augment: z.boolean().default(false),
     /** --p2p: tabs with WebRTC open a PeerJS node and report it (P2P); the TREE messages place them. */
     p2p: z.boolean().optional(),
+    /**
+     * Shard sizes (samples) the tab can expect: its share of a step in the
+     * fleet as it is, then with one peer more and one fewer. The tab times
+     * its warm-up on the first and compiles the others (WebGL compiles per
+     * shape), so no step mid-run waits for a compile.
+     */
+    shardSizes: z.array(z.number().int().positive().max(1 << 20)).max(4).optional(),
   })
   .strict();
 export type WelcomeBody = z.infer<typeof welcomeBody>;

@@ -57,6 +57,29 @@ describe('RoundEngine', () => {
     expect(seen[0]).toBe('a:43 b:43 c:42');
   });
 
+  it('a peer gone silent has its shard copied to an idle peer at once, long before its deadline; the first copy in wins', () => {
+    const e = new RoundEngine({ deadlineFloorMs: 60_000, deadlineSlack: 3 });
+    for (const p of ['a', 'b', 'c']) e.peerReady(p, 1000, 0);
+    const out = sends(e.startRound({ kind: 'train', id: 0, version: 0, items: items(9) }, 0));
+    const byPeer = Object.fromEntries(out.map((s) => [s.peerId, s]));
+    e.result('a', byPeer.a!.taskId, 10);
+    e.result('b', byPeer.b!.taskId, 12);
+    expect(e.tick(20).length).toBe(0); // c's deadline is a minute away
+    // The heartbeat suspects c at 800 ms: its attempt is due now, and the next tick sends a backup to an idle peer.
+    expect(e.ledger.expire('c', 800)).toBe(1);
+    const backup = sends(e.tick(800));
+    expect(backup).toHaveLength(1);
+    expect(['a', 'b']).toContain(backup[0]!.peerId);
+    expect(Array.from(backup[0]!.indices)).toEqual(Array.from(byPeer.c!.indices));
+    const fin = e.result(backup[0]!.peerId, backup[0]!.taskId, 900);
+    expect(fin.verdict).toBe('accepted');
+    expect(completes(fin.effects)).toBe(true);
+    // The silent peer's own copy, if it ever comes, is a duplicate: nothing counted twice.
+    expect(e.result('c', byPeer.c!.taskId, 950).verdict).not.toBe('accepted');
+    expect(covered(out)).toEqual(Array.from(items(9)));
+    expect(e.ledger.expire('c', 1000)).toBe(0);
+  });
+
   it('gives a departed peer’s shard to the others; exactly-once coverage', () => {
     const e = new RoundEngine();
     for (const p of ['a', 'b', 'c']) e.peerReady(p, 100, 0);

@@ -105,6 +105,34 @@ describe('Heartbeat over real sockets on loopback', () => {
     expect(silent).toEqual([1250]);
   });
 
+  it('suspects a socket silent past the suspect bound once, before dropping it; a socket heard again can be suspected again', async () => {
+    const clock = manualClock();
+    const events: string[] = [];
+    const hb = new Heartbeat({ intervalMs: 250, suspectMs: 750, silentMs: 1500, clock, onSuspect: (_, ms) => events.push(`suspect ${ms}`), onSilent: (_, ms) => events.push(`drop ${ms}`) });
+    const quiet = await pair(false);
+    hb.watch(quiet.server);
+    for (let t = 250; t <= 1000; t += 250) {
+      clock.t = t;
+      hb.tick();
+    }
+    expect(events).toEqual(['suspect 1000']);
+    expect(quiet.server.readyState).toBe(WebSocket.OPEN); // suspected, not dropped: it keeps its place
+    // It speaks again (its worker was only busy): no longer suspect; a new silence is suspected anew.
+    const got = once(quiet.server, 'message');
+    quiet.client.send(new Uint8Array([1]));
+    await got;
+    for (let t = 1250; t <= 2000; t += 250) {
+      clock.t = t;
+      hb.tick();
+    }
+    expect(events).toEqual(['suspect 1000', 'suspect 1000']); // heard at 1000, silent again by 2000
+    for (let t = 2250; t <= 2750; t += 250) {
+      clock.t = t;
+      hb.tick();
+    }
+    expect(events).toEqual(['suspect 1000', 'suspect 1000', 'drop 1750']);
+  });
+
   it('refuses a silence bound not above the ping interval', () => {
     expect(() => new Heartbeat({ intervalMs: 500, silentMs: 500 })).toThrow('must exceed the ping interval');
   });

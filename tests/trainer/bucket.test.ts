@@ -5,6 +5,7 @@ import { Trainer } from '../../client/trainer/trainer';
 import { prepareRun } from '../../coordinator/setup';
 import { parseConfig } from '../../shared/config/parse';
 import { maxAbsDiff } from '../integration/reference';
+import { expectedShardSizes } from '../../coordinator/round/split';
 
 describe('shape buckets', () => {
   it('cover every size with at most 25% padding (beyond the first bucket) and few shapes', () => {
@@ -37,5 +38,27 @@ describe('shape buckets', () => {
     expect(Array.from(eb.confusion)).toEqual(Array.from(ea.confusion));
     plain.dispose();
     padded.dispose();
+  });
+
+  it('a joining tab is told the shard sizes to expect, and its warm-up computes each bucket once, so none compiles mid-run', async () => {
+    // 128 samples a step among 3 tabs: 43 each; 32 if a fourth joins, 64 if one leaves.
+    expect(expectedShardSizes(128, 3)).toEqual([43, 32, 64]);
+    expect(expectedShardSizes(128, 1)).toEqual([128, 64]);
+    expect(expectedShardSizes(10, 20)).toEqual([1]);
+    const { setup: s } = await prepareRun(parseConfig({ dataset: 'mnist', model: 'mlp', samples: 2000 }));
+    class Counting extends Trainer {
+      readonly rows: number[] = [];
+      override gradient(indices: Uint32Array, seed: number | null = null): ReturnType<Trainer['gradient']> {
+        this.rows.push(this.rowsFor(indices.length));
+        return super.gradient(indices, seed);
+      }
+    }
+    const t = (await Counting.create(s.model.topology, s.model.specs, s.dataset, s.loss, { shapeBuckets: true })) as Counting;
+    t.setWeights(0, s.model.initial);
+    const speed = await t.warmup(expectedShardSizes(128, 3));
+    expect(speed.samplesPerSec).toBeGreaterThan(0);
+    // Timed at 43 (bucket 48) and a quarter of it (10, bucket 16), three calls each; then 32 and 64 once each.
+    expect(t.rows).toEqual([16, 16, 16, 48, 48, 48, 32, 64]);
+    t.dispose();
   });
 });
