@@ -17,10 +17,11 @@ export function renderPeers(body: HTMLElement, peers: PeerView[]): void {
   const rows = [...peers].sort((a, b) => (ORDER[a.status] ?? 9) - (ORDER[b.status] ?? 9) || b.samples - a.samples || a.id.localeCompare(b.id));
   const html = rows
     .map((p) => {
-      const gpu = p.renderer ? ` title="${esc(p.renderer)}"` : '';
+      const tip = [p.backendNote, p.renderer].filter(Boolean).join('\n');
+      const gpu = tip ? ` title="${esc(tip)}"` : '';
       return (
         `<tr data-peer="${esc(p.id)}" class="st-${p.status}">` +
-        `<td class="num">#${rank.get(p.id)}</td><td class="nick">${esc(p.nickname)}</td><td>${p.kind}</td><td${gpu}>${esc(p.backend)}${p.renderer ? ` <small>${esc(shortGpu(p.renderer))}</small>` : ''}</td>` +
+        `<td class="num">#${rank.get(p.id)}</td><td class="nick">${esc(p.nickname)}</td><td>${p.kind}</td><td${gpu}>${esc(p.backend)}${p.renderer ? ` <small>${esc(shortGpu(p.renderer))}</small>` : ''}${backendTimings(p.backendNote)}</td>` +
         `<td class="num">${p.speed > 0 ? p.speed.toLocaleString('en') : '-'}</td><td class="num">${p.samples.toLocaleString('en')}</td>` +
         `<td class="share"><span class="bar" style="width:${(100 * p.share).toFixed(1)}%"></span><span>${(100 * p.share).toFixed(1)}%</span></td>` +
         `<td${p.quarantine ? ` title="${esc(p.quarantine)}"` : ''}><span class="dot"></span>${LABEL[p.status] ?? p.status}${trustNote(p)}</td><td class="num">${ago(p.seenAgo)}</td></tr>`
@@ -41,6 +42,18 @@ function trustNote(p: PeerView): string {
   if (t && Number.isFinite(t.normRatio)) parts.push(`‖g‖ ${t.normRatio.toFixed(1)}× median`);
   const line = parts.length > 0 ? `<br><small class="trust${t && t.failed > 0 ? ' trust-failed' : ''}" title="spot checks passed / failed; this peer's mean gradient norm over the median peer's">${parts.join(' · ')}</small>` : '';
   return line + (p.quarantine ? `<br><small class="quarantine-reason">${esc(p.quarantine.split(';')[0]!)}</small>` : '');
+}
+
+/**
+ * The warm-up timings a tab reports (client/peer/backendChoice.ts: "per shard
+ * of 43: webgl 12 ms (kept, fastest), webgpu 95 ms, wasm missing (...)"), as
+ * one short line: "webgl 12 · webgpu 95 ms / 43"; the whole note is the cell's tooltip.
+ */
+export function backendTimings(note: string): string {
+  const shard = /per shard of (\d+)/.exec(note)?.[1];
+  const times = [...note.matchAll(/\b(webgpu|webgl|wasm|cpu) ([\d.]+) ms/g)].map((m) => `${m[1]} ${m[2]}`);
+  if (!shard || times.length < 2) return '';
+  return `<br><small class="timings">${esc(times.join(' · '))} ms / ${shard}</small>`;
 }
 
 function ago(s: number): string {

@@ -51,6 +51,7 @@ export function dashboardBase(run: RunView, connections: number, joinUrl: string
       nickname: p.nickname,
       kind: p.kind,
       backend: p.backend,
+      backendNote: p.backendNote,
       renderer: p.renderer,
       status: peerStatus(run, p),
       speed: Math.round(p.speed),

@@ -28,6 +28,8 @@ export const peerView = z.object({
   nickname: z.string(),
   kind: z.string(),
   backend: z.string(),
+  /** How the backend was chosen: each backend's timing per shard at warm-up, or why one is missing. */
+  backendNote: z.string().default(''),
   renderer: z.string(),
   status: z.string(),
   speed: measured,
