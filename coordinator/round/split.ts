@@ -68,15 +68,17 @@ export const RECUT_GAIN = 0.2;
 
 /**
  * Shard sizes that stay put between steps: last step's sizes for the same
- * peers and total, unless the fresh balanced cut would finish more than
- * `gain` sooner under the peers' current cost models. `previous[i]` is peer
- * i's size last time, or undefined (a peer new to this cut).
+ * peers and total (or, for a new cut, equal shares: the size each tab was
+ * told to expect and compiled at warm-up, WELCOME's shardSizes), unless the
+ * balanced cut would finish more than `gain` sooner under the peers' current
+ * cost models. `previous[i]` is peer i's size last time, or undefined (a peer
+ * new to this cut).
  */
 export function steadySizes(n: number, models: readonly SpeedModel[], previous: readonly (number | undefined)[], gain = RECUT_GAIN): number[] {
   const fresh = balancedSizes(n, models);
-  const prev = previous.length === models.length && previous.every((x): x is number => x !== undefined && x >= 0) ? previous : null;
-  if (!prev || prev.reduce((a, b) => a + b, 0) !== n) return fresh;
-  return makespanMs(prev, models) <= (1 + gain) * makespanMs(fresh, models) ? [...prev] : fresh;
+  const known = previous.length === models.length && previous.every((x): x is number => x !== undefined && x >= 0) && previous.reduce((a, b) => a + b, 0) === n;
+  const keep = known ? previous : proportionalSizes(n, models.map(() => 1));
+  return makespanMs(keep, models) <= (1 + gain) * makespanMs(fresh, models) ? [...keep] : fresh;
 }
 
 /** When the last of the peers is expected to finish its shard. */

@@ -43,12 +43,15 @@ describe('shard sizing by cost model', () => {
 
   it('recuts when the fresh cut finishes clearly sooner, and for a peer new to the cut', () => {
     const a = speedModel(1000, 20);
+    const b = speedModel(1100, 20);
     const slow = speedModel(300, 20); // a tab that slowed down 3x
     const fresh = balancedSizes(128, [a, slow]);
     expect(steadySizes(128, [a, slow], [64, 64])).toEqual(fresh);
     expect(makespanMs(fresh, [a, slow])).toBeLessThan(makespanMs([64, 64], [a, slow]) / 1.2);
-    expect(steadySizes(128, [a, a, a], [64, 64, undefined])).toEqual(balancedSizes(128, [a, a, a]));
-    // A different total (the last batch of an epoch) is cut afresh.
-    expect(steadySizes(100, [a, a], [64, 64])).toEqual([50, 50]);
+    // A peer new to the cut, or a different total (the last batch of an epoch): equal shares (what warm-up compiled) while they are
+    // within the gain of the balanced cut, else the balanced cut.
+    expect(steadySizes(128, [a, b, a], [64, 64, undefined])).toEqual([43, 43, 42]);
+    expect(steadySizes(100, [a, b], [64, 64])).toEqual([50, 50]);
+    expect(steadySizes(128, [a, slow], [undefined, undefined])).toEqual(fresh);
   });
 });
