@@ -132,7 +132,7 @@ export function pollModelView(url: string, t: ViewTargets, ms = 1500, onKind?: (
         if (r.ok) {
           const v = (await r.json()) as ModelView;
           onKind?.(v.kind);
-          if (v.version !== last) {
+          if (v.version !== last && !stopped) {
             last = v.version;
             drawModelView(v, t);
           }

@@ -118,10 +118,13 @@ async function main(): Promise<void> {
   );
   document.body.dataset.where = host.placement.where;
   // 2-D sets and curves: the same picture of the model as the class dashboard (the pad is for digits).
-  pollModelView(`/api/view?t=${encodeURIComponent(token)}`, { canvas: $<HTMLCanvasElement>('boundary'), caption: $('view-caption'), title: $('view-title') }, 2000, (kind) => {
+  // Only 2-D sets and curves are shown here; any other kind (e.g. an image model's first-layer filters, ~150 KB of JSON per
+  // weights version) stops the polling at once: 30 tabs asking every 2 s would cost the coordinator's link megabytes a second.
+  const stopView = pollModelView(`/api/view?t=${encodeURIComponent(token)}`, { canvas: $<HTMLCanvasElement>('boundary'), caption: $('view-caption'), title: $('view-title') }, 2000, (kind) => {
     const show = kind === 'boundary' || kind === 'curve';
     $('view-card').hidden = !show;
     if (show) afterwards = 'view';
+    else stopView();
   });
   $('where').textContent = host.placement.why;
   // Tests read the peer's counters and drive its test hooks through this handle.

@@ -1,11 +1,13 @@
 /**
  * The volunteer page redraws at most every `ms` milliseconds, with the latest
  * value. A tab reports its state twice per training step (computing, idle),
- * up to ~15 times a second; each redraw of the page is style, layout and
- * paint work for the same GPU process that runs the tab's WebGL kernels.
- * Measured on SwiftShader (1 tab, MNIST MLP, batch 128): the step took 0.77x
- * as long with the page not painting at all, so the page paints a few times a
- * second instead, which a person cannot tell from every step.
+ * up to ~15 times a second, and each redraw is style, layout and paint work
+ * in the browser that also runs the tab's WebGL kernels; a person cannot
+ * tell a few redraws a second from one per report. (Measured, 1 tab, MNIST
+ * MLP on SwiftShader: this alone did not change the step time; the visible
+ * page's cost, a 1.36x longer step than with the page not rendered at all,
+ * was its model-view polling, now stopped where the page shows no view:
+ * volunteer/main.ts.)
  */
 export interface Timers {
   now(): number;
