@@ -172,6 +172,9 @@ export class PeerSession {
       case MessageCode.TREE:
         this.tree?.role(m.body);
         return;
+      case MessageCode.REVEAL:
+        this.tree?.reveal(m.body);
+        return;
       case MessageCode.STATUS:
         this.stats.status = m.body;
         this.o.onChange?.(this.stats);

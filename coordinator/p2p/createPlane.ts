@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import type { Config } from '../../shared/config/schema';
 import type { GradFrame } from '../../shared/protocol';
 import type { Io } from '../run/io';
@@ -10,6 +11,7 @@ import { P2pPlane } from './plane';
 export interface PlaneRun extends Omit<RelayedHost, 'check' | 'answered' | 'now'> {
   readonly store: ParamStore;
   readonly broadcast: { answered(peerId: string, taskId: number): void };
+  quarantinePeer(peerId: string, code: string, reason: string): void;
 }
 
 /** The run's `--p2p` plane; with p2p off (or outside sync mode) it only counts gradient bytes. */
@@ -30,6 +32,8 @@ export function createPlane(run: PlaneRun, io: Io, c: Config): P2pPlane {
       accumulate: (p, g, grad) => run.accumulate(p, g, grad),
       credit: (p, g) => run.credit(p, g),
       answered: (p, t) => run.broadcast.answered(p, t),
+      seed: () => randomInt(0, 2 ** 32),
+      quarantine: (p, code, reason) => run.quarantinePeer(p, code, reason),
     },
     { enabled, fanIn: c.p2pFanIn, waitMs: c.p2pWaitMs },
   );

@@ -4,7 +4,8 @@ import { RoundEngine, type Effect } from '../../coordinator/round/engine';
 import { WorkLedger, type SendEffect } from '../../coordinator/round/ledger';
 import { speedModel } from '../../coordinator/round/speed';
 import { StepTimeline } from '../../coordinator/dashboard/timeline';
-import { decodeMessage, MessageCode, fp32Payload, type Cover, type GradFrame, type TreeBody } from '../../shared/protocol';
+import { decodeMessage, MessageCode, fp32Payload, type Cover, type DigestBody, type GradFrame, type TreeBody } from '../../shared/protocol';
+import { digestOf } from '../../shared/p2p/digest';
 
 /**
  * The coordinator's side of `--p2p` against the real work ledger and round
@@ -24,6 +25,9 @@ function setup() {
   const credited: Record<string, number> = {};
   let completed = 0;
   const later: SendEffect[] = [];
+  /** Digests the tabs owe: a sum holding others' parts waits for them (digestGate.ts); honest tabs answer each REVEAL. */
+  const owed: { peer: string; body: DigestBody }[] = [];
+  const partOf = (peer: string): number => tasks.get(peer)!.indices.length;
   const plane = new P2pPlane(
     {
       ledger,
@@ -34,6 +38,7 @@ function setup() {
       send: (peer, frame) => {
         const m = decodeMessage(frame);
         if (m.code === MessageCode.TREE) sent.push({ peer, tree: m.body });
+        if (m.code === MessageCode.REVEAL) owed.push({ peer, body: { ...m.body, digest: digestOf(new Float32Array(4).fill(partOf(peer)), partOf(peer), partOf(peer) / 8, m.body.seed) } });
       },
       perform: (effects: Effect[]) => {
         for (const e of effects) {
@@ -45,6 +50,8 @@ function setup() {
       accumulate: (_p, g) => void added.push(g.count),
       credit: (p, g) => void (credited[p] = (credited[p] ?? 0) + g.count),
       answered: () => undefined,
+      seed: () => 0x5eed,
+      quarantine: () => undefined,
     },
     { enabled: true, fanIn: 2, waitMs: 1000 },
   );
@@ -60,6 +67,7 @@ function setup() {
   const relayed = (from: string, peers: string[]): void => {
     const covers = peers.map(cover);
     plane.onRelayed(from, grad(tasks.get(from)!.taskId, covers.reduce((a, c) => a + c.count, 0)), { covers });
+    for (const o of owed.splice(0)) plane.onDigest(o.peer, o.body);
   };
   /** A star result (the round engine's own path, as run/results.ts takes it). */
   const star = (peer: string, taskId = tasks.get(peer)!.taskId): void => {
