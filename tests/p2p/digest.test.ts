@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checkRelayedSum, digestOf, parseDigest, project } from '../../shared/p2p/digest';
+import { checkRelayedSum, codecSlackOf, digestOf, parseDigest, project } from '../../shared/p2p/digest';
+import { decodeFp16, encodeFp16 } from '../../shared/compress/fp16';
+import { decodeInt8, encodeInt8 } from '../../shared/compress/int8';
 
 /** Deterministic "gradients" of a given scale. */
 function grad(n: number, seed: number, scale = 1): Float32Array {
@@ -53,6 +55,32 @@ describe('digest check', () => {
     expect(checkRelayedSum({ ...honest, count: honest.count - 1 }, digests, seed)).toEqual({ ok: false, reason: 'sample count 133, the digests add up to 134' });
     const v = checkRelayedSum({ ...honest, lossSum: 40 }, digests, seed);
     expect(v.ok === false && v.reason).toMatch(/^loss sum 40/);
+  });
+});
+
+describe('digest check after a lossy codec on the last hop (the root encodes its RELAYED sum with --compress)', () => {
+  const seed = 0xbeef;
+  const children = [grad(4000, 5), grad(4000, 6, 0.01), grad(4000, 7, 3)];
+  const digests = children.map((g) => digestOf(g, 10, 1, seed));
+  const exact = sumOf(children);
+  const zeroed = sumOf([children[0]!, children[2]!]); // the middle child's gradient dropped, its count kept
+
+  it.each([
+    ['fp16', (g: Float32Array) => decodeFp16(encodeFp16(g))],
+    ['int8', (g: Float32Array) => decodeInt8(encodeInt8(g, [1000, 3000]).payload)],
+  ] as const)('%s: the honest sum passes with the codec slack, and fails without it; a sum without a child fails even with it', (codec, roundTrip) => {
+    const honest = roundTrip(exact);
+    expect(checkRelayedSum({ grad: honest, count: 30, lossSum: 3 }, digests, seed, codecSlackOf(codec, honest))).toEqual({ ok: true });
+    expect(checkRelayedSum({ grad: honest, count: 30, lossSum: 3 }, digests, seed).ok).toBe(false);
+    const forged = roundTrip(zeroed.map((v, i) => v + (i % 3 === 0 ? 2 : 0)));
+    expect(checkRelayedSum({ grad: forged, count: 30, lossSum: 3 }, digests, seed, codecSlackOf(codec, forged)).ok).toBe(false);
+  });
+
+  it('top-k cannot be projected: counts and loss are still checked', () => {
+    expect(codecSlackOf('topk', exact)).toBe(Infinity);
+    expect(codecSlackOf('fp32', exact)).toBe(0);
+    expect(checkRelayedSum({ grad: new Float32Array(4000), count: 30, lossSum: 3 }, digests, seed, Infinity)).toEqual({ ok: true });
+    expect(checkRelayedSum({ grad: exact, count: 29, lossSum: 3 }, digests, seed, Infinity).ok).toBe(false);
   });
 });
 

@@ -80,7 +80,7 @@ function setup() {
     ledger.noteLate(now);
     for (const e of engine.assign(now)) if (e.type === 'send') later.push(e);
   };
-  return { plane, ledger, engine, sent, added, credited, tasks, relayed, star, tick, later, completed: () => completed };
+  return { plane, ledger, engine, sent, added, credited, tasks, relayed, star, tick, later, owed, cover, grad, completed: () => completed };
 }
 
 describe('P2pPlane: a sync step over a reduction tree', () => {
@@ -144,6 +144,23 @@ describe('P2pPlane: a sync step over a reduction tree', () => {
     const g: GradFrame = { taskId: c.taskId, step: 1, weightsVersion: 1, count: 9, computeMs: 1, lossSum: 0, grad: fp32Payload(new Float32Array(4)), state: new Float32Array(0) };
     expect(() => s.plane.onRelayed('p1', g, { covers: [c] })).toThrow(/covers 9 samples; it has 8/);
     expect(() => s.relayed('p3', ['p3', 'p2'])).toThrow(/names p2, which is not in its subtree/);
+    expect(s.added).toEqual([]);
+  });
+
+  it('a sum holding other tabs’ parts waits for their digests; a tab that leaves first makes it drop whole, the others’ shards go out again', () => {
+    const s = setup();
+    const covers = ['p1', 'p3', 'p4'].map(s.cover);
+    s.plane.onRelayed('p1', s.grad(s.tasks.get('p1')!.taskId, 24), { covers });
+    expect(s.owed.map((o) => o.peer)).toEqual(['p1', 'p3', 'p4']); // each named tab got the seed
+    expect(s.added).toEqual([]); // nothing counted before the digests
+    s.plane.onDigest('p1', s.owed[0]!.body);
+    s.plane.onDigest('p3', { ...s.owed[1]!.body, seed: 1 }); // a digest with another seed is not one for this sum
+    expect(s.plane.view().digests).toEqual({ passed: 0, failed: 0, waiting: 1 });
+    s.plane.gone('p4');
+    expect(s.plane.view().digests.waiting).toBe(0);
+    expect(s.added).toEqual([]);
+    for (const peer of ['p1', 'p3']) expect(s.ledger.lookup(peer, s.tasks.get(peer)!.taskId)!.attempt.live).toBe(false);
+    s.plane.onDigest('p4', s.owed[2]!.body); // too late: nothing held
     expect(s.added).toEqual([]);
   });
 
