@@ -4,7 +4,7 @@ import { chooseTree, linkKey, subtreeOf, treeView, type ReductionTree, type Tree
 import type { Effect } from '../round/engine';
 import type { SendEffect } from '../round/ledger';
 import { DigestGate, type GateHost, type Rejection } from './digestGate';
-import { acceptRelayed, allStale, checkCovers, type RelayedOutcome } from './relayedGrad';
+import { acceptRelayed, allStale, checkCovers, giveBack, type RelayedOutcome } from './relayedGrad';
 
 /**
  * `--p2p` on the coordinator: which tabs have a PeerJS node, the reduction
@@ -90,9 +90,21 @@ export class P2pPlane {
     if (b.broken.length > 0) this.host.log(`peer ${peerId} could not open a data channel to ${b.broken.join(', ')}; it sent on the star`);
   }
 
+  /**
+   * A tab left (called before the run drops it from the ledger, whose next
+   * assignment hands out what is given back here). A relay that leaves
+   * mid-step may hold its children's sums: their tasks are given back now
+   * (not at the step's deadline); a child's sum that still arrives on the
+   * star is then dropped, never counted twice.
+   */
   gone(peerId: string): void {
     this.ids.delete(peerId);
     this.gate.gone(peerId);
+    const plan = this.plan;
+    if (!plan || (plan.tree.children.get(peerId)?.length ?? 0) === 0) return;
+    const below = subtreeOf(plan.tree, peerId).filter((t) => t !== peerId);
+    const n = giveBack(this.host.ledger, below.map((t) => ({ peer: t, taskId: plan.taskOf.get(t)! })));
+    if (n > 0) this.host.log(`p2p: relay ${peerId} left mid-step; the shards of ${below.join(', ')} go out again now`);
   }
 
   /** A tab's DIGEST of its part of a held relayed sum. */

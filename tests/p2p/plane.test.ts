@@ -164,6 +164,16 @@ describe('P2pPlane: a sync step over a reduction tree', () => {
     expect(s.added).toEqual([]);
   });
 
+  it('a relay that leaves mid-step: its children’s shards go out again at once (not at the deadline); a child’s late sum on the star is dropped, never counted twice', () => {
+    const s = setup();
+    s.plane.gone('p1');
+    s.ledger.removePeer('p1'); // as the run does right after
+    for (const peer of ['p3', 'p4']) expect(s.ledger.lookup(peer, s.tasks.get(peer)!.taskId)!.attempt.live).toBe(false);
+    s.relayed('p3', ['p3']); // its parent gone, p3 sends its own sum itself
+    expect(s.plane.relayed.dropped).toBe(1);
+    expect(s.added).toEqual([]);
+  });
+
   it('counts gradient bytes into the coordinator against the step that is out', () => {
     const s = setup();
     s.plane.countIn(1000);
