@@ -43,8 +43,8 @@ async function starWeights(): Promise<Float32Array> {
   }
 }
 
-function treeRun(forge: ((s: CoveredSum) => CoveredSum | null) | null): Promise<{ h: Harness; tabs: LoopTab[] }> {
-  return startHarness({ ...JOB, p2p: true, p2pFanIn: 2 }, 0).then((started) => {
+function treeRun(forge: ((s: CoveredSum) => CoveredSum | null) | null, extra: ConfigInput = {}): Promise<{ h: Harness; tabs: LoopTab[] }> {
+  return startHarness({ ...JOB, p2p: true, p2pFanIn: 2, ...extra }, 0).then((started) => {
     h = started;
     const net = new LoopNet();
     // The first tab to report its id relays (the plane keeps the earliest at the top): give it the forge hook.
@@ -87,5 +87,19 @@ describe('--p2p digests in a real run (real ws on loopback)', () => {
     const trainSize = run.c.run.sampler.trainSize;
     expect(run.c.run.accounting).toEqual([expect.objectContaining({ epoch: 0, samplesUsed: trainSize, complete: true })]);
     expect(maxDiff(run.c.run.store.weights, reference)).toBeLessThan(TOLERANCE);
+  }, 120_000);
+
+  it('local steps: the tree carries weight changes x counts; every round is relayed and digest-checked, each sample used once', async () => {
+    const { h: run } = await treeRun(null, { mode: 'local', localSteps: 2 });
+    let rounds = 0;
+    run.c.run.trace.subscribe((e) => void (e.type === 'step-applied' && rounds++));
+    expect(await run.done).toBe('completed');
+    expect(run.logs.some((l) => l.startsWith('--p2p: tabs with WebRTC add up their weight changes'))).toBe(true);
+    const view = run.c.run.p2p.view();
+    expect(rounds).toBe(2); // 160 training samples, batches of 40, 2 inner steps a round
+    // every round's work came up the tree: one relayed sum per relay, each checked against its tabs' digests
+    expect(view.digests).toMatchObject({ passed: rounds, failed: 0 });
+    const trainSize = run.c.run.sampler.trainSize;
+    expect(run.c.run.accounting).toEqual([expect.objectContaining({ epoch: 0, samplesUsed: trainSize, complete: true })]);
   }, 120_000);
 });
