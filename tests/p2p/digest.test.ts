@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkRelayedSum, codecSlackOf, digestOf, parseDigest, project } from '../../shared/p2p/digest';
 import { decodeFp16, encodeFp16 } from '../../shared/compress/fp16';
+import { decodeMessage, encodeDigest, encodeReveal, MessageCode } from '../../shared/protocol';
 import { decodeInt8, encodeInt8 } from '../../shared/compress/int8';
 
 /** Deterministic "gradients" of a given scale. */
@@ -92,5 +93,20 @@ describe('digest at the boundary', () => {
     expect(() => parseDigest({ ...d, count: -1 })).toThrow(expect.objectContaining({ code: 'FRAME_INVALID' }));
     expect(() => parseDigest({ ...d, lossSum: Infinity })).toThrow(expect.objectContaining({ code: 'FRAME_INVALID' }));
     expect(() => parseDigest({ ...d, extra: 1 })).toThrow(expect.objectContaining({ code: 'FRAME_INVALID' }));
+  });
+});
+
+describe('REVEAL and DIGEST on the wire', () => {
+  it('REVEAL is 0x0e then the JSON body (golden bytes); DIGEST is 0x0f then the body with the digest, checked at decode', () => {
+    const reveal = encodeReveal({ step: 3, taskId: 7, seed: 42 });
+    expect(Buffer.from(reveal).toString('hex')).toBe('0e' + Buffer.from('{"step":3,"taskId":7,"seed":42}').toString('hex'));
+    expect(decodeMessage(reveal)).toEqual({ code: MessageCode.REVEAL, body: { step: 3, taskId: 7, seed: 42 } });
+    const digest = { count: 8, lossSum: 1.5, proj: [1, -2, 3, 0], l2: 4 };
+    const frame = encodeDigest({ step: 3, taskId: 7, seed: 42, digest });
+    expect(frame[0]).toBe(0x0f);
+    expect(decodeMessage(frame)).toEqual({ code: MessageCode.DIGEST, body: { step: 3, taskId: 7, seed: 42, digest } });
+    const bad = new Uint8Array([0x0f, ...Buffer.from(JSON.stringify({ step: 3, taskId: 7, seed: 42, digest: { ...digest, proj: [1] } }))]);
+    expect(() => decodeMessage(bad)).toThrow(expect.objectContaining({ code: 'FRAME_INVALID' }));
+    expect(() => decodeMessage(new Uint8Array([0x0e, ...Buffer.from('{"step":3,"taskId":7,"seed":-1}')]))).toThrow(expect.objectContaining({ code: 'FRAME_INVALID' }));
   });
 });
