@@ -46,13 +46,19 @@ interface FleetRun {
   load: number;
 }
 
-/** In the page before its scripts: from step `from` on, the first relay to get its own gradient holds it back and calls the binding. */
+/**
+ * In the page before its scripts: from step `from` on, a relay that gets its own gradient holds it back and asks the
+ * binding; the first to ask is closed by the bench (the relay closed mid-step), any later one gets its gradient back.
+ */
 function holdRelayScript(from: number): string {
-  return `(() => { const W = window.Worker; const relaying = new Set(); let held = false;
+  return `(() => { const W = window.Worker; const relaying = new Set(); let asked = false;
     window.Worker = class extends W { constructor(u, o) { super(u, o); this.addEventListener('message', (e) => {
       const m = e.data; if (!m || m.type !== 'p2p' || !m.call) return; const c = m.call;
       if (c.kind === 'role' && c.role.children.length > 0 && c.role.step >= ${from}) relaying.add(c.role.taskId);
-      if (c.kind === 'own' && !held && relaying.has(c.taskId)) { held = true; e.stopImmediatePropagation(); window.tabtrainRelayHolding(c.step); }
+      if (c.kind === 'own' && !asked && relaying.has(c.taskId)) {
+        asked = true; e.stopImmediatePropagation();
+        window.tabtrainRelayHolding(c.step).then((close) => { if (!close) this.onmessage && this.onmessage(e); });
+      }
     }); } }; })();`;
 }
 
@@ -62,9 +68,11 @@ async function fleetRun(browser: Browser, tabs: number, p2p: boolean, log: (l: s
   let closedStep: number | null = null;
   try {
     if (closeRelayFrom !== null) {
-      await context.exposeBinding('tabtrainRelayHolding', async ({ page }, step: number) => {
+      await context.exposeBinding('tabtrainRelayHolding', async ({ page }, step: number): Promise<boolean> => {
+        if (closedStep !== null) return false;
         closedStep = step;
-        await page.close();
+        void page.close();
+        return true;
       });
       await context.addInitScript(holdRelayScript(closeRelayFrom));
     }
@@ -87,7 +95,7 @@ async function fleetRun(browser: Browser, tabs: number, p2p: boolean, log: (l: s
       samplesUsed: run.accounting.reduce((a, e) => a + e.samplesUsed, 0),
       load: round(loadavg()[0]!, 1),
       closedStep,
-      closedMs: closedStep === null ? null : (run.history.find((h) => h.step === closedStep)?.ms ?? null),
+      closedMs: closedStep === null ? null : round(run.history.find((h) => h.step === closedStep)?.ms ?? NaN, 0),
       logs: r.logs.filter((l) => /p2p|relay/.test(l)),
     };
     log(`p2p ${tabs} tabs ${p2p ? 'tree' : 'star'}: ${out.bytesPerStep} gradient bytes/step in ${out.framesPerStep} frames, median step ${out.stepMs} ms, tree tabs ${out.treeTabs}, relayed ${out.relayedAccepted}, digests passed ${out.digestsPassed}, samples ${out.samplesUsed}, load ${out.load}`);
