@@ -33,7 +33,13 @@ afterEach(async () => {
   h = null;
 });
 
-async function starWeights(): Promise<Float32Array> {
+/** The star's weights for JOB: computed once, shared by both sync cases. */
+let reference: Promise<Float32Array> | null = null;
+function starWeights(): Promise<Float32Array> {
+  return (reference ??= runStar());
+}
+
+async function runStar(): Promise<Float32Array> {
   const star = await startHarness(JOB, TABS);
   try {
     expect(await star.done).toBe('completed');
