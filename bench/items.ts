@@ -6,6 +6,7 @@ import { codecsItem } from './items/codecs';
 import { localModesItem } from './items/localModes';
 import { modesItem } from './items/modes';
 import { optimizerItem } from './items/optimizer';
+import { p2pItem } from './items/p2p';
 import { scalingItem } from './items/scaling';
 import { silentItem } from './items/silent';
 
@@ -21,6 +22,7 @@ export const ITEMS = {
   background: { title: 'Hidden tabs keep their speed (issue 4)', tabs: true, run: backgroundItem, inQuick: false },
   modes: { title: 'Sync vs async with 4 tabs (issue 4)', tabs: true, run: modesItem, inQuick: false },
   localModes: { title: 'Sync vs async vs local steps (H = 4, 16, 64) with 4 and 1 tabs (issue 11)', tabs: true, run: localModesItem, inQuick: false },
+  p2p: { title: 'Peer-to-peer trees vs the star: coordinator bytes, step time, data channel, a relay closed (issue 12)', tabs: true, run: p2pItem, inQuick: false },
 } satisfies Record<string, { title: string; tabs: boolean; run: (c: BenchContext) => Promise<ItemResult>; inQuick?: boolean }>;
 
 export type ItemName = keyof typeof ITEMS;

@@ -50,12 +50,15 @@ export class TreeView {
       v.step < 0
         ? 'No tree yet: tabs join the tree once their data channels work.'
         : `Step ${v.step}: fan-in ${v.fanIn}, depth ${v.depth}; relayed sums accepted ${v.relayed.accepted}, dropped ${v.relayed.dropped}` +
+          `; digest checks passed ${v.digests.passed}, failed ${v.digests.failed}` +
+          (v.rejections.length ? `; rejected: ${v.rejections.map((r) => `step ${r.step} from ${name(r.from)} (${r.reason}; quarantined: ${r.relays.map(name).join(', ')})`).join('; ')}` : '') +
           (noRtc.length ? `; without WebRTC: ${noRtc.map((t) => name(t.peer)).join(', ')}` : '') +
           (v.broken.length ? `; links that did not open: ${v.broken.join(', ')}` : '');
     const rows = v.recent.slice(-8).map((r) => `<tr><td>${r.step}</td><td>${(r.bytes / 1024).toFixed(1)} KiB</td><td>${r.frames}</td><td>${r.tree} / ${r.star}</td></tr>`);
     card.querySelector('tbody')!.innerHTML = rows.join('');
     card.dataset.roots = String(v.roots.length);
     card.dataset.relays = String(Object.keys(v.relays).length);
+    card.dataset.digestsFailed = String(v.digests.failed);
   }
 
   private create(): HTMLElement {

@@ -1,4 +1,5 @@
-import { encodeP2p, encodeRelayed, type TensorPayload, type TreeBody } from '../../shared/protocol';
+import { encodeDigest, encodeP2p, encodeRelayed, type RevealBody, type TensorPayload, type TreeBody } from '../../shared/protocol';
+import { digestOf } from '../../shared/p2p/digest';
 import type { P2pCall, P2pReply } from './bridge';
 
 /**
@@ -8,13 +9,30 @@ import type { P2pCall, P2pReply } from './bridge';
  * hands the gradient to the page's tree instead of sending GRAD. What comes
  * back up (a root's subtree sum, or a sum whose parent is unreachable) goes
  * to the coordinator as RELAYED, naming the tasks it covers.
+ *
+ * The tab also keeps its own part of each task it handed to the tree until
+ * the coordinator, holding the relayed sum that names it, reveals a seed
+ * (REVEAL); it answers with the digest of that part (DIGEST,
+ * shared/p2p/digest.ts), so a relay cannot change it unnoticed.
  */
 const KEEP_ROLES = 64;
+/** Own parts kept for a digest: a few steps' worth (a REVEAL comes within the step). */
+const KEEP_PARTS = 4;
+
+interface OwnPart {
+  step: number;
+  count: number;
+  lossSum: number;
+  grad: Float32Array;
+}
 
 export class SessionTree {
   private readonly roles = new Map<number, TreeBody>();
   private readonly versions = new Map<number, number>();
+  private readonly parts = new Map<number, OwnPart>();
   private id: string | null = null;
+  /** Digests sent (for the page's status and tests). */
+  digests = 0;
 
   constructor(
     private readonly call: (c: P2pCall) => void,
@@ -25,6 +43,7 @@ export class SessionTree {
   welcome(peerId: string, params: number): void {
     this.roles.clear();
     this.versions.clear();
+    this.parts.clear();
     this.call({ kind: 'open', peerId, params });
   }
 
@@ -39,8 +58,20 @@ export class SessionTree {
     if (this.id === null || !this.roles.has(t.taskId)) return false;
     this.roles.delete(t.taskId);
     this.versions.set(t.taskId, t.weightsVersion);
+    // A copy: the trainer may reuse its buffer for the next task before the seed comes.
+    this.parts.set(t.taskId, { step: t.step, count: g.count, lossSum: g.lossSum, grad: Float32Array.from(g.grad) });
+    while (this.parts.size > KEEP_PARTS) this.parts.delete(this.parts.keys().next().value as number);
     this.call({ kind: 'own', taskId: t.taskId, step: t.step, count: g.count, lossSum: g.lossSum, computeMs, grad: g.grad, peerId });
     return true;
+  }
+
+  /** The coordinator holds a sum that names our task: the digest of our own part, with the seed it just drew. */
+  reveal(r: RevealBody): void {
+    const part = this.parts.get(r.taskId);
+    if (!part || part.step !== r.step) return;
+    this.parts.delete(r.taskId);
+    this.digests++;
+    this.send(encodeDigest({ ...r, digest: digestOf(part.grad, part.count, part.lossSum, r.seed) }));
   }
 
   reply(r: P2pReply): void {

@@ -172,6 +172,9 @@ export class PeerSession {
       case MessageCode.TREE:
         this.tree?.role(m.body);
         return;
+      case MessageCode.REVEAL:
+        this.tree?.reveal(m.body);
+        return;
       case MessageCode.STATUS:
         this.stats.status = m.body;
         this.o.onChange?.(this.stats);
@@ -292,7 +295,10 @@ export class PeerSession {
       }
       const computeMs = now() - t0;
       this.account(computeMs, g.count, true);
-      ws?.readyState === OPEN &&
+      // --p2p: the tree adds weight changes x counts as it adds gradient sums.
+      const viaTree = this.tree?.own(t, { count: g.count, lossSum: g.lossSum, grad: g.delta }, computeMs, this.stats.peerId) ?? false;
+      !viaTree &&
+        ws?.readyState === OPEN &&
         ws.send(encodeGrad({ taskId: t.taskId, step: t.step, weightsVersion: t.weightsVersion, count: g.count, computeMs, lossSum: g.lossSum, grad: this.gradEncoder!.encode(g.delta), state: g.stateSum }));
     } else if (t.kind === TaskKind.TRAIN) {
       const g = await trainer.gradient(t.indices, t.flags & TaskFlag.AUGMENT ? t.seed : null);

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import type { Config } from '../../shared/config/schema';
 import type { GradFrame } from '../../shared/protocol';
 import type { Io } from '../run/io';
@@ -10,13 +11,17 @@ import { P2pPlane } from './plane';
 export interface PlaneRun extends Omit<RelayedHost, 'check' | 'answered' | 'now'> {
   readonly store: ParamStore;
   readonly broadcast: { answered(peerId: string, taskId: number): void };
+  quarantinePeer(peerId: string, code: string, reason: string): void;
 }
 
-/** The run's `--p2p` plane; with p2p off (or outside sync mode) it only counts gradient bytes. */
+/** The run's `--p2p` plane; with p2p off (or in async mode) it only counts gradient bytes. */
 export function createPlane(run: PlaneRun, io: Io, c: Config): P2pPlane {
   let scratch: Float32Array | null = null;
-  const enabled = c.p2p && c.mode === 'sync' && run.store.stateSize === 0;
-  if (c.p2p && !enabled) io.log(`--p2p is off for this run: trees carry sync steps of models without batch-norm state (mode ${c.mode}); every tab stays on the star`);
+  // Sync steps carry gradient sums, local-steps rounds weight changes x counts: both add up the same way. Async applies each
+  // gradient on arrival (nothing to add up), and batch-norm statistics do not travel in tree sums: those stay on the star.
+  const enabled = c.p2p && (c.mode === 'sync' || c.mode === 'local') && run.store.stateSize === 0;
+  if (c.p2p && !enabled) io.log(`--p2p is off for this run: trees carry sync steps and local-steps rounds of models without batch-norm state (mode ${c.mode}${run.store.stateSize > 0 ? ', batch-norm state' : ''}); every tab stays on the star`);
+  else if (c.p2p) io.log(`--p2p: tabs with WebRTC add up their ${c.mode === 'local' ? 'weight changes' : 'gradient sums'} in trees of fan-in ${c.p2pFanIn}; node peers and tabs without WebRTC stay on the star`);
   return new P2pPlane(
     {
       ledger: run.ledger,
@@ -30,6 +35,8 @@ export function createPlane(run: PlaneRun, io: Io, c: Config): P2pPlane {
       accumulate: (p, g, grad) => run.accumulate(p, g, grad),
       credit: (p, g) => run.credit(p, g),
       answered: (p, t) => run.broadcast.answered(p, t),
+      seed: () => randomInt(0, 2 ** 32),
+      quarantine: (p, code, reason) => run.quarantinePeer(p, code, reason),
     },
     { enabled, fanIn: c.p2pFanIn, waitMs: c.p2pWaitMs },
   );

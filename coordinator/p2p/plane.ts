@@ -1,9 +1,10 @@
 import { fail } from '../../shared/errors';
-import { encodeTree, type GradFrame, type P2pBody, type RelayedBody } from '../../shared/protocol';
+import { encodeTree, type DigestBody, type GradFrame, type P2pBody, type RelayedBody } from '../../shared/protocol';
 import { chooseTree, linkKey, subtreeOf, treeView, type ReductionTree, type TreeView } from '../../shared/p2p/tree';
 import type { Effect } from '../round/engine';
 import type { SendEffect } from '../round/ledger';
-import { acceptRelayed, type RelayedHost, type RelayedOutcome } from './relayedGrad';
+import { DigestGate, type GateHost, type Rejection } from './digestGate';
+import { acceptRelayed, allStale, checkCovers, giveBack, type RelayedOutcome } from './relayedGrad';
 
 /**
  * `--p2p` on the coordinator: which tabs have a PeerJS node, the reduction
@@ -16,12 +17,10 @@ import { acceptRelayed, type RelayedHost, type RelayedOutcome } from './relayedG
  * gets a TREE message before its TASK. Everyone else, and every backup or
  * reassigned task, is on the star. A tab that reports a link it could not
  * open is not given that parent again; a relay whose subtree sum was
- * refused relays no more.
+ * refused relays no more. A relayed sum that holds other tabs' parts is
+ * counted only once their digests add up (digestGate.ts).
  */
-export interface PlaneHost extends RelayedHost {
-  send(peerId: string, frame: Uint8Array): void;
-  log(line: string): void;
-}
+export type PlaneHost = GateHost;
 
 export interface StepBytes {
   step: number;
@@ -42,7 +41,12 @@ export interface P2pView extends TreeView {
   tabs: { peer: string; id: string | null; note: string }[];
   broken: string[];
   recent: StepBytes[];
+  /** Relayed sums counted, dropped whole, or too late (a rejected one is in `digests.failed`). */
   relayed: Record<RelayedOutcome, number>;
+  /** Relayed sums whose digests were checked: passed, failed; sums waiting for digests now. */
+  digests: { passed: number; failed: number; waiting: number };
+  /** The last relayed sums that did not add up, with the relays quarantined for them. */
+  rejections: Rejection[];
   gradBytes: number;
   gradFrames: number;
 }
@@ -62,13 +66,16 @@ export class P2pPlane {
   private plan: Plan | null = null;
   readonly recent: StepBytes[] = [];
   readonly relayed: Record<RelayedOutcome, number> = { accepted: 0, dropped: 0, stale: 0 };
+  private readonly gate: DigestGate;
   gradBytes = 0;
   gradFrames = 0;
 
   constructor(
     private readonly host: PlaneHost,
     readonly o: { enabled: boolean; fanIn: number; waitMs: number },
-  ) {}
+  ) {
+    this.gate = new DigestGate(host);
+  }
 
   /** A tab's P2P message: its PeerJS id (or none), and parents it could not reach. */
   hello(peerId: string, b: P2pBody): void {
@@ -83,8 +90,27 @@ export class P2pPlane {
     if (b.broken.length > 0) this.host.log(`peer ${peerId} could not open a data channel to ${b.broken.join(', ')}; it sent on the star`);
   }
 
+  /**
+   * A tab left (called before the run drops it from the ledger, whose next
+   * assignment hands out what is given back here). A relay that leaves
+   * mid-step may hold its children's sums: their tasks are given back now
+   * (not at the step's deadline); a child's sum that still arrives on the
+   * star is then dropped, never counted twice.
+   */
   gone(peerId: string): void {
     this.ids.delete(peerId);
+    this.gate.gone(peerId);
+    const plan = this.plan;
+    if (!plan || (plan.tree.children.get(peerId)?.length ?? 0) === 0) return;
+    const below = subtreeOf(plan.tree, peerId).filter((t) => t !== peerId);
+    const n = giveBack(this.host.ledger, below.map((t) => ({ peer: t, taskId: plan.taskOf.get(t)! })));
+    if (n > 0) this.host.log(`p2p: relay ${peerId} left mid-step; the shards of ${below.join(', ')} go out again now`);
+  }
+
+  /** A tab's DIGEST of its part of a held relayed sum. */
+  onDigest(peerId: string, d: DigestBody): void {
+    const outcome = this.gate.digest(peerId, d);
+    if (outcome && outcome !== 'rejected') this.relayed[outcome]++;
   }
 
   /** Gradient bytes in (every GRAD and RELAYED frame), counted against the step they answer. */
@@ -104,6 +130,7 @@ export class P2pPlane {
     const first = sends[0];
     if (!first || (this.plan && this.plan.step === first.roundId) || this.recent.at(-1)?.step === first.roundId) return;
     const step = first.roundId;
+    this.gate.newStep(step);
     const order = [...this.ids.keys()];
     const inTree = sends.filter((s) => this.ids.get(s.peerId)?.id).sort((a, b) => order.indexOf(a.peerId) - order.indexOf(b.peerId));
     this.recent.push({ step, bytes: 0, frames: 0, tree: 0, star: sends.length });
@@ -141,15 +168,26 @@ export class P2pPlane {
     const stranger = plan ? body.covers.find((c) => !subtree.includes(c.peer)) : undefined;
     if (stranger) throw fail('GRAD_UNKNOWN_TASK', `${peerId}'s relayed sum names ${stranger.peer}, which is not in its subtree this step`, 1008);
     const missing = subtree.filter((t) => !named.has(t)).map((t) => ({ peer: t, taskId: plan!.taskOf.get(t)! }));
-    let outcome: RelayedOutcome;
+    let outcome: RelayedOutcome | null;
     try {
-      outcome = acceptRelayed(this.host, g, body.covers, missing);
+      outcome = this.take(peerId, g, body, missing, plan);
     } catch (e) {
       if (plan && subtree.length > 1) this.noRelay.add(peerId);
       throw e;
     }
-    this.relayed[outcome]++;
-    if (missing.length > 0 && outcome === 'accepted') this.host.log(`p2p: ${peerId}'s sum came without ${missing.map((m) => m.peer).join(', ')}; their shards go out again`);
+    if (outcome) this.relayed[outcome]++;
+    if (missing.length > 0 && outcome !== 'stale' && outcome !== 'dropped') this.host.log(`p2p: ${peerId}'s sum came without ${missing.map((m) => m.peer).join(', ')}; their shards go out again`);
+  }
+
+  /** A sum of the sender's own part alone is the star's GRAD; one holding others' parts waits for their digests (null). */
+  private take(peerId: string, g: GradFrame, body: RelayedBody, missing: { peer: string; taskId: number }[], plan: Plan | null): RelayedOutcome | null {
+    if (!DigestGate.needs(peerId, body.covers)) return acceptRelayed(this.host, g, body.covers, missing);
+    if (allStale(this.host, body.covers)) return 'stale';
+    checkCovers(this.host, g, body.covers);
+    const grad = Float32Array.from(this.host.check(g));
+    const relays = body.covers.map((c) => c.peer).filter((t) => t === peerId || (plan?.tree.children.get(t)?.length ?? 0) > 0);
+    this.gate.hold(peerId, g, grad, body.covers, missing, relays);
+    return null;
   }
 
   view(): P2pView {
@@ -162,6 +200,8 @@ export class P2pPlane {
       broken: [...this.broken],
       recent: this.recent.slice(-16),
       relayed: { ...this.relayed },
+      digests: { ...this.gate.checks, waiting: this.gate.waiting },
+      rejections: [...this.gate.rejections],
       gradBytes: this.gradBytes,
       gradFrames: this.gradFrames,
     };

@@ -38,15 +38,24 @@ export interface RelayedHost {
 export type RelayedOutcome = 'accepted' | 'dropped' | 'stale';
 
 export function acceptRelayed(host: RelayedHost, g: GradFrame, covers: readonly Cover[], missing: readonly { peer: string; taskId: number }[]): RelayedOutcome {
+  if (allStale(host, covers)) return 'stale';
+  checkCovers(host, g, covers);
+  return applyRelayed(host, g, host.check(g), covers, missing);
+}
+
+/** No task the sum names is known any more (its step is over): judged as late, nothing counted. */
+export function allStale(host: RelayedHost, covers: readonly Cover[]): boolean {
   const { ledger } = host;
-  const now = host.now();
-  const found = covers.map((c) => ({ c, t: ledger.lookup(c.peer, c.taskId) }));
-  if (found.every((f) => f.t === null)) {
-    for (const c of covers) ledger.judge(c.peer, c.taskId); // counted as late
-    host.perform(host.engine.assign(now));
-    return 'stale';
-  }
-  for (const { c, t } of found) {
+  if (covers.some((c) => ledger.lookup(c.peer, c.taskId) !== null)) return false;
+  for (const c of covers) ledger.judge(c.peer, c.taskId); // counted as late
+  host.perform(host.engine.assign(host.now()));
+  return true;
+}
+
+/** Every task the sum names that is still known must be that tab's training task of this step and version, with its sample count; else the sender lied (throws). */
+export function checkCovers(host: RelayedHost, g: GradFrame, covers: readonly Cover[]): void {
+  for (const c of covers) {
+    const t = host.ledger.lookup(c.peer, c.taskId);
     if (!t) continue;
     const a = t.attempt;
     if (t.shard.unit.kind !== 'train' || a.round !== g.step || a.version !== g.weightsVersion) {
@@ -54,7 +63,13 @@ export function acceptRelayed(host: RelayedHost, g: GradFrame, covers: readonly 
     }
     if (t.shard.end - t.shard.start !== c.count) throw fail('GRAD_WRONG_LENGTH', `relayed sum says task ${c.taskId} covers ${c.count} samples; it has ${t.shard.end - t.shard.start}`, 1008);
   }
-  const grad = host.check(g);
+}
+
+/** A checked sum into the ledger: counted once if every task it names is open and live, else dropped whole and its shards handed out again. */
+export function applyRelayed(host: RelayedHost, g: GradFrame, grad: Float32Array, covers: readonly Cover[], missing: readonly { peer: string; taskId: number }[]): RelayedOutcome {
+  const { ledger } = host;
+  const now = host.now();
+  const found = covers.map((c) => ({ c, t: ledger.lookup(c.peer, c.taskId) }));
   // A task whose attempt ended (its shard was given back, or its tab left) may have been cut and redone: never count it.
   const open = found.every((f) => f.t !== null && f.t.attempt.live && !f.t.shard.done);
   const shards: Shard[] = [];

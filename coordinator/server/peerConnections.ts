@@ -120,6 +120,9 @@ export class PeerConnections {
           case MessageCode.P2P:
             this.run.p2p.hello(peerId, m.body);
             return;
+          case MessageCode.DIGEST: // --p2p: the digest of this tab's part of a held relayed sum
+            this.run.p2p.onDigest(peerId, m.body);
+            return;
           case MessageCode.EVAL_RESULT:
             this.run.onEval(peerId, m.result);
             return;

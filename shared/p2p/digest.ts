@@ -76,22 +76,52 @@ export type DigestVerdict = { ok: true } | { ok: false; reason: string };
  * (Hoeffding: beyond 8 of those, probability < e^-32). The check allows 8
  * (and 2^-20 of the loss sum): an honest relay passes, and a dropped,
  * doubled or altered child whose projection is above the rounding fails.
+ *
+ * `codecSlack` bounds sqrt(Σ e_i²) of the rounding the wire codec added on
+ * the last hop (codecSlackOf); Infinity (top-k) checks counts and loss only.
  */
-export function checkRelayedSum(sum: { grad: Float32Array; count: number; lossSum: number }, covered: readonly Digest[], seed: number): DigestVerdict {
+export function checkRelayedSum(sum: { grad: Float32Array; count: number; lossSum: number }, covered: readonly Digest[], seed: number, codecSlack = 0): DigestVerdict {
   const count = covered.reduce((a, d) => a + d.count, 0);
   if (sum.count !== count) return { ok: false, reason: `sample count ${sum.count}, the digests add up to ${count}` };
   const loss = covered.reduce((a, d) => a + d.lossSum, 0);
   const lossAbs = covered.reduce((a, d) => a + Math.abs(d.lossSum), 0);
   if (Math.abs(sum.lossSum - loss) > 4 * 2 ** -20 * lossAbs + 1e-12) return { ok: false, reason: `loss sum ${sum.lossSum}, the digests add up to ${loss}` };
+  if (!Number.isFinite(codecSlack)) return { ok: true };
   const got = project(sum.grad, seed);
   const l2 = covered.reduce((a, d) => a + d.l2, 0);
-  const tolerance = 8 * Math.max(1, covered.length - 1) * 2 ** -24 * l2 + 1e-30;
+  const tolerance = 8 * (Math.max(1, covered.length - 1) * 2 ** -24 * l2 + codecSlack) + 1e-30;
   for (let j = 0; j < PROJECTIONS; j++) {
     const want = covered.reduce((a, d) => a + (d.proj[j] as number), 0);
     const diff = Math.abs((got.proj[j] as number) - want);
     if (diff > tolerance) return { ok: false, reason: `gradient projection ${j} is off by ${diff.toExponential(2)} (allowed ${tolerance.toExponential(2)})` };
   }
   return { ok: true };
+}
+
+/** Wire codecs as the check sees them (the values of TensorCodec, shared/protocol/codes.ts). */
+export type SumCodec = 'fp32' | 'fp16' | 'int8' | 'topk';
+
+/**
+ * A bound on sqrt(Σ e_i²), the rounding a codec adds to a sum of n values
+ * whose decoded copy is `decoded`: none for fp32; fp16 rounds to 2^-11 of
+ * each value (2^-25 absolute below its normal range); int8 rounds each value
+ * to half its tensor's scale (max|x|/127), and its error feedback carries
+ * the previous step's half-scale in too (counted as one more scale of this
+ * step's); top-k sends a fraction of the sum: projections cannot be checked.
+ */
+export function codecSlackOf(codec: SumCodec, decoded: Float32Array): number {
+  if (codec === 'fp32') return 0;
+  if (codec === 'topk') return Infinity;
+  let sq = 0;
+  let max = 0;
+  for (let i = 0; i < decoded.length; i++) {
+    const v = decoded[i] as number;
+    sq += v * v;
+    max = Math.max(max, Math.abs(v));
+  }
+  const n = Math.sqrt(decoded.length);
+  if (codec === 'fp16') return 2 ** -11 * Math.sqrt(sq) + 2 ** -25 * n;
+  return (n * max) / 127;
 }
 
 /** A digest as a tab sends it (JSON over its WebSocket), checked at the boundary. */

@@ -29,6 +29,10 @@ export const MessageCode = {
   P2P: 0x0c,
   /** tab -> coordinator (--p2p): a GRAD frame holding a subtree's sum, with the tasks it covers. */
   RELAYED: 0x0d,
+  /** coordinator -> tab (--p2p): the seed for the digest of its part of a relayed sum, sent once that sum is in (JSON). */
+  REVEAL: 0x0e,
+  /** tab -> coordinator (--p2p): the digest of its own part of a step (count, loss sum, projections; JSON). */
+  DIGEST: 0x0f,
 } as const;
 export type MessageCode = (typeof MessageCode)[keyof typeof MessageCode];
 

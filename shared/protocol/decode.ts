@@ -23,7 +23,9 @@ export type Message =
   | { code: typeof MessageCode.WEIGHTS; weights: t.WeightsFrame }
   | { code: typeof MessageCode.TREE; body: p2p.TreeBody }
   | { code: typeof MessageCode.P2P; body: p2p.P2pBody }
-  | { code: typeof MessageCode.RELAYED; grad: t.GradFrame; relayed: p2p.RelayedBody };
+  | { code: typeof MessageCode.RELAYED; grad: t.GradFrame; relayed: p2p.RelayedBody }
+  | { code: typeof MessageCode.REVEAL; body: p2p.RevealBody }
+  | { code: typeof MessageCode.DIGEST; body: p2p.DigestBody };
 
 export function decodeMessage(frame: Uint8Array, maxBytes = Infinity): Message {
   if (frame.byteLength === 0) throw fail('FRAME_EMPTY', 'empty frame: every message starts with a one-byte code');
@@ -62,6 +64,10 @@ export function decodeMessage(frame: Uint8Array, maxBytes = Infinity): Message {
       const r = p2p.decodeRelayed(frame);
       return { code, grad: r.grad, relayed: r.body };
     }
+    case MessageCode.REVEAL:
+      return { code, body: p2p.decodeReveal(frame) };
+    case MessageCode.DIGEST:
+      return { code, body: p2p.decodeDigest(frame) };
     default:
       throw fail('FRAME_UNKNOWN_CODE', `unknown message code ${messageName(code)}`);
   }

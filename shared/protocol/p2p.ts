@@ -3,6 +3,7 @@ import { fail } from '../errors';
 import { MessageCode } from './codes';
 import { FrameReader, FrameWriter, align4, jsonFrame } from './frame';
 import { decodeGrad, encodeGrad, type GradFrame } from './tensors';
+import { digestSchema } from '../p2p/digest';
 
 /**
  * The `--p2p` messages between a tab and the coordinator (the sums
@@ -11,6 +12,8 @@ import { decodeGrad, encodeGrad, type GradFrame } from './tensors';
  *   TREE     [0x0b][json TreeBody]   the tab's place in one step's reduction tree
  *   P2P      [0x0c][json P2pBody]    the tab's PeerJS id (or why it has none), links that failed
  *   RELAYED  [0x0d][3 zero][u32 gradBytes][GRAD frame][pad to 4][json RelayedBody]
+ *   REVEAL   [0x0e][json RevealBody]  the seed for the digest of a tab's part of a relayed sum
+ *   DIGEST   [0x0f][json DigestBody]  that digest (shared/p2p/digest.ts), over the tab's own socket
  *
  * RELAYED is a subtree's gradient sum in an ordinary GRAD frame (its task id
  * is the sender's own task), followed by the list of tasks the sum covers
@@ -60,6 +63,20 @@ export type Cover = z.infer<typeof cover>;
 export const relayedBody = z.object({ covers: z.array(cover).min(1).max(4096) }).strict();
 export type RelayedBody = z.infer<typeof relayedBody>;
 
+export const revealBody = z
+  .object({
+    step: z.number().int().nonnegative(),
+    /** The tab's own task whose part the relayed sum holds. */
+    taskId: z.number().int().positive(),
+    /** Seed of the ±1 projections (shared/p2p/digest.ts), drawn after the sum arrived. */
+    seed: z.number().int().min(0).max(2 ** 32 - 1),
+  })
+  .strict();
+export type RevealBody = z.infer<typeof revealBody>;
+
+export const digestBody = revealBody.extend({ digest: digestSchema }).strict();
+export type DigestBody = z.infer<typeof digestBody>;
+
 function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
   const r = schema.safeParse(value);
   if (!r.success) {
@@ -74,6 +91,10 @@ const code = (c: number) => (w: FrameWriter) => w.u8(0, c);
 export const encodeTree = (b: TreeBody): Uint8Array => jsonFrame(1, b, code(MessageCode.TREE));
 export const encodeP2p = (b: P2pBody): Uint8Array => jsonFrame(1, b, code(MessageCode.P2P));
 export const decodeTree = (f: Uint8Array): TreeBody => parse(treeBody, new FrameReader(f, 'TREE').json(1), 'TREE');
+export const encodeReveal = (b: RevealBody): Uint8Array => jsonFrame(1, b, code(MessageCode.REVEAL));
+export const encodeDigest = (b: DigestBody): Uint8Array => jsonFrame(1, b, code(MessageCode.DIGEST));
+export const decodeReveal = (f: Uint8Array): RevealBody => parse(revealBody, new FrameReader(f, 'REVEAL').json(1), 'REVEAL');
+export const decodeDigest = (f: Uint8Array): DigestBody => parse(digestBody, new FrameReader(f, 'DIGEST').json(1), 'DIGEST');
 export const decodeP2p = (f: Uint8Array): P2pBody => parse(p2pBody, new FrameReader(f, 'P2P').json(1), 'P2P');
 
 const RELAYED_HEAD = 8;
@@ -118,6 +139,8 @@ export const p2pView = z.object({
   broken: z.array(z.string()),
   recent: z.array(z.object({ step: n, bytes: n, frames: n, tree: n, star: n })),
   relayed: z.object({ accepted: n, dropped: n, stale: n }),
+  digests: z.object({ passed: n, failed: n, waiting: n }).default({ passed: 0, failed: 0, waiting: 0 }),
+  rejections: z.array(z.object({ step: n, from: z.string(), relays: z.array(z.string()), reason: z.string() })).default([]),
   gradBytes: n,
   gradFrames: n,
 });

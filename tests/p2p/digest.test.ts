@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { checkRelayedSum, digestOf, parseDigest, project } from '../../shared/p2p/digest';
+import { checkRelayedSum, codecSlackOf, digestOf, parseDigest, project } from '../../shared/p2p/digest';
+import { decodeFp16, encodeFp16 } from '../../shared/compress/fp16';
+import { decodeMessage, encodeDigest, encodeReveal, MessageCode } from '../../shared/protocol';
+import { decodeInt8, encodeInt8 } from '../../shared/compress/int8';
 
 /** Deterministic "gradients" of a given scale. */
 function grad(n: number, seed: number, scale = 1): Float32Array {
@@ -56,6 +59,32 @@ describe('digest check', () => {
   });
 });
 
+describe('digest check after a lossy codec on the last hop (the root encodes its RELAYED sum with --compress)', () => {
+  const seed = 0xbeef;
+  const children = [grad(4000, 5), grad(4000, 6, 0.01), grad(4000, 7, 3)];
+  const digests = children.map((g) => digestOf(g, 10, 1, seed));
+  const exact = sumOf(children);
+  const zeroed = sumOf([children[0]!, children[2]!]); // the middle child's gradient dropped, its count kept
+
+  it.each([
+    ['fp16', (g: Float32Array) => decodeFp16(encodeFp16(g))],
+    ['int8', (g: Float32Array) => decodeInt8(encodeInt8(g, [1000, 3000]).payload)],
+  ] as const)('%s: the honest sum passes with the codec slack, and fails without it; a sum without a child fails even with it', (codec, roundTrip) => {
+    const honest = roundTrip(exact);
+    expect(checkRelayedSum({ grad: honest, count: 30, lossSum: 3 }, digests, seed, codecSlackOf(codec, honest))).toEqual({ ok: true });
+    expect(checkRelayedSum({ grad: honest, count: 30, lossSum: 3 }, digests, seed).ok).toBe(false);
+    const forged = roundTrip(zeroed.map((v, i) => v + (i % 3 === 0 ? 2 : 0)));
+    expect(checkRelayedSum({ grad: forged, count: 30, lossSum: 3 }, digests, seed, codecSlackOf(codec, forged)).ok).toBe(false);
+  });
+
+  it('top-k cannot be projected: counts and loss are still checked', () => {
+    expect(codecSlackOf('topk', exact)).toBe(Infinity);
+    expect(codecSlackOf('fp32', exact)).toBe(0);
+    expect(checkRelayedSum({ grad: new Float32Array(4000), count: 30, lossSum: 3 }, digests, seed, Infinity)).toEqual({ ok: true });
+    expect(checkRelayedSum({ grad: exact, count: 29, lossSum: 3 }, digests, seed, Infinity).ok).toBe(false);
+  });
+});
+
 describe('digest at the boundary', () => {
   it('takes a well-formed digest and refuses anything else with a typed error naming the field', () => {
     const d = { count: 8, lossSum: 1.5, proj: [1, -2, 3, 0], l2: 4 };
@@ -64,5 +93,20 @@ describe('digest at the boundary', () => {
     expect(() => parseDigest({ ...d, count: -1 })).toThrow(expect.objectContaining({ code: 'FRAME_INVALID' }));
     expect(() => parseDigest({ ...d, lossSum: Infinity })).toThrow(expect.objectContaining({ code: 'FRAME_INVALID' }));
     expect(() => parseDigest({ ...d, extra: 1 })).toThrow(expect.objectContaining({ code: 'FRAME_INVALID' }));
+  });
+});
+
+describe('REVEAL and DIGEST on the wire', () => {
+  it('REVEAL is 0x0e then the JSON body (golden bytes); DIGEST is 0x0f then the body with the digest, checked at decode', () => {
+    const reveal = encodeReveal({ step: 3, taskId: 7, seed: 42 });
+    expect(Buffer.from(reveal).toString('hex')).toBe('0e' + Buffer.from('{"step":3,"taskId":7,"seed":42}').toString('hex'));
+    expect(decodeMessage(reveal)).toEqual({ code: MessageCode.REVEAL, body: { step: 3, taskId: 7, seed: 42 } });
+    const digest = { count: 8, lossSum: 1.5, proj: [1, -2, 3, 0], l2: 4 };
+    const frame = encodeDigest({ step: 3, taskId: 7, seed: 42, digest });
+    expect(frame[0]).toBe(0x0f);
+    expect(decodeMessage(frame)).toEqual({ code: MessageCode.DIGEST, body: { step: 3, taskId: 7, seed: 42, digest } });
+    const bad = new Uint8Array([0x0f, ...Buffer.from(JSON.stringify({ step: 3, taskId: 7, seed: 42, digest: { ...digest, proj: [1] } }))]);
+    expect(() => decodeMessage(bad)).toThrow(expect.objectContaining({ code: 'FRAME_INVALID' }));
+    expect(() => decodeMessage(new Uint8Array([0x0e, ...Buffer.from('{"step":3,"taskId":7,"seed":-1}')]))).toThrow(expect.objectContaining({ code: 'FRAME_INVALID' }));
   });
 });

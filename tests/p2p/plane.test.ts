@@ -4,7 +4,8 @@ import { RoundEngine, type Effect } from '../../coordinator/round/engine';
 import { WorkLedger, type SendEffect } from '../../coordinator/round/ledger';
 import { speedModel } from '../../coordinator/round/speed';
 import { StepTimeline } from '../../coordinator/dashboard/timeline';
-import { decodeMessage, MessageCode, fp32Payload, type Cover, type GradFrame, type TreeBody } from '../../shared/protocol';
+import { decodeMessage, MessageCode, fp32Payload, type Cover, type DigestBody, type GradFrame, type TreeBody } from '../../shared/protocol';
+import { digestOf } from '../../shared/p2p/digest';
 
 /**
  * The coordinator's side of `--p2p` against the real work ledger and round
@@ -24,6 +25,9 @@ function setup() {
   const credited: Record<string, number> = {};
   let completed = 0;
   const later: SendEffect[] = [];
+  /** Digests the tabs owe: a sum holding others' parts waits for them (digestGate.ts); honest tabs answer each REVEAL. */
+  const owed: { peer: string; body: DigestBody }[] = [];
+  const partOf = (peer: string): number => tasks.get(peer)!.indices.length;
   const plane = new P2pPlane(
     {
       ledger,
@@ -34,6 +38,7 @@ function setup() {
       send: (peer, frame) => {
         const m = decodeMessage(frame);
         if (m.code === MessageCode.TREE) sent.push({ peer, tree: m.body });
+        if (m.code === MessageCode.REVEAL) owed.push({ peer, body: { ...m.body, digest: digestOf(new Float32Array(4).fill(partOf(peer)), partOf(peer), partOf(peer) / 8, m.body.seed) } });
       },
       perform: (effects: Effect[]) => {
         for (const e of effects) {
@@ -45,6 +50,8 @@ function setup() {
       accumulate: (_p, g) => void added.push(g.count),
       credit: (p, g) => void (credited[p] = (credited[p] ?? 0) + g.count),
       answered: () => undefined,
+      seed: () => 0x5eed,
+      quarantine: () => undefined,
     },
     { enabled: true, fanIn: 2, waitMs: 1000 },
   );
@@ -60,6 +67,7 @@ function setup() {
   const relayed = (from: string, peers: string[]): void => {
     const covers = peers.map(cover);
     plane.onRelayed(from, grad(tasks.get(from)!.taskId, covers.reduce((a, c) => a + c.count, 0)), { covers });
+    for (const o of owed.splice(0)) plane.onDigest(o.peer, o.body);
   };
   /** A star result (the round engine's own path, as run/results.ts takes it). */
   const star = (peer: string, taskId = tasks.get(peer)!.taskId): void => {
@@ -72,7 +80,7 @@ function setup() {
     ledger.noteLate(now);
     for (const e of engine.assign(now)) if (e.type === 'send') later.push(e);
   };
-  return { plane, ledger, engine, sent, added, credited, tasks, relayed, star, tick, later, completed: () => completed };
+  return { plane, ledger, engine, sent, added, credited, tasks, relayed, star, tick, later, owed, cover, grad, completed: () => completed };
 }
 
 describe('P2pPlane: a sync step over a reduction tree', () => {
@@ -136,6 +144,33 @@ describe('P2pPlane: a sync step over a reduction tree', () => {
     const g: GradFrame = { taskId: c.taskId, step: 1, weightsVersion: 1, count: 9, computeMs: 1, lossSum: 0, grad: fp32Payload(new Float32Array(4)), state: new Float32Array(0) };
     expect(() => s.plane.onRelayed('p1', g, { covers: [c] })).toThrow(/covers 9 samples; it has 8/);
     expect(() => s.relayed('p3', ['p3', 'p2'])).toThrow(/names p2, which is not in its subtree/);
+    expect(s.added).toEqual([]);
+  });
+
+  it('a sum holding other tabs’ parts waits for their digests; a tab that leaves first makes it drop whole, the others’ shards go out again', () => {
+    const s = setup();
+    const covers = ['p1', 'p3', 'p4'].map(s.cover);
+    s.plane.onRelayed('p1', s.grad(s.tasks.get('p1')!.taskId, 24), { covers });
+    expect(s.owed.map((o) => o.peer)).toEqual(['p1', 'p3', 'p4']); // each named tab got the seed
+    expect(s.added).toEqual([]); // nothing counted before the digests
+    s.plane.onDigest('p1', s.owed[0]!.body);
+    s.plane.onDigest('p3', { ...s.owed[1]!.body, seed: 1 }); // a digest with another seed is not one for this sum
+    expect(s.plane.view().digests).toEqual({ passed: 0, failed: 0, waiting: 1 });
+    s.plane.gone('p4');
+    expect(s.plane.view().digests.waiting).toBe(0);
+    expect(s.added).toEqual([]);
+    for (const peer of ['p1', 'p3']) expect(s.ledger.lookup(peer, s.tasks.get(peer)!.taskId)!.attempt.live).toBe(false);
+    s.plane.onDigest('p4', s.owed[2]!.body); // too late: nothing held
+    expect(s.added).toEqual([]);
+  });
+
+  it('a relay that leaves mid-step: its children’s shards go out again at once (not at the deadline); a child’s late sum on the star is dropped, never counted twice', () => {
+    const s = setup();
+    s.plane.gone('p1');
+    s.ledger.removePeer('p1'); // as the run does right after
+    for (const peer of ['p3', 'p4']) expect(s.ledger.lookup(peer, s.tasks.get(peer)!.taskId)!.attempt.live).toBe(false);
+    s.relayed('p3', ['p3']); // its parent gone, p3 sends its own sum itself
+    expect(s.plane.relayed.dropped).toBe(1);
     expect(s.added).toEqual([]);
   });
 
