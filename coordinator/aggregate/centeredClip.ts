@@ -44,6 +44,11 @@ export class CenteredClipAggregator implements Aggregator {
   private readonly momentum = new Map<string, { m: Float64Array; seen: number }>();
   private steps = 0;
 
+  /** Study knobs (scripts/clip-study.ts). */
+  opts: { iterations: number; tauFrom: 'history' | 'step'; scale: number; dual: boolean } = { iterations: ITERATIONS, tauFrom: 'history', scale: 1, dual: false };
+  private vm: Float64Array | null = null;
+  private readonly recentM: number[] = [];
+
   constructor(
     size: number,
     private readonly tau: number | null = null,
@@ -69,6 +74,7 @@ export class CenteredClipAggregator implements Aggregator {
   }
 
   reduce(out: Float32Array): AggregateReport {
+    if (this.opts.dual) return this.reduceDual(out);
     const x = this.withMomentum(this.c.means(), this.c.ids);
     const ids = this.c.ids;
     const counts = this.c.counts;
@@ -81,14 +87,16 @@ export class CenteredClipAggregator implements Aggregator {
     const first = x.map((r) => distance(r, v));
     for (const d of first) this.recent.push(d);
     if (this.recent.length > HISTORY) this.recent.splice(0, this.recent.length - HISTORY);
-    const tau = this.radius();
+    let tau = this.radius() * this.opts.scale;
     const flagged = ids.filter((_, k) => first[k]! > tau);
-    for (let it = 0; it < ITERATIONS; it++) {
+    for (let it = 0; it < this.opts.iterations; it++) {
       const dl = this.delta;
       dl.fill(0);
+      const ds = it === 0 ? first : x.map((r) => distance(r, v));
+      if (this.tau === null && this.opts.tauFrom === 'step') tau = medianOf(ds) * this.opts.scale;
       for (let k = 0; k < x.length; k++) {
         const r = x[k]!;
-        const d = it === 0 ? first[k]! : distance(r, v);
+        const d = ds[k]!;
         const w = (counts[k]! * (d > tau ? tau / d : 1)) / total;
         for (let i = 0; i < dl.length; i++) dl[i]! += w * (r[i]! - v[i]!);
       }
@@ -96,6 +104,45 @@ export class CenteredClipAggregator implements Aggregator {
     }
     for (let i = 0; i < v.length; i++) out[i] = v[i]!;
     return { contributions: x.length, count: total, flagged, norms: normsOf(ids, x) };
+  }
+
+  private reduceDual(out: Float32Array): AggregateReport {
+    const x = this.c.means();
+    const ids = this.c.ids;
+    const m = this.withMomentum(x, ids);
+    const counts = this.c.counts;
+    const total = this.c.totalCount;
+    const v = this.center;
+    const vm = (this.vm ??= new Float64Array(v.length));
+    if (x.length === 0) {
+      out.fill(0);
+      return { contributions: 0, count: 0, flagged: [], norms: new Map() };
+    }
+    const d = x.map((r) => distance(r, v));
+    const dm = m.map((r) => distance(r, vm));
+    push(this.recent, d);
+    push(this.recentM, dm);
+    const tau = this.radius();
+    const taum = medianOf(this.recentM);
+    const w = x.map((_, k) => Math.min(1, d[k]! > 0 ? tau / d[k]! : 1, dm[k]! > 0 ? taum / dm[k]! : 1));
+    const dl = this.delta;
+    dl.fill(0);
+    const dlm = new Float64Array(v.length);
+    for (let k = 0; k < x.length; k++) {
+      const c = (counts[k]! * w[k]!) / total;
+      const r = x[k]!;
+      const q = m[k]!;
+      for (let i = 0; i < dl.length; i++) {
+        dl[i]! += c * (r[i]! - v[i]!);
+        dlm[i]! += c * (q[i]! - vm[i]!);
+      }
+    }
+    for (let i = 0; i < v.length; i++) {
+      v[i]! += dl[i]!;
+      vm[i]! += dlm[i]!;
+      out[i] = v[i]!;
+    }
+    return { contributions: x.length, count: total, flagged: ids.filter((_, k) => w[k]! < 1), norms: normsOf(ids, x) };
   }
 
   /** m_i <- beta m_i + (1 - beta) x_i for each contributing peer; returns the m_i. */
@@ -117,4 +164,9 @@ export class CenteredClipAggregator implements Aggregator {
     for (const [id, h] of this.momentum) if (step - h.seen > FORGET_STEPS) this.momentum.delete(id);
     return out;
   }
+}
+
+function push(into: number[], values: readonly number[]): void {
+  for (const d of values) into.push(d);
+  if (into.length > HISTORY) into.splice(0, into.length - HISTORY);
 }

@@ -14,11 +14,11 @@ import { SpotChecker, evalDistance, relativeDistance, type Distance, type PeerTr
  * A peer with enough strikes is quarantined through the host, with the
  * samples it had accepted since its last passed check.
  *
- * What is picked: a seeded fraction F of sync training shards, and every
- * evaluation shard (whatever the mode), so a forged evaluation never reaches
- * the report. Local-steps and async training are not checked: a local
- * round's result depends on each peer's own inner optimizer state, and an
- * async batch's weights move on while its copy would compute.
+ * What is picked: a seeded fraction F of sync training shards (and of
+ * local-steps shards when the inner optimizer keeps no state: see
+ * `trainCheckable`), and every evaluation shard (whatever the mode), so a
+ * forged evaluation never reaches the report. Async training is not checked:
+ * its batch's weights move on while a copy would compute.
  */
 export interface SpotHost {
   readonly ledger: WorkLedger;
@@ -29,6 +29,16 @@ export interface SpotHost {
   perform(effects: Effect[]): void;
   /** Quarantines the peer (record, report, dashboard); its live shards go to others. */
   quarantinePeer(peerId: string, code: string, reason: string): void;
+}
+
+/**
+ * Whether training shards can be spot-checked in this run: in sync mode, and
+ * in local-steps mode when the inner optimizer is plain sgd. Any other inner
+ * optimizer (momentum, adam, ...) keeps per-peer state between rounds, so two
+ * honest peers given the same LOCAL task return different weight changes.
+ */
+export function trainCheckable(c: { mode: string; optimizer: string }): boolean {
+  return c.mode === 'sync' || (c.mode === 'local' && c.optimizer === 'sgd');
 }
 
 export interface SpotStats {

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { createAggregator } from '../../coordinator/aggregate/create';
+import type { Aggregator } from '../../coordinator/aggregate/aggregator';
+
+/** One async update: one peer's gradient sum over `count` samples. */
+function update(a: Aggregator, peer: string, sum: number[], count = 1): { out: number[]; flagged: readonly string[] } {
+  a.reset();
+  a.add(peer, Float32Array.from(sum), count);
+  const out = new Float32Array(sum.length);
+  const r = a.reduce(out);
+  return { out: [...out], flagged: r.flagged };
+}
+
+describe('robust rules in async mode: one contribution per update, judged against a window of recent ones', () => {
+  it('median: the first two pass as sent (nothing to judge against)', () => {
+    const a = createAggregator('median', 1, 'async');
+    expect(update(a, 'a', [1]).out).toEqual([1]);
+    expect(update(a, 'b', [3], 2).out).toEqual([1.5]); // a sum of 3 over 2 samples
+  });
+
+  it('median: an attacker at -100 among 1, 1.2, 0.8, 1.1 is applied as 0.8 (centre 1, tau 0.2), not -100', () => {
+    const a = createAggregator('median', 1, 'async');
+    for (const [p, x] of [['a', 1], ['b', 1.2], ['c', 0.8], ['d', 1.1]] as const) update(a, p, [x]);
+    // window a 1, b 1.2, c 0.8, d 1.1, e -100: median 1; distances 0, 0.2, 0.2, 0.1, 101 -> tau 0.2.
+    const r = update(a, 'e', [-100]);
+    expect(r.out[0]).toBeCloseTo(0.8, 6);
+    expect(r.flagged).toEqual(['e']);
+  });
+
+  it('an honest contribution within tau of the centre is applied exactly as sent', () => {
+    const a = createAggregator('krum:1', 2, 'async');
+    for (const [p, x] of [['a', [1, 1]], ['b', [1.2, 0.9]], ['c', [0.8, 1.1]], ['d', [1.1, 1]]] as const) update(a, p, [...x]);
+    const r = update(a, 'a', [1.05, 1]);
+    expect(r.out[0]).toBeCloseTo(1.05, 6);
+    expect(r.out[1]).toBeCloseTo(1, 6);
+    expect(r.flagged).toEqual([]);
+  });
+
+  it('one vote per peer: a peer sending again replaces its own entry, so it cannot fill the window', () => {
+    const a = createAggregator('trimmed:1', 1, 'async');
+    for (const [p, x] of [['a', 1], ['b', 1.2], ['c', 0.8]] as const) update(a, p, [x]);
+    // e sends -100 three times: the window holds a, b, c and one e; trimmed:1 of 1, 1.2, 0.8, -100 = (0.8 + 1)/2 = 0.9.
+    let last = 0;
+    for (let k = 0; k < 3; k++) last = update(a, 'e', [-100]).out[0]!;
+    // distances to 0.9: 0.1, 0.3, 0.1, 100.9 -> tau 0.2 -> 0.9 - 0.2
+    expect(last).toBeCloseTo(0.7, 6);
+  });
+
+  it('mean and clip are not windowed in async mode: mean is the contribution itself', () => {
+    const a = createAggregator('mean', 1, 'async');
+    for (const [p, x] of [['a', 1], ['b', 1.2], ['c', 0.8]] as const) update(a, p, [x]);
+    expect(update(a, 'e', [-100]).out).toEqual([-100]);
+  });
+});
