@@ -13,6 +13,8 @@ import { Trainer } from '../client/trainer/trainer';
 import { GradientAttack, parseAttack } from '../client/node/attack';
 import { createAggregator } from '../coordinator/aggregate/create';
 import { CenteredClipAggregator } from '../coordinator/aggregate/centeredClip';
+import { AsyncWindowAggregator } from '../coordinator/aggregate/asyncWindow';
+import type { Aggregator } from '../coordinator/aggregate/aggregator';
 import { EpochSampler } from '../coordinator/round/sampler';
 import { optimizerConfig } from '../coordinator/run/update';
 import { prepareRun } from '../coordinator/setup';
@@ -79,17 +81,10 @@ for (const seed of seeds) {
   trainer.dispose();
 }
 
-/** `clip~it3~step~k0.5~b0.9`: clip with 3 iterations, tau from this step's distances, times 0.5, worker momentum 0.9. */
-function makeRule(rule: string, n: number) {
-  if (!rule.startsWith('clip~')) return createAggregator(rule, n, mode === 'async' ? 'async' : 'sync');
-  const parts = rule.split('~').slice(1);
-  const beta = Number(parts.find((x) => x.startsWith('b'))?.slice(1) ?? 0);
-  const a = new CenteredClipAggregator(n, null, beta);
-  for (const x of parts) {
-    if (x.startsWith('it')) a.opts.iterations = Number(x.slice(2));
-    if (x === 'step') a.opts.tauFrom = 'step';
-    if (x === 'dual') a.opts.dual = true;
-    if (x.startsWith('k')) a.opts.scale = Number(x.slice(1));
-  }
-  return a;
+/** `winclip`: a rule inside async's window; `clip~plain`: adaptive tau without the momentum scores; `clip~b0.9`: the paper's worker momentum as the update. */
+function makeRule(rule: string, n: number): Aggregator {
+  if (rule.startsWith('win')) return new AsyncWindowAggregator(makeRule(rule.slice(3), n), n);
+  if (rule === 'clip~plain') return new CenteredClipAggregator(n, null, 0, false);
+  if (rule.startsWith('clip~b')) return new CenteredClipAggregator(n, null, Number(rule.slice(6)));
+  return createAggregator(rule, n, mode === 'async' ? 'async' : 'sync');
 }
