@@ -61,6 +61,7 @@ export class TrainingCoordinator extends RunModel implements PolicyHost {
     this.local = c.mode === 'local' ? new LocalPolicy(this, this.engine, c) : null;
     this.sync = this.async || this.local ? null : new SyncPolicy(this, this.engine);
     this.policy = this.async ?? this.local ?? this.sync!;
+    if (this.async) this.async.pickCheck = (b) => this.spot.picks(b);
     this.p2p = createPlane(this, io, c);
   }
 

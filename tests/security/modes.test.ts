@@ -39,6 +39,18 @@ describe('async mode, one attacker among five', () => {
   });
 });
 
+describe('async spot checks: three copies of a batch at once, on the same weights', () => {
+  it('quarantine a sign-flip peer and no honest one; every sample applied once', async () => {
+    const r = await fleetRun('mean', 'sign-flip', 4, { ...ASYNC, spotCheck: 0.3 });
+    const caught = r.quarantined.find((q) => q.nickname.startsWith('attacker'));
+    console.log(`async spot checks: ${JSON.stringify(r.quarantined)} ${JSON.stringify(r.spot)} ${JSON.stringify(r.checks)}`);
+    expect(caught?.code).toBe('SPOT_CHECK_FAILED');
+    expect(r.quarantined.filter((q) => !q.nickname.startsWith('attacker'))).toEqual([]);
+    expect(r.exit).toBe('completed');
+    expect(r.samplesUsed).toBe(60 * 50);
+  });
+});
+
 describe('local-steps mode (H = 4), one attacker among five', () => {
   let clean: FleetResult;
   beforeAll(async () => {
