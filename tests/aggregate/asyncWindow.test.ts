@@ -46,7 +46,16 @@ describe('robust rules in async mode: one contribution per update, judged agains
     expect(last).toBeCloseTo(0.7, 6);
   });
 
-  it('mean and clip are not windowed in async mode: mean is the contribution itself', () => {
+  it('clip too: the -100 among 1, 1.2, 0.8, 1.1 moves the update by at most tau from the window\'s clip', () => {
+    const a = createAggregator('clip', 1, 'async');
+    for (const [p, x] of [['a', 1], ['b', 1.2], ['c', 0.8], ['d', 1.1]] as const) update(a, p, [x]);
+    const r = update(a, 'e', [-100]);
+    expect(r.flagged).toEqual(['e']);
+    expect(r.out[0]).toBeGreaterThan(0);
+    expect(r.out[0]).toBeLessThan(1.2);
+  });
+
+  it('mean is not windowed in async mode: the update is the contribution itself', () => {
     const a = createAggregator('mean', 1, 'async');
     for (const [p, x] of [['a', 1], ['b', 1.2], ['c', 0.8]] as const) update(a, p, [x]);
     expect(update(a, 'e', [-100]).out).toEqual([-100]);
