@@ -8,8 +8,11 @@
  */
 import { loadavg } from 'node:os';
 import { createAggregator } from '../coordinator/aggregate/create';
+import { CenteredClipAggregator } from '../coordinator/aggregate/centeredClip';
+import { AsyncWindowAggregator } from '../coordinator/aggregate/asyncWindow';
 
-const RULES = ['mean', 'clip', 'median', 'trimmed:1', 'krum:1'];
+/** `clip~plain`: the adaptive tau without the momentum scores (the rule before them), side by side. */
+const RULES = ['mean', 'clip', 'clip~plain', 'median', 'trimmed:1', 'krum:1'];
 const REPS = 7;
 const n = 100_000;
 const out = new Float32Array(n);
@@ -21,11 +24,12 @@ for (const peers of [5, 50]) {
   const grads = Array.from({ length: peers }, (_, p) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + p) * 0.01 * 10));
   for (const mode of ['sync', 'async'] as const) {
     const times = RULES.map((rule) => {
-      const a = createAggregator(rule, n, mode);
+      const plain = (): CenteredClipAggregator => new CenteredClipAggregator(n, null, 0, false);
+      const a = rule !== 'clip~plain' ? createAggregator(rule, n, mode) : mode === 'sync' ? plain() : new AsyncWindowAggregator(plain(), n);
       const t: number[] = [];
       // async: each update is one peer's contribution; first fill the window (one update per peer), then time REPS updates.
       if (mode === 'async') {
-        for (let p = 0; p < peers; p++) {
+        for (let p = 0; p < Math.min(peers, 16); p++) {
           a.reset();
           a.add(`p${p}`, grads[p]!, 10);
           a.reduce(out);

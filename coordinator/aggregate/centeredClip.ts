@@ -37,7 +37,7 @@ import { Contributions, distance, medianOf, normsOf } from './contributions';
  * `new CenteredClipAggregator(size, tau, beta > 0)`: the paper's worker
  * momentum as the update (m_i clipped and applied), for comparison.
  * A peer's momentum is dropped after FORGET_STEPS steps without a
- * contribution; each costs one float32 per parameter.
+ * contribution; each costs one float64 per parameter.
  */
 const FORGET_STEPS = 100;
 /** Distances remembered for the adaptive tau (a few steps of a large fleet). */
@@ -48,7 +48,7 @@ export const SCORE_BETA = 0.9;
 export const DEFAULT_BETA = 0;
 
 interface History {
-  m: Float32Array;
+  m: Float64Array;
   seen: number;
 }
 
@@ -103,7 +103,7 @@ export class CenteredClipAggregator implements Aggregator {
     }
     const m = this.beta > 0 || this.centerM.length > 0 ? this.histories(raw, ids, step) : null;
     // The paper's form moves the center with the momenta; otherwise with this step's contributions.
-    const x: readonly (Float32Array | Float64Array)[] = this.beta > 0 ? m! : raw;
+    const x: readonly Float64Array[] = this.beta > 0 ? m! : raw;
     const v = this.center;
     const d = x.map((r) => distance(r, v));
     remember(this.recent, d);
@@ -123,13 +123,13 @@ export class CenteredClipAggregator implements Aggregator {
   }
 
   /** Each contributing peer's momentum, m_i <- beta m_i + (1 - beta) x_i (m_i = x_i at its first step); forgets the long absent. */
-  private histories(x: readonly Float64Array[], ids: readonly string[], step: number): Float32Array[] {
+  private histories(x: readonly Float64Array[], ids: readonly string[], step: number): Float64Array[] {
     const beta = this.beta > 0 ? this.beta : SCORE_BETA;
     const out = x.map((r, k) => {
       const id = ids[k]!;
       const held = this.momentum.get(id);
       if (!held) {
-        const h = { m: Float32Array.from(r), seen: step };
+        const h = { m: Float64Array.from(r), seen: step };
         this.momentum.set(id, h);
         return h.m;
       }
@@ -144,7 +144,7 @@ export class CenteredClipAggregator implements Aggregator {
 }
 
 /** center <- center + sum_k n_k w_k (x_k - center) / total. */
-function move(center: Float64Array, delta: Float64Array, x: readonly (Float32Array | Float64Array)[], w: readonly number[], counts: readonly number[], total: number): void {
+function move(center: Float64Array, delta: Float64Array, x: readonly Float64Array[], w: readonly number[], counts: readonly number[], total: number): void {
   delta.fill(0);
   for (let k = 0; k < x.length; k++) {
     const c = (counts[k]! * w[k]!) / total;

@@ -58,7 +58,7 @@ export function norm(a: Float64Array): number {
   return Math.sqrt(s);
 }
 
-export function distance(a: ArrayLike<number>, b: ArrayLike<number>): number {
+export function distance(a: Float64Array, b: Float64Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) {
     const d = a[i]! - b[i]!;
