@@ -11,11 +11,19 @@ import { Contributions, distance, medianOf, norm } from './contributions';
  * tau the median distance of the window's contributions to c. So every
  * gradient is still applied once, in its own update (exactly-once
  * accounting holds), an honest one nearly as sent, and one far from the
- * others moves the model by at most ||c|| + tau. With fewer than MIN_WINDOW
- * peers in the window nothing can be judged and the contribution passes.
+ * others moves the model by at most ||c|| + tau.
+ *
+ * Until MIN_WINDOW peers have contributed nothing can be judged, and one
+ * unjudged `scale:-100` step is enough to wreck adam's second moments for
+ * the rest of a short run (measured: krum:1 0.20, clip 0.22 at 60 steps when
+ * the attacker came second), so those first updates apply nothing (their
+ * samples count as used, as Krum's dropped ones do). A fleet that never
+ * reaches MIN_WINDOW peers cannot be judged: after EARLY_LIMIT such updates
+ * contributions pass as sent.
  */
 export const WINDOW = 16;
 export const MIN_WINDOW = 3;
+export const EARLY_LIMIT = 8;
 
 export class AsyncWindowAggregator implements Aggregator {
   readonly name: string;
@@ -24,6 +32,8 @@ export class AsyncWindowAggregator implements Aggregator {
   private readonly window = new Map<string, Float64Array>();
   private readonly centre: Float32Array;
   private readonly row: Float32Array;
+  /** Updates made while the window was too small to judge. */
+  private early = 0;
 
   constructor(
     private readonly rule: Aggregator,
@@ -62,8 +72,9 @@ export class AsyncWindowAggregator implements Aggregator {
     this.remember(id, mine);
     const norms = new Map([[id, norm(mine)]]);
     if (this.window.size < MIN_WINDOW) {
-      for (let i = 0; i < out.length; i++) out[i] = mine[i]!;
-      return { contributions: 1, count: total, flagged: [], norms };
+      const pass = ++this.early > EARLY_LIMIT;
+      for (let i = 0; i < out.length; i++) out[i] = pass ? mine[i]! : 0;
+      return { contributions: 1, count: total, flagged: pass ? [] : [id], norms };
     }
     this.rule.reset();
     for (const [peer, r] of this.window) {

@@ -12,10 +12,18 @@ function update(a: Aggregator, peer: string, sum: number[], count = 1): { out: n
 }
 
 describe('robust rules in async mode: one contribution per update, judged against a window of recent ones', () => {
-  it('median: the first two pass as sent (nothing to judge against)', () => {
+  it('median: until three peers have contributed nothing is applied (nothing to judge against); the third is judged', () => {
     const a = createAggregator('median', 1, 'async');
-    expect(update(a, 'a', [1]).out).toEqual([1]);
-    expect(update(a, 'b', [3], 2).out).toEqual([1.5]); // a sum of 3 over 2 samples
+    expect(update(a, 'a', [-100])).toEqual({ out: [0], flagged: ['a'] });
+    expect(update(a, 'b', [3], 2).out).toEqual([0]); // a sum of 3 over 2 samples
+    // window a -100, b 1.5, c 1: median 1; distances 101, 0.5, 0 -> tau 0.5: c passes as sent.
+    expect(update(a, 'c', [1])).toEqual({ out: [1], flagged: [] });
+  });
+
+  it('a fleet of fewer than three peers cannot be judged: after 8 updates contributions pass as sent', () => {
+    const a = createAggregator('krum:1', 1, 'async');
+    for (let k = 0; k < 8; k++) expect(update(a, k % 2 ? 'a' : 'b', [2]).out).toEqual([0]);
+    expect(update(a, 'a', [2]).out).toEqual([2]);
   });
 
   it('median: an attacker at -100 among 1, 1.2, 0.8, 1.1 is applied as 0.8 (centre 1, tau 0.2), not -100', () => {
