@@ -14,11 +14,11 @@ import { SpotChecker, evalDistance, relativeDistance, type Distance, type PeerTr
  * A peer with enough strikes is quarantined through the host, with the
  * samples it had accepted since its last passed check.
  *
- * What is picked: a seeded fraction F of sync training shards, and every
- * evaluation shard (whatever the mode), so a forged evaluation never reaches
- * the report. Local-steps and async training are not checked: a local
- * round's result depends on each peer's own inner optimizer state, and an
- * async batch's weights move on while its copy would compute.
+ * What is picked: a seeded fraction F of sync training shards (and of
+ * local-steps shards when the inner optimizer keeps no state: see
+ * `trainCheckable`) and of async batches (three copies sent at once on the
+ * same weights: round/asyncPolicy.ts), and every evaluation shard (whatever
+ * the mode), so a forged evaluation never reaches the report.
  */
 export interface SpotHost {
   readonly ledger: WorkLedger;
@@ -29,6 +29,16 @@ export interface SpotHost {
   perform(effects: Effect[]): void;
   /** Quarantines the peer (record, report, dashboard); its live shards go to others. */
   quarantinePeer(peerId: string, code: string, reason: string): void;
+}
+
+/**
+ * Whether training shards can be spot-checked in this run: in sync and async
+ * mode, and in local-steps mode when the inner optimizer is plain sgd. Any other inner
+ * optimizer (momentum, adam, ...) keeps per-peer state between rounds, so two
+ * honest peers given the same LOCAL task return different weight changes.
+ */
+export function trainCheckable(c: { mode: string; optimizer: string }): boolean {
+  return c.mode === 'sync' || c.mode === 'async' || (c.mode === 'local' && c.optimizer === 'sgd');
 }
 
 export interface SpotStats {
@@ -167,7 +177,9 @@ export class SpotRounds {
       return list[0]!;
     }
     if (v.kind === 'settled') {
-      this.stats.refereed++;
+      // Three copies from the start (async) that all agree needed no referee.
+      if (v.failed.length > 0) this.stats.refereed++;
+      else for (let a = 0; a < list.length; a++) for (let b = a + 1; b < list.length; b++) this.stats.maxAgreeing = Math.max(this.stats.maxAgreeing, distanceOf(list[a]!.vector, list[b]!.vector));
       for (const id of v.quarantined) this.quarantine(checker, id, shard.unit.kind);
       return list.find((h) => v.passed.includes(h.peerId))!;
     }
@@ -188,8 +200,8 @@ export class SpotRounds {
     this.host.quarantinePeer(peerId, 'SPOT_CHECK_FAILED', reason);
   }
 
-  /** Held results of units already closed (a round ended, a pass restarted) are dropped. */
+  /** Held results of units already closed (a round ended, a pass restarted) or of checks called off (async: a copy lost) are dropped. */
   private forgetClosed(): void {
-    for (const s of this.held.keys()) if (s.unit.closed) this.held.delete(s);
+    for (const s of this.held.keys()) if (s.unit.closed || !s.check || s.done) this.held.delete(s);
   }
 }

@@ -72,7 +72,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'max-staleness', key: 'maxStaleness', kind: 'int', group: 'run', help: 'async: drop gradients older than this many versions' },
   { flag: 'compress', arg: 'CODEC', key: 'compress', kind: 'string', group: 'run', help: 'gradient codec: none | fp16 | int8 | topk:FRACTION (int8 and topk keep an error-feedback residual on each peer)' },
   { flag: 'aggregate', key: 'aggregate', kind: 'string', group: 'run', help: 'how gradients are combined: mean (exact, default) | clip (centered clipping) | clip:TAU | median | trimmed:F | krum:F (F = bad peers tolerated)' },
-  { flag: 'spot-check', arg: 'F', key: 'spotCheck', kind: 'number', group: 'run', help: 'fraction of sync training shards computed again by a second peer and compared (0 = off, default; e.g. 0.05); when > 0 every evaluation shard is checked too, and a peer that disagrees 3 times is quarantined' },
+  { flag: 'spot-check', arg: 'F', key: 'spotCheck', kind: 'number', group: 'run', help: 'fraction of training shards (sync; local with --optimizer sgd) computed again by a second peer and compared (0 = off, default; e.g. 0.05); when > 0 every evaluation shard is checked too, and a peer that disagrees 3 times is quarantined' },
   { flag: 'weights-codec', arg: 'CODEC', key: 'weightsCodec', kind: 'string', group: 'run', help: 'weights codec: none | fp16 | delta (= delta:int8) | delta:fp16 (deltas to the copy each peer holds, full weights when it has none; evaluation gets exact fp32)' },
   { flag: 'peers', key: 'peers', kind: 'int', group: 'fleet', help: 'run: headless Chromium tabs to start (default 2)' },
   { flag: 'node-peers', key: 'nodePeers', kind: 'int', group: 'fleet', help: 'Node peers (tfjs cpu) to start in this process (default 0)' },

@@ -27,6 +27,15 @@ export interface AsyncSnapshot {
   pending: { epoch: number; length: number }[];
 }
 
+/**
+ * Async spot checks: a picked batch goes to three peers at once, on the same
+ * weights (an async batch's weights move on, so a copy sent later, or a
+ * referee, would compute on others); the majority's result is applied, the
+ * odd one out takes a strike. Any copy lost or late ends the check (the
+ * batch is then an ordinary one).
+ */
+export const CHECK_COPIES = 3;
+
 export class AsyncPolicy implements TrainingPolicy {
   readonly mode = 'async';
   readonly histogram: number[];
@@ -41,6 +50,10 @@ export class AsyncPolicy implements TrainingPolicy {
   private readonly open = new Set<Shard>();
   /** Epochs up to this one have had their validation pass. */
   private evaluatedThrough = -1;
+  /** Spot checks (set by the run, --spot-check): whether a fresh batch is computed by CHECK_COPIES peers on the same weights. */
+  pickCheck: ((b: Shard) => boolean) | null = null;
+  /** A batch picked for a check, waiting for CHECK_COPIES idle peers. */
+  private gathering: Shard | null = null;
 
   constructor(
     private readonly host: PolicyHost,
@@ -63,13 +76,24 @@ export class AsyncPolicy implements TrainingPolicy {
     const host = this.host;
     if (!host.canTrain()) return;
     const sends = [];
-    for (const peerId of host.ledger.idlePeers()) {
-      const b = this.nextBatch();
+    const idle = host.ledger.idlePeers();
+    while (idle.length > 0) {
+      const b = this.gathering ?? this.nextBatch();
       if (!b) break;
+      if (this.gathering === b && host.ledger.workers().length < CHECK_COPIES) this.gathering = null;
+      if (!this.gathering && !b.check && b.attempts.length === 0 && host.ledger.workers().length >= CHECK_COPIES && this.pickCheck?.(b)) this.gathering = b;
       // A copy computes on the weights current when it is sent.
       b.unit.version = host.version;
       b.unit.id = host.step;
-      sends.push(host.ledger.issue(peerId, b, now, false));
+      if (this.gathering === b) {
+        // A spot check: CHECK_COPIES peers compute it at once on the same weights; the idle ones wait until enough are.
+        if (idle.length < CHECK_COPIES) break;
+        b.check = { need: CHECK_COPIES, answered: [] };
+        for (let k = 0; k < CHECK_COPIES; k++) sends.push(host.ledger.issue(idle.shift()!, b, now, k > 0));
+        this.gathering = null;
+        continue;
+      }
+      sends.push(host.ledger.issue(idle.shift()!, b, now, false));
     }
     host.perform(sends);
     if (this.open.size > 0) return;
@@ -86,6 +110,7 @@ export class AsyncPolicy implements TrainingPolicy {
   late(shards: Shard[], now: number): void {
     for (const b of shards) {
       if (b.done || !this.owns(b)) continue;
+      b.check = undefined;
       if (b.attempts.filter((a) => a.live).length < this.host.ledger.opts.maxAttempts && !this.queued.has(b)) {
         this.requeue(b);
         this.reassigned++;
@@ -97,6 +122,7 @@ export class AsyncPolicy implements TrainingPolicy {
 
   lost(shards: Shard[], now: number, why: 'left' | 'failed'): void {
     for (const b of shards) {
+      if (!b.done) b.check = undefined;
       if (b.done || b.attempts.some((a) => a.live) || this.queued.has(b)) continue;
       this.requeue(b);
       if (why === 'left') {
@@ -140,6 +166,8 @@ export class AsyncPolicy implements TrainingPolicy {
   }
 
   private requeue(b: Shard): void {
+    // Computed again on newer weights: not a check any more.
+    b.check = undefined;
     this.queued.add(b);
     this.queue.unshift(b);
   }

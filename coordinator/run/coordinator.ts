@@ -8,7 +8,7 @@ import { SyncPolicy } from '../round/syncPolicy';
 import { TaskSender } from '../broadcast/taskSender';
 import { WeightsBroadcast } from '../broadcast/weightsBroadcast';
 import { Evaluator } from '../evaluation/evaluator';
-import { SpotRounds } from '../aggregate/spotRounds';
+import { SpotRounds, trainCheckable } from '../aggregate/spotRounds';
 import { createPlane } from '../p2p/createPlane';
 import type { P2pPlane } from '../p2p/plane';
 import { parseWeightsCodec } from '../../shared/compress';
@@ -55,12 +55,13 @@ export class TrainingCoordinator extends RunModel implements PolicyHost {
     this.broadcast = new WeightsBroadcast(parseWeightsCodec(c.weightsCodec), this.store, specs.map((w) => w.shape.reduce((a, b) => a * b, 1)));
     this.tasks = new TaskSender(io, c, this.broadcast, this.timeline);
     this.results = new ResultPath(this);
-    this.spot = new SpotRounds(this, c.spotCheck, c.mode === 'sync', c.seed);
+    this.spot = new SpotRounds(this, c.spotCheck, trainCheckable(c), c.seed);
     this.engine.pickCheck = (s) => this.spot.picks(s);
     this.async = c.mode === 'async' ? new AsyncPolicy(this, c.maxStaleness) : null;
     this.local = c.mode === 'local' ? new LocalPolicy(this, this.engine, c) : null;
     this.sync = this.async || this.local ? null : new SyncPolicy(this, this.engine);
     this.policy = this.async ?? this.local ?? this.sync!;
+    if (this.async) this.async.pickCheck = (b) => this.spot.picks(b);
     this.p2p = createPlane(this, io, c);
   }
 

@@ -57,7 +57,7 @@ export abstract class RunModel {
     protected readonly io: Io,
   ) {
     const c = setup.config;
-    this.store = new ParamStore(setup.model.initial, setup.model.trainableParams, batchNormLayout(setup.model), createAggregator(setup.config.aggregate, setup.model.trainableParams));
+    this.store = new ParamStore(setup.model.initial, setup.model.trainableParams, batchNormLayout(setup.model), createAggregator(setup.config.aggregate, setup.model.trainableParams, setup.config.mode));
     this.optimizer = createOptimizer(optimizerConfig(c), setup.model.trainableParams);
     // Continuing from an export with the same optimizer continues its moments and step count too.
     const saved = setup.model.optimizerState;

@@ -96,6 +96,40 @@ describe('centered clipping', () => {
   });
 });
 
+describe('adaptive clip scores each peer by its history (momentum 0.9)', () => {
+  /** 60 steps: four honest peers at 0 or 2 (alternating, mean 1 every step), one at -100 every step; the last result. */
+  function persistent(a: CenteredClipAggregator): number {
+    const out = new Float32Array(1);
+    for (let t = 0; t < 60; t++) {
+      a.reset();
+      for (let k = 0; k < 4; k++) a.add(`h${k}`, Float32Array.of((t + k) % 2 ? 2 : 0), 1);
+      a.add('bad', Float32Array.of(-100), 1);
+      a.reduce(out);
+    }
+    return out[0]!;
+  }
+
+  it('without scores a persistent attacker clipped at tau = 1 holds the result at 2/3, a bias of 1/3; with them it stays within 0.06 of the honest mean 1', () => {
+    expect(persistent(new CenteredClipAggregator(1, null, 0, false))).toBeCloseTo(2 / 3, 4);
+    const scored = persistent(createAggregator('clip', 1) as CenteredClipAggregator);
+    expect(scored).toBeGreaterThan(0.94);
+    expect(scored).toBeLessThan(1.06);
+  });
+
+  it('an attacker that alternates to keep its momentum honest-looking is still held to tau by the raw clip', () => {
+    const a = createAggregator('clip', 1) as CenteredClipAggregator;
+    const out = new Float32Array(1);
+    for (let t = 0; t < 40; t++) {
+      a.reset();
+      for (let k = 0; k < 4; k++) a.add(`h${k}`, Float32Array.of(1), 1);
+      a.add('bad', Float32Array.of(t % 2 ? 1000 : -998), 1); // its momentum hovers near 1
+      a.reduce(out);
+      // Its pull is at most tau / 5 a step and the honest ones take back 4/5 of any offset: |v - 1| <= tau / 4 (the mean: 1 +- 200).
+      if (t > 5) expect(Math.abs(out[0]! - 1)).toBeLessThanOrEqual(a.radius() / 4 + 1e-6);
+    }
+  });
+});
+
 describe('--aggregate parsing', () => {
   it.each([
     ['mean', { rule: 'mean' }],

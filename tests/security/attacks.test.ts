@@ -40,14 +40,14 @@ describe('one attacker among five peers', () => {
     // [rule, attack, points below the clean run allowed]
     ['clip', 'noise', 0.02],
     ['krum:1', 'scale:-100', 0.02],
-    // Centered clipping bounds the damage of a scaled gradient but does not undo it: measured 2.9-3.5 points
-    // below the clean run (the issue's 2-point goal is not met for this pair; krum is, above).
-    ['clip', 'scale:-100', 0.05],
+    // Plain adaptive clipping left a persistent scaled peer a bias of ~tau/4 and came 2.9-3.5 points below the
+    // clean run; with each peer scored by its momentum (coordinator/aggregate/centeredClip.ts) it is within 2.
+    ['clip', 'scale:-100', 0.02],
   ] as const)('%s keeps %s within %s of the clean run', async (rule, attack, allowed) => {
     const r = await fleetRun(rule, attack, 4, LONG);
     console.log(`${rule} x ${attack}: ${r.testAccuracy} (clean ${clean.testAccuracy})`);
     expect(r.exit).toBe('completed');
     expect(r.samplesUsed).toBe(320 * 50);
     expect(r.testAccuracy).toBeGreaterThan(clean.testAccuracy - allowed);
-  });
+  }, 300_000); // 320 steps of five peers: 100-120 s at load 15
 });
