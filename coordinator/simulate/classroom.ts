@@ -1,6 +1,6 @@
 import { Trainer } from '../../client/trainer/trainer';
 import { InnerOptimizerHolder } from '../../client/trainer/localSteps';
-import { WeightsReceiver, encodeFp32 } from '../../shared/compress';
+import { GradientEncoder, SUPPORTED_CODECS, WeightsReceiver, parseCompress } from '../../shared/compress';
 import { isTabtrainError } from '../../shared/errors';
 import { MessageCode, TaskKind, decodeMessage, encodeEvalResult, encodeGrad, unpackLocalPlan } from '../../shared/protocol';
 import { TrainingCoordinator, type Io } from '../run/coordinator';
@@ -28,6 +28,8 @@ export interface ClassroomResult {
   stepMs: number;
   bestValAccuracy: number;
   seconds: number;
+  /** [virtual seconds, validation accuracy] at the end of each validation pass. */
+  curve: [number, number][];
 }
 
 interface Laptop {
@@ -39,6 +41,8 @@ interface Laptop {
   awake: boolean;
   weights: WeightsReceiver;
   inner: InnerOptimizerHolder;
+  /** The run's --compress codec for what goes up (a joining laptop starts with an empty error-feedback residual, as a tab does). */
+  encoder: GradientEncoder;
 }
 
 interface Ev {
@@ -47,7 +51,7 @@ interface Ev {
   run: () => Promise<void> | void;
 }
 
-export async function simulateClassroom(p: PreparedRun, trainer: Trainer, n: number, a: Assumptions, target: number, seed = 1): Promise<ClassroomResult> {
+export async function simulateClassroom(p: PreparedRun, trainer: Trainer, n: number, a: Assumptions, target: number, seed = 1, progress?: (line: string) => void): Promise<ClassroomResult> {
   let now = 0;
   let seq = 0;
   let wake: number | null = null;
@@ -78,6 +82,9 @@ export async function simulateClassroom(p: PreparedRun, trainer: Trainer, n: num
     finished: () => (finished = true),
   };
   const run = new TrainingCoordinator(p.setup, io);
+  const compress = parseCompress(p.setup.config.compress);
+  const segments = p.setup.model.specs.filter((w) => w.trainable).map((w) => w.shape.reduce((x, y) => x * y, 1));
+  const newEncoder = (): GradientEncoder => new GradientEncoder(compress, p.setup.model.trainableParams, segments);
   const trainSamples = p.setup.dataset.meta.splits.train;
 
   function deliverToLaptop(peerId: string, frame: Uint8Array): void {
@@ -108,11 +115,11 @@ export async function simulateClassroom(p: PreparedRun, trainer: Trainer, n: num
       const g = await trainer.localSteps(plan, null, l.inner);
       // The task's fixed cost once (weights in, change out); an inner step adds only its own small fixed part.
       ms = a.overheadMs + (plan.steps.length - 1) * a.innerStepOverheadMs + g.count * a.msPerSample * l.factor;
-      reply = encodeGrad({ taskId: t.taskId, step: t.step, weightsVersion: t.weightsVersion, count: g.count, computeMs: ms, lossSum: g.lossSum, grad: encodeFp32(g.delta), state: g.stateSum });
+      reply = encodeGrad({ taskId: t.taskId, step: t.step, weightsVersion: t.weightsVersion, count: g.count, computeMs: ms, lossSum: g.lossSum, grad: l.encoder.encode(g.delta), state: g.stateSum });
     } else {
       const g = await trainer.gradient(t.indices);
       ms = a.overheadMs + g.count * a.msPerSample * l.factor;
-      reply = encodeGrad({ taskId: t.taskId, step: t.step, weightsVersion: t.weightsVersion, count: g.count, computeMs: ms, lossSum: g.lossSum, grad: encodeFp32(g.grad), state: g.stateSum });
+      reply = encodeGrad({ taskId: t.taskId, step: t.step, weightsVersion: t.weightsVersion, count: g.count, computeMs: ms, lossSum: g.lossSum, grad: l.encoder.encode(g.grad), state: g.stateSum });
     }
     if (a.sharedCpu) {
       // One CPU (one JS thread) for every laptop: a whole task, its fixed part included, waits for the one before it.
@@ -135,13 +142,14 @@ export async function simulateClassroom(p: PreparedRun, trainer: Trainer, n: num
   }
 
   const join = (l: Laptop): void => {
-    const rec = run.join({ token: '', kind: 'node', backend: 'webgl', backendNote: '', renderer: '', nickname: l.name, reconnectToken: l.token, codecs: [1] });
+    const rec = run.join({ token: '', kind: 'node', backend: 'webgl', backendNote: '', renderer: '', nickname: l.name, reconnectToken: l.token, codecs: SUPPORTED_CODECS });
     l.id = rec.id;
     l.token = rec.reconnectToken;
     l.awake = true;
     l.busyUntil = now;
     l.weights.reset();
     l.inner.dispose();
+    l.encoder = newEncoder();
     laptops.set(l.id, l);
     run.ready(l.id, 1000 / (a.msPerSample * l.factor), a.overheadMs);
   };
@@ -168,7 +176,7 @@ export async function simulateClassroom(p: PreparedRun, trainer: Trainer, n: num
   };
 
   for (let i = 0; i < n; i++) {
-    const l: Laptop = { id: '', name: `laptop-${i + 1}`, token: '', factor: speedFactor(i, n, a.spread), busyUntil: 0, awake: true, weights: new WeightsReceiver(), inner: new InnerOptimizerHolder() };
+    const l: Laptop = { id: '', name: `laptop-${i + 1}`, token: '', factor: speedFactor(i, n, a.spread), busyUntil: 0, awake: true, weights: new WeightsReceiver(), inner: new InnerOptimizerHolder(), encoder: newEncoder() };
     join(l);
     sleepLater(l);
   }
@@ -176,6 +184,7 @@ export async function simulateClassroom(p: PreparedRun, trainer: Trainer, n: num
 
   let timeToTarget: number | null = null;
   let seen = 0;
+  const curve: [number, number][] = [];
   while (!finished) {
     const next = events[0];
     if (wake !== null && (!next || wake <= next.at)) {
@@ -190,6 +199,8 @@ export async function simulateClassroom(p: PreparedRun, trainer: Trainer, n: num
     const evals = run.evaluator.evals;
     for (; seen < evals.length; seen++) {
       const e = evals[seen]!;
+      if (e.split === 'val' && e.valAccuracy !== null) curve.push([Math.round(now) / 1000, e.valAccuracy]);
+      if (e.split === 'val') progress?.(`  ${n} laptops, after global batch ${e.step}: val acc ${e.valAccuracy?.toFixed(3) ?? '-'} at ${(now / 1000).toFixed(1)} s simulated, ${(bytes / 1e6).toFixed(1)} MB so far`);
       if (e.split === 'val' && e.valAccuracy !== null && e.valAccuracy >= target && timeToTarget === null) timeToTarget = now / 1000;
     }
     if (timeToTarget !== null) break;
@@ -208,5 +219,6 @@ export async function simulateClassroom(p: PreparedRun, trainer: Trainer, n: num
     stepMs: ms.length ? ms[Math.floor(ms.length / 2)]! : 0,
     bestValAccuracy: best,
     seconds: now / 1000,
+    curve,
   };
 }
