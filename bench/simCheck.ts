@@ -45,6 +45,7 @@ async function one(n: number, mode: string): Promise<void> {
   const run = c.run;
   // The first steps carry compile and warm-up noise: the median of the rest.
   const measured = median(run.history.slice(name === 'local' ? 2 : 3).map((x) => x.ms + x.updateMs));
+  const real = { ...run.ledger.counters };
   const costs = [...run.peers.values()].map((x) => x.cost);
   for (const s of peers) s.stop();
   await c.close();
@@ -61,7 +62,7 @@ async function one(n: number, mode: string): Promise<void> {
     sim = await simulateClassroom(p, trainer, n, a, 2, 3);
   }
   trainer.dispose();
-  console.log(`${mode} ${n} node peer(s): measured median ${name === 'local' ? 'round' : 'step'} ${measured.toFixed(1)} ms, simulated ${sim.stepMs.toFixed(1)} ms (cost model ${a.msPerSample.toFixed(3)} ms/sample + ${a.overheadMs.toFixed(1)} ms${name === 'local' ? ` + ${a.innerStepOverheadMs.toFixed(1)} ms per further inner step` : ''}), simulated/measured ${(sim.stepMs / measured).toFixed(2)}${n === 1 && name === 'local' ? ' (calibration run)' : ''}`);
+  console.log(`${mode} ${n} node peer(s): measured median ${name === 'local' ? 'round' : 'step'} ${measured.toFixed(1)} ms, simulated ${sim.stepMs.toFixed(1)} ms (cost model ${a.msPerSample.toFixed(3)} ms/sample + ${a.overheadMs.toFixed(1)} ms${name === 'local' ? ` + ${a.innerStepOverheadMs.toFixed(1)} ms per further inner step` : ''}), simulated/measured ${(sim.stepMs / measured).toFixed(2)}${n === 1 && name === 'local' ? ' (calibration run)' : ''}; reassigned shards measured ${real.reassigned}, simulated ${sim.ledger.reassigned}`);
 }
 
 const argv = process.argv.slice(2);

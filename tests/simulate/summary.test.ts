@@ -19,6 +19,7 @@ const row = (mode: string, laptops: number, curve: [number, number][], target = 
   stepMs: 0,
   bestValAccuracy: Math.max(...curve.map((p) => p[1])),
   seconds: curve.at(-1)![0],
+  ledger: { reassigned: 0, duplicatesDropped: 0, lateDropped: 0 },
 });
 
 const rows = [
