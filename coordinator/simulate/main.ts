@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf } from '../tfjsNode';
 import { Trainer } from '../../client/trainer/trainer';
@@ -34,6 +34,7 @@ export const SIMULATE_HELP = `tabtrain simulate [options]   (every figure it pri
   --weights-codec none|fp16|delta|delta:fp16   codec of the weights down (evaluation always gets float32)
   --backend wasm|cpu          tfjs backend the simulator's trainer core computes on (wasm: ~5x faster; virtual time is the same)
   --verbose                   print every validation pass
+  --replot                    only redraw the plots and summary from --out's simulate.json (a grid stopped part-way)
   --out bench/results/simulate  where the SVG and JSON go`;
 
 
@@ -135,7 +136,17 @@ export async function simulateCommand(argv: readonly string[]): Promise<number> 
     console.log(SIMULATE_HELP);
     return 0;
   }
-  const o = parseSimulateArgs(argv);
+  const replot = argv.includes('--replot');
+  const o = parseSimulateArgs(argv.filter((x) => x !== '--replot'));
+  if (replot) {
+    const saved = JSON.parse(readFileSync(join(o.out, 'simulate.json'), 'utf8')) as { rows: SimulationRow[]; target: number };
+    const modes = [...new Set(saved.rows.map((r) => r.mode))];
+    const laptops = [...new Set(saved.rows.map((r) => r.laptops))].sort((x, y) => x - y);
+    const shown = { ...o, modes, laptops, target: saved.target };
+    for (const line of summaryLines(saved.rows, shown)) console.log(line);
+    for (const [name, svg] of Object.entries(simulationCharts(saved.rows, shown))) writeFileSync(join(o.out, name), svg);
+    return 0;
+  }
   await useBackend(o.backend);
   mkdirSync(o.out, { recursive: true });
   // Written after every row, so a long grid stopped part-way keeps what it simulated.

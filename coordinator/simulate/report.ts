@@ -48,6 +48,7 @@ export function summaryLines(rows: readonly SimulationRow[], o: Pick<SimulateOpt
     const line = (label: string, one: number | null, f: (n: number) => { t: number | null; note?: string }): string =>
       `simulated, val acc ${acc}, ${label}: ${o.laptops.map((n) => {
         const x = f(n);
+        if (!rows.some((r) => r.laptops === n && (r.mode === label || label.startsWith('local, ')))) return `${n}: not run`;
         return `${n}: ${x.t === null ? 'not reached' : `${x.t.toFixed(1)} s${n > 1 && one !== null ? ` (${(one / x.t).toFixed(2)}x)` : ''}`}${x.note ? ` ${x.note}` : ''}`;
       }).join(', ')}`;
     for (const mode of o.modes) lines.push(line(mode, at(mode, 1), (n) => ({ t: at(mode, n) })) + `; fastest at ${bestN(rows, mode, acc) ?? '-'} laptops`);
