@@ -142,7 +142,7 @@ export async function simulateCommand(argv: readonly string[]): Promise<number> 
     const saved = JSON.parse(readFileSync(join(o.out, 'simulate.json'), 'utf8')) as { rows: SimulationRow[]; target: number };
     const modes = [...new Set(saved.rows.map((r) => r.mode))];
     const laptops = [...new Set(saved.rows.map((r) => r.laptops))].sort((x, y) => x - y);
-    const shown = { ...o, modes, laptops, target: saved.target };
+    const shown = { ...o, modes, laptops, target: argv.includes('--target') ? o.target : saved.target };
     for (const line of summaryLines(saved.rows, shown)) console.log(line);
     for (const [name, svg] of Object.entries(simulationCharts(saved.rows, shown))) writeFileSync(join(o.out, name), svg);
     return 0;

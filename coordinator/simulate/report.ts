@@ -11,7 +11,7 @@ export function simulationCharts(rows: readonly SimulationRow[], o: SimulateOpti
       return r ? f(r) : Number.NaN;
     }) }));
   return {
-    'simulate-time.svg': barChart({ title: `Simulated: time to val acc ${o.target} (${link}; missing bar = not reached)`, yLabel: 'simulated seconds', xLabel: 'laptops', categories, series: series((r) => r.timeToTarget ?? Number.NaN) }),
+    'simulate-time.svg': barChart({ title: `Simulated: time to val acc ${o.target} (${link}; missing bar = not reached)`, yLabel: 'simulated seconds', xLabel: 'laptops', categories, series: series((r) => timeTo(r, o.target) ?? Number.NaN) }),
     'simulate-bytes.svg': barChart({ title: `Simulated: bytes through the coordinator per training sample`, yLabel: 'kB per sample', xLabel: 'laptops', categories, series: series((r) => r.bytesPerSample / 1e3) }),
   };
 }
