@@ -11,6 +11,10 @@ export interface SimulateOptions {
   assumptions: Assumptions;
   job: ConfigInput;
   out: string;
+  /** Print each validation pass as it happens. */
+  verbose: boolean;
+  /** The tfjs backend the simulator's trainer core runs on (not a laptop's: virtual time comes from assumptions.ts). */
+  backend: 'wasm' | 'cpu';
 }
 
 /** One simulated fleet size and mode: what the report and the plots show. */
