@@ -267,10 +267,8 @@ export class WorkLedger {
   }
 
   /**
-   * The peer went silent (no pong for a while, heartbeat.ts): its live
-   * attempts are due now, so the next noteLate counts them late and backups
-   * go out, while the peer keeps its place (it may just be slow to answer).
-   * Returns how many attempts were brought forward.
+   * The peer went silent (heartbeat.ts): its live attempts are due now, so the next noteLate counts them
+   * late and backups go out, while the peer keeps its place. Returns how many attempts were brought forward.
    */
   expire(peerId: string, now: number): number {
     let n = 0;
