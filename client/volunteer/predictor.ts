@@ -1,5 +1,6 @@
 import type { ModelFacts, Prediction } from '../peer/hostMessages';
 import { DrawPad } from './drawPad';
+import { softmaxIfNeeded } from '../../shared/data/probabilities';
 
 /**
  * The drawing pad's brain: the tab's own model with the latest weights it
@@ -81,7 +82,7 @@ export class Predictor {
     }
     const answer = await this.source.predict(x);
     if (ticket !== this.asked || !answer.probs || this.pad.empty) return;
-    const probs = toProbabilities(answer.probs);
+    const probs = softmaxIfNeeded(answer.probs);
     const names = model.classNames;
     let best = 0;
     probs.forEach((p, i) => (p > probs[best]! ? (best = i) : 0));
@@ -100,14 +101,4 @@ export class Predictor {
     );
     this.out.note.textContent = answer.weightsVersion < 0 ? 'The model has not been trained yet: this guess is random.' : `Model version ${answer.weightsVersion}, computed in this tab.`;
   }
-}
-
-/** Softmax outputs pass through; anything else (logits) is normalised with a softmax. */
-function toProbabilities(v: number[]): number[] {
-  const sum = v.reduce((a, b) => a + b, 0);
-  if (v.every((x) => x >= 0 && x <= 1) && Math.abs(sum - 1) < 1e-3) return v;
-  const m = Math.max(...v);
-  const e = v.map((x) => Math.exp(x - m));
-  const z = e.reduce((a, b) => a + b, 0);
-  return e.map((x) => x / z);
 }

@@ -3,7 +3,8 @@ import type { Request, Response } from 'express';
 import { sampleSize, splitRange } from '../../shared/data/dataset';
 import { buildWithWeights } from '../model/export';
 import type { TrainingCoordinator } from '../run/coordinator';
-import { round2, round3, softmaxIfNeeded } from '../model/view/viewMath';
+import { round2, round3 } from '../model/view/viewMath';
+import { softmaxIfNeeded } from '../../shared/data/probabilities';
 
 /**
  * A picture of the model for people: for the 2-D sets the training points

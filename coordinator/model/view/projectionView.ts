@@ -4,7 +4,8 @@ import type { NormalizationStats } from '../../../shared/data/normalize';
 import { IRIS_FEATURES } from '../../datasets/iris';
 import type { TrainingCoordinator } from '../../run/coordinator';
 import type { ProjectionPanel, ProjectionView } from './types';
-import { round2, round3, softmaxIfNeeded } from './viewMath';
+import { round2, round3 } from './viewMath';
+import { softmaxIfNeeded } from '../../../shared/data/probabilities';
 
 /**
  * Decision regions of a classifier with 3 to 16 tabular features (iris: 4
