@@ -1,5 +1,6 @@
 import type { AggregateReport, Aggregator } from './aggregator';
-import { Contributions, distance, medianOf, norm } from './contributions';
+import { PerPeerAggregator } from './perPeerAggregator';
+import { distance, medianOf, norm } from './contributions';
 
 /**
  * A robust rule in async mode, where every update has one contribution (one
@@ -25,9 +26,8 @@ export const WINDOW = 16;
 export const MIN_WINDOW = 3;
 export const EARLY_LIMIT = 8;
 
-export class AsyncWindowAggregator implements Aggregator {
+export class AsyncWindowAggregator extends PerPeerAggregator {
   readonly name: string;
-  private readonly c: Contributions;
   /** Newest contribution per peer, oldest first (a Map keeps insertion order). */
   private readonly window = new Map<string, Float64Array>();
   private readonly centre: Float32Array;
@@ -40,18 +40,10 @@ export class AsyncWindowAggregator implements Aggregator {
     size: number,
     private readonly limit = WINDOW,
   ) {
+    super(size);
     this.name = rule.name;
-    this.c = new Contributions(size);
     this.centre = new Float32Array(size);
     this.row = new Float32Array(size);
-  }
-
-  reset(): void {
-    this.c.reset();
-  }
-
-  add(peerId: string, gradSum: Float32Array, count: number): void {
-    this.c.add(peerId, gradSum, count);
   }
 
   reduce(out: Float32Array): AggregateReport {

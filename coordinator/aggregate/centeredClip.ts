@@ -1,5 +1,6 @@
-import type { AggregateReport, Aggregator } from './aggregator';
-import { Contributions, distance, medianOf, normsOf } from './contributions';
+import type { AggregateReport } from './aggregator';
+import { PerPeerAggregator } from './perPeerAggregator';
+import { distance, medianOf, normsOf } from './contributions';
 
 /**
  * Centered clipping (Karimireddy, He, Jaggi 2021, "Learning from History for
@@ -52,9 +53,8 @@ interface History {
   seen: number;
 }
 
-export class CenteredClipAggregator implements Aggregator {
+export class CenteredClipAggregator extends PerPeerAggregator {
   readonly name: string;
-  private readonly c: Contributions;
   private readonly center: Float64Array;
   private readonly delta: Float64Array;
   private readonly recent: number[] = [];
@@ -72,20 +72,12 @@ export class CenteredClipAggregator implements Aggregator {
     /** Score peers by their momenta (adaptive `clip`); false: the adaptive tau alone (scripts/clip-study.ts compares). */
     scored = tau === null && beta === 0,
   ) {
+    super(size);
     this.name = tau === null ? 'clip' : `clip:${tau}`;
-    this.c = new Contributions(size);
     this.center = new Float64Array(size);
     this.delta = new Float64Array(size);
     this.centerM = new Float64Array(scored ? size : 0);
     this.deltaM = new Float64Array(scored ? size : 0);
-  }
-
-  reset(): void {
-    this.c.reset();
-  }
-
-  add(peerId: string, gradSum: Float32Array, count: number): void {
-    this.c.add(peerId, gradSum, count);
   }
 
   /** The radius in use: given, or the median of recent distances. */

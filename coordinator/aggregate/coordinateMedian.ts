@@ -1,5 +1,6 @@
-import type { AggregateReport, Aggregator } from './aggregator';
-import { Contributions, normsOf } from './contributions';
+import type { AggregateReport } from './aggregator';
+import { PerPeerAggregator } from './perPeerAggregator';
+import { normsOf } from './contributions';
 
 /**
  * Coordinate-wise statistics over the peers' contributions x_i: the median
@@ -9,9 +10,8 @@ import { Contributions, normsOf } from './contributions';
  * many samples move the median alone. With equal shards and F = 0 the
  * trimmed mean is the exact mean. F is capped so at least one value stays.
  */
-export class CoordinateAggregator implements Aggregator {
+export class CoordinateAggregator extends PerPeerAggregator {
   readonly name: string;
-  private readonly c: Contributions;
   private column = new Float64Array(0);
 
   constructor(
@@ -19,16 +19,8 @@ export class CoordinateAggregator implements Aggregator {
     /** null: median; a number: the trimmed mean dropping that many at each end. */
     private readonly trim: number | null,
   ) {
+    super(size);
     this.name = trim === null ? 'median' : `trimmed:${trim}`;
-    this.c = new Contributions(size);
-  }
-
-  reset(): void {
-    this.c.reset();
-  }
-
-  add(peerId: string, gradSum: Float32Array, count: number): void {
-    this.c.add(peerId, gradSum, count);
   }
 
   reduce(out: Float32Array): AggregateReport {

@@ -1,5 +1,6 @@
-import type { AggregateReport, Aggregator } from './aggregator';
-import { Contributions, normsOf } from './contributions';
+import type { AggregateReport } from './aggregator';
+import { PerPeerAggregator } from './perPeerAggregator';
+import { normsOf } from './contributions';
 
 /**
  * Multi-Krum (Blanchard et al. 2017; El Mhamdi et al. 2018), tolerating F bad
@@ -9,24 +10,15 @@ import { Contributions, normsOf } from './contributions';
  * The guarantee needs n > 2F + 2; with fewer peers the neighbour count and
  * the selection shrink to at least one.
  */
-export class MultiKrumAggregator implements Aggregator {
+export class MultiKrumAggregator extends PerPeerAggregator {
   readonly name: string;
-  private readonly c: Contributions;
 
   constructor(
     size: number,
     private readonly f: number,
   ) {
+    super(size);
     this.name = `krum:${f}`;
-    this.c = new Contributions(size);
-  }
-
-  reset(): void {
-    this.c.reset();
-  }
-
-  add(peerId: string, gradSum: Float32Array, count: number): void {
-    this.c.add(peerId, gradSum, count);
   }
 
   reduce(out: Float32Array): AggregateReport {
