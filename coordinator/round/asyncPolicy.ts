@@ -77,11 +77,13 @@ export class AsyncPolicy implements TrainingPolicy {
     if (!host.canTrain()) return;
     const sends = [];
     const idle = host.ledger.idlePeers();
+    // Peers that may compute a check's copies (not quarantined); it does not change while this loop hands work out.
+    const enough = host.ledger.workers().length >= CHECK_COPIES;
     while (idle.length > 0) {
       const b = this.gathering ?? this.nextBatch();
       if (!b) break;
-      if (this.gathering === b && host.ledger.workers().length < CHECK_COPIES) this.gathering = null;
-      if (!this.gathering && !b.check && b.attempts.length === 0 && host.ledger.workers().length >= CHECK_COPIES && this.pickCheck?.(b)) this.gathering = b;
+      if (this.gathering === b && !enough) this.gathering = null;
+      if (!this.gathering && !b.check && b.attempts.length === 0 && enough && this.pickCheck?.(b)) this.gathering = b;
       // A copy computes on the weights current when it is sent.
       b.unit.version = host.version;
       b.unit.id = host.step;

@@ -254,7 +254,10 @@ export class RoundEngine {
     const sizes = steadySizes(
       n,
       peers.map((id) => this.ledger.speedOf(id)!),
-      peers.map((id) => (this.lastSize.get(id)?.key === key ? this.lastSize.get(id)!.size : undefined)),
+      peers.map((id) => {
+        const last = this.lastSize.get(id);
+        return last?.key === key ? last.size : undefined;
+      }),
     );
     peers.forEach((id, i) => this.lastSize.set(id, { key, size: sizes[i]! }));
     const children: Shard[] = [];
