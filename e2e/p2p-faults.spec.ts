@@ -62,6 +62,10 @@ interface Report {
   dataset: { train: number };
 }
 
+// One retry: in 1 of 3 fresh-clone CI runs no tree had formed before the relay was closed at step 3 (relayed sums 0,
+// digests 0), so the run never reached what this spec checks. Known flake, in the closing note; the assertions are unchanged.
+test.describe.configure({ retries: 1 });
+
 test('--p2p faults: a relay tab closed mid-step, a tab without WebRTC on the star; the epoch completes, each sample used once', async ({ browser }) => {
   test.setTimeout(5 * 60_000);
   const dir = mkdtempSync(join(tmpdir(), 'tabtrain-p2p-faults-'));
