@@ -6,7 +6,7 @@
  * the final test accuracy per (rule, attack, seed). Fast enough to compare
  * variants of a rule over several seeds; the real-fleet figures come from
  * scripts/attack-table.ts.
- *   npx tsx scripts/clip-study.ts [--rules clip,mean] [--attacks none,scale:-100] [--seeds 3,4,5] [--steps 320] [--peers 5]
+ *   npx tsx scripts/clip-study.ts [--rules clip,mean] [--attacks none,scale:-100] [--seeds 3,4,5] [--steps 320] [--peers 5] [--share 0.3]
  */
 import '../coordinator/tfjsNode';
 import { Trainer } from '../client/trainer/trainer';
@@ -32,6 +32,14 @@ const attacks = arg('attacks', 'none,scale:-100').split(',');
 const seeds = arg('seeds', '3,4,5').split(',').map(Number);
 const steps = Number(arg('steps', '320'));
 const peers = Number(arg('peers', '5'));
+/** sync: the last peer's (the attacker's) share of each batch; 0 = equal shares. */
+const share = Number(arg('share', '0'));
+/** Shard boundaries of a batch of `len` (sync): equal, or the attacker's share last and the rest equal. */
+function shardCuts(len: number): number[] {
+  const bad = share > 0 ? Math.round(share * len) : Math.ceil(len / peers);
+  const per = share > 0 ? Math.ceil((len - bad) / (peers - 1)) : bad;
+  return [...Array(peers + 1).keys()].map((k) => (k === peers ? len : Math.min(len, k * per)));
+}
 /** async: each step one peer (in turn) computes the whole batch on the current weights, and the rule gets that one contribution. */
 const mode = arg('mode', 'sync');
 
@@ -57,10 +65,10 @@ for (const seed of seeds) {
         trainer.setWeights(step, weights);
         const { indices } = sampler.next();
         agg.reset();
-        const per = mode === 'async' ? indices.length : Math.ceil(indices.length / peers);
+        const cuts = shardCuts(indices.length);
         for (let k = 0; k < peers; k++) {
           if (mode === 'async' && k !== step % peers) continue;
-          const shard = mode === 'async' ? indices : indices.subarray(k * per, Math.min(indices.length, (k + 1) * per));
+          const shard = mode === 'async' ? indices : indices.subarray(cuts[k]!, cuts[k + 1]!);
           if (shard.length === 0) continue;
           const g = await trainer.gradient(shard);
           const sum = Float32Array.from(g.grad.subarray(0, n));
@@ -85,6 +93,7 @@ for (const seed of seeds) {
 function makeRule(rule: string, n: number): Aggregator {
   if (rule.startsWith('win')) return new AsyncWindowAggregator(makeRule(rule.slice(3), n), n);
   if (rule === 'clip~plain') return new CenteredClipAggregator(n, null, 0, false);
+  if (rule.startsWith('clip~r')) return new CenteredClipAggregator(n, null, 0, true, Number(rule.slice(6)));
   if (rule.startsWith('clip~b')) return new CenteredClipAggregator(n, null, Number(rule.slice(6)));
   return createAggregator(rule, n, mode === 'async' ? 'async' : 'sync');
 }

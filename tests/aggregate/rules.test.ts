@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createAggregator, parseAggregate } from '../../coordinator/aggregate/create';
-import { CenteredClipAggregator } from '../../coordinator/aggregate/centeredClip';
+import { CenteredClipAggregator, scoreWeight } from '../../coordinator/aggregate/centeredClip';
 import type { Aggregator } from '../../coordinator/aggregate/aggregator';
 import { isTabtrainError } from '../../shared/errors';
 
@@ -88,11 +88,18 @@ describe('centered clipping', () => {
   });
 
   it('adaptive tau is the median of recent distances: x 1, 1, 1, 1, -1000 from 0 -> tau 1, result (4 - 1)/5 = 0.6 (the mean: -199.2)', () => {
-    const a = createAggregator('clip', 1) as CenteredClipAggregator;
+    const a = new CenteredClipAggregator(1, null, 0, false);
     const r = run(a, peers([1], [1], [1], [1], [-1000]));
     expect(a.radius()).toBe(1);
     expect(r.flagged).toEqual(['p4']);
     expect(r.out[0]).toBeCloseTo(0.6, 6);
+  });
+
+  it('scored (the default `clip`), the same outlier at its first step (its momentum is its value, 1000 radii out) weighs 4/1000^2: result 4/5 - 0.0008', () => {
+    const a = createAggregator('clip', 1) as CenteredClipAggregator;
+    const r = run(a, peers([1], [1], [1], [1], [-1000]));
+    expect(r.flagged).toEqual(['p4']);
+    expect(r.out[0]).toBeCloseTo(0.8 - ((4 / 1000 ** 2) * 1000) / 5, 6);
   });
 });
 
@@ -114,6 +121,32 @@ describe('adaptive clip scores each peer by its history (momentum 0.9)', () => {
     const scored = persistent(createAggregator('clip', 1) as CenteredClipAggregator);
     expect(scored).toBeGreaterThan(0.94);
     expect(scored).toBeLessThan(1.06);
+  });
+
+  it('a history far outside every honest one redescends: 1 inside the radius, 1/r up to R radii, R/r^2 beyond', () => {
+    expect(scoreWeight(0.5, 4)).toBe(1);
+    expect(scoreWeight(2, 4)).toBe(0.5);
+    expect(scoreWeight(4, 4)).toBe(0.25);
+    expect(scoreWeight(8, 4)).toBe(4 / 64); // the pull r * w falls from 1 at 4 radii to 0.5 at 8
+    expect(scoreWeight(Number.NaN, 4)).toBe(1);
+  });
+
+  it('a persistent attacker 1000x out ends with less pull than one 100x out (constant pull would be a constant bias)', () => {
+    const last = (bad: number): number => {
+      const a = createAggregator('clip', 1) as CenteredClipAggregator;
+      const out = new Float32Array(1);
+      for (let t = 0; t < 60; t++) {
+        a.reset();
+        for (let k = 0; k < 4; k++) a.add(`h${k}`, Float32Array.of((t + k) % 2 ? 2 : 0), 1);
+        a.add('bad', Float32Array.of(bad), 1);
+        a.reduce(out);
+      }
+      return Math.abs(out[0]! - 1);
+    };
+    const near = last(-100);
+    const far = last(-1000);
+    expect(far).toBeLessThan(near);
+    expect(far).toBeLessThan(0.01);
   });
 
   it('an attacker that alternates to keep its momentum honest-looking is still held to tau by the raw clip', () => {

@@ -41,9 +41,10 @@ describe('one attacker among five peers', () => {
     ['clip', 'noise', 0.02],
     ['krum:1', 'scale:-100', 0.02],
     // Plain adaptive clipping left a persistent scaled peer a bias of ~tau/4 and came 2.9-3.5 points below the
-    // clean run; with each peer scored by its momentum (coordinator/aggregate/centeredClip.ts) measured 0.8 and
-    // 2.4 points below (0.895 and 0.879 against 0.903): the issue's 2 points are not met every run yet.
-    ['clip', 'scale:-100', 0.03],
+    // clean run; scored by its momentum with 1/r weights, 0.8 and 2.4 points below (the attacker's share of a
+    // batch follows its speed); with weights that redescend far out (coordinator/aggregate/centeredClip.ts),
+    // in-process with the attacker holding 35% of each batch: 0.3-0.7 points (scripts/clip-study.ts --share 0.35).
+    ['clip', 'scale:-100', 0.02],
   ] as const)('%s keeps %s within %s of the clean run', async (rule, attack, allowed) => {
     const r = await fleetRun(rule, attack, 4, LONG);
     console.log(`${rule} x ${attack}: ${r.testAccuracy} (clean ${clean.testAccuracy})`);
