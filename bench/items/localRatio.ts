@@ -8,9 +8,10 @@ import type { HistoryEntry } from '../../coordinator/run/types';
  * Issue 11's throughput goal: one tab in --mode local (H = 16) against one
  * tab of plain tfjs (the same model, batch and backend, no coordinator;
  * bench/browser/baseline.ts), side by side in one run: each repeat runs the
- * baseline in a Web Worker (where a tabtrain tab computes), the local run,
- * and the baseline in a page, back to back, and the ratios are taken within
- * the repeat. Local samples/s: the median round's samples over its wall
+ * baseline in a Web Worker (where a tabtrain tab computes) and in a page,
+ * the local run, then both baselines again; the ratios are to the mean of
+ * the baselines just before and after, within the repeat (the load of a
+ * shared machine drifts). Local samples/s: the median round's samples over its wall
  * time (weights down, 16 inner steps, the change read back and up, the
  * outer step), the first round (WebGL programs compiled) left out; and, as
  * a second figure, over the wall time from the second round's start to the
@@ -54,15 +55,18 @@ export async function localRatioItem(ctx: BenchContext): Promise<ItemResult> {
       );
       return (BATCH * 1000) / median(b.stepMs.slice(skip));
     };
+    // The baselines just before and just after the local run, averaged: the load on a shared machine drifts.
     const load: number[] = [machine().loadAverage];
-    const worker = await base('worker');
+    const before = { worker: await base('worker'), page: await base('page') };
     const r = await browser.run(config, 1, 900_000, 100 + rep);
-    const page = await base('page');
+    const after = { page: await base('page'), worker: await base('worker') };
+    const worker = (before.worker + after.worker) / 2;
+    const page = (before.page + after.page) / 2;
     load.push(machine().loadAverage);
     const row = { repeat: rep + 1, worker, page, localRound: medianRoundSamplesPerSec(r.history), localWall: wallSamplesPerSec(r.history), rounds: r.history.length, load };
     rows.push(row);
     ctx.log(
-      `localRatio repeat ${rep + 1} (load ${load.join(' -> ')}): plain tfjs ${worker.toFixed(0)} samples/s in a worker, ${page.toFixed(0)} in a page; 1 tab local H=${H}: ${row.localRound.toFixed(0)} samples/s at the median round (${(row.localRound / worker).toFixed(2)}x worker baseline), ${row.localWall.toFixed(0)} over the wall time with validation passes (${(row.localWall / worker).toFixed(2)}x); ${r.history.length} rounds, round ms ${JSON.stringify(r.history.map((x) => Math.round(x.ms + x.updateMs)))}, of which in the tab's compute ${JSON.stringify(r.history.map((x) => Math.round(x.computeMs)))}`,
+      `localRatio repeat ${rep + 1} (load ${load.join(' -> ')}): plain tfjs ${worker.toFixed(0)} samples/s in a worker (${before.worker.toFixed(0)} before, ${after.worker.toFixed(0)} after), ${page.toFixed(0)} in a page (${before.page.toFixed(0)}, ${after.page.toFixed(0)}); 1 tab local H=${H}: ${row.localRound.toFixed(0)} samples/s at the median round (${(row.localRound / worker).toFixed(2)}x worker baseline), ${row.localWall.toFixed(0)} over the wall time with validation passes (${(row.localWall / worker).toFixed(2)}x); ${r.history.length} rounds, round ms ${JSON.stringify(r.history.map((x) => Math.round(x.ms + x.updateMs)))}, of which in the tab's compute ${JSON.stringify(r.history.map((x) => Math.round(x.computeMs)))}`,
     );
   }
   const ratio = (k: 'localRound' | 'localWall', b: 'worker' | 'page'): number => round(median(rows.map((r) => r[k] / r[b])), 2);
@@ -78,7 +82,7 @@ export async function localRatioItem(ctx: BenchContext): Promise<ItemResult> {
     wallVsPage: ratio('localWall', 'page'),
   };
   const markdown = [
-    `One WebGL tab (SwiftShader, headless Chromium) on ${m.cores} cores; load average ${rows.map((r) => r.load.join('->')).join(', ')} (1-minute, at each repeat's start and end). MNIST MLP, batch ${BATCH}, Adam lr ${setup.lr}: plain tfjs (trainOnBatch, data on the GPU, median step after ${skip}) vs tabtrain --mode local --local-steps ${H} (${config.epochs} epochs, 1 tab). Ratios taken within each repeat, medians over ${repeats}.`,
+    `One WebGL tab (SwiftShader, headless Chromium) on ${m.cores} cores; load average ${rows.map((r) => r.load.join('->')).join(', ')} (1-minute, at each repeat's start and end). MNIST MLP, batch ${BATCH}, Adam lr ${setup.lr}: plain tfjs (trainOnBatch, data on the GPU, median step after ${skip}; mean of the runs just before and just after the local run) vs tabtrain --mode local --local-steps ${H} (${config.epochs} epochs, 1 tab). Ratios taken within each repeat, medians over ${repeats}.`,
     '',
     table(
       ['repeat', 'plain tfjs, worker', 'plain tfjs, page', 'local H=16, median round', 'local, wall (with validation)', 'round / worker', 'round / page', 'wall / worker'],
