@@ -82,8 +82,14 @@ async function simulate(mode: string, n: number, a: Assumptions, batchSize = 128
 
 /** Local:H: per-sample and per-inner-step costs from 1-peer rounds at batch 128 and 32. */
 async function calibrateLocal(mode: string, H: number): Promise<{ a: Assumptions; r128: number; r32: number }> {
-  const r128 = (await measure(mode, 1, 128)).ms;
-  const r32 = (await measure(mode, 1, 32)).ms;
+  let r128 = (await measure(mode, 1, 128)).ms;
+  let r32 = (await measure(mode, 1, 32)).ms;
+  // A quarter of the samples cannot take longer: the load changed under the calibration, so measure both again (once).
+  if (r32 >= r128) {
+    console.log(`calibration discarded (batch 32 took ${r32.toFixed(0)} ms, batch 128 ${r128.toFixed(0)} ms: the load changed); measuring again`);
+    r128 = (await measure(mode, 1, 128)).ms;
+    r32 = (await measure(mode, 1, 32)).ms;
+  }
   const msPerSample = Math.max(1e-3, (r128 - r32) / (H * 96));
   const step = Math.max(0, (r128 - H * 128 * msPerSample) / H);
   return { a: { ...CLASSROOM, ...LOOPBACK, msPerSample, overheadMs: step, innerStepOverheadMs: step }, r128, r32 };
