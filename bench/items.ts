@@ -4,6 +4,7 @@ import { backgroundItem } from './items/background';
 import { capacityItem } from './items/capacity';
 import { codecsItem } from './items/codecs';
 import { localModesItem } from './items/localModes';
+import { localRatioItem } from './items/localRatio';
 import { modesItem } from './items/modes';
 import { optimizerItem } from './items/optimizer';
 import { p2pItem } from './items/p2p';
@@ -22,6 +23,7 @@ export const ITEMS = {
   background: { title: 'Hidden tabs keep their speed (issue 4)', tabs: true, run: backgroundItem, inQuick: false },
   modes: { title: 'Sync vs async with 4 tabs (issue 4)', tabs: true, run: modesItem, inQuick: false },
   localModes: { title: 'Sync vs async vs local steps (H = 4, 16, 64) with 4 and 1 tabs (issue 11)', tabs: true, run: localModesItem, inQuick: false },
+  localRatio: { title: '1 tab in local mode (H = 16) vs one tab of plain tfjs (issue 11)', tabs: true, run: localRatioItem, inQuick: false },
   p2p: { title: 'Peer-to-peer trees vs the star: coordinator bytes, step time, data channel, a relay closed (issue 12)', tabs: true, run: p2pItem, inQuick: false },
 } satisfies Record<string, { title: string; tabs: boolean; run: (c: BenchContext) => Promise<ItemResult>; inQuick?: boolean }>;
 

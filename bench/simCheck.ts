@@ -1,22 +1,32 @@
 /**
  * The simulator against a real run (issue 11): for 1-4 node peers on
- * loopback, sync MNIST MLP, the median measured step time next to the one
- * `tabtrain simulate`'s model gives with the cost model one peer alone
- * learned in the 1-peer run (its warm-up refined by every returned shard), a
- * loopback link and one shared CPU (the node peers run in this one process,
- * so with k peers each is measured k times slower: their own models would
- * count the sharing twice). Prints the ratio simulated / measured; the goal
- * is within 25%. Run: npx tsx bench/simCheck.ts [--mode sync|async|local:H] [peers...]
- * (1 comes first). In another mode the cost model is still the one a 1-peer
- * sync run learned (as the simulator's defaults come from one measured tab),
- * and the figure compared is the median time per update (a round of H global
- * batches in local mode). In local mode the fixed cost of each further
- * inner step (an optimizer update and a small forward/backward call; the
- * classroom default 0.5 ms is a WebGL tab's, not tfjs cpu's) is measured the
- * same way: from the 1-peer local run, (its median round - the model's round
- * with that cost 0) / (H - 1); 2-4 peers are then predicted, not fitted.
+ * loopback, MNIST MLP, the median measured step (sync, async) or round
+ * (local:H, H global batches) next to the one `tabtrain simulate`'s model
+ * gives, with a loopback link and one shared CPU (the node peers run in this
+ * one process, so with k peers each is measured k times slower: their own
+ * models would count the sharing twice). Prints simulated / measured; the
+ * goal is within 25%. Run: npx tsx bench/simCheck.ts [--mode sync|async|local:H] [peers...]
+ *
+ * Calibration, each printed as an assumption, all from 1-peer runs (2-4
+ * peers are then predicted, not fitted):
+ * - sync, async: the cost model one peer alone learned in a sync run
+ *   (its warm-up refined by every returned shard), as the simulator's
+ *   defaults come from one measured tab.
+ * - local:H: two 1-peer local runs, global batch 128 and 32, measured just
+ *   before the k-peer runs. A round of one peer is a task's fixed cost, H
+ *   inner steps' fixed costs and H x B samples: the difference of the two
+ *   median rounds over H x 96 samples is the per-sample cost of an inner
+ *   step, and what is left of the batch-128 round over H is the fixed cost of
+ *   an inner step (the task's fixed cost is taken as one inner step's: the
+ *   model needs no third run). k peers then each run H steps on about 128/k
+ *   samples, on one CPU. (The sync-learned cost model, used for local mode
+ *   before, missed the inner optimizer's update and over-predicted 2-4 peers
+ *   by 29-54%: it read the per-sample part of an inner step as a fixed one.)
+ * The calibration runs are repeated after the k-peer runs and printed next
+ * to the first: their drift is the load's, which no model can predict.
  */
 import '../coordinator/tfjsNode';
+import { loadavg } from 'node:os';
 import { startNodePeer } from '../client/node/nodePeer';
 import { Trainer } from '../client/trainer/trainer';
 import { parseConfig } from '../shared/config/parse';
@@ -28,49 +38,94 @@ import { simulateClassroom } from '../coordinator/simulate/classroom';
 const STEPS = 30;
 /** Local mode: rounds measured (fewer: each is H global batches). */
 const ROUNDS = 8;
-let solo: { msPerSample: number; overheadMs: number } | null = null;
-/** Local mode: ms of each further inner step, from the 1-peer local run. */
-let innerStep: number | null = null;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const load = (): string => loadavg()[0]!.toFixed(1);
+const LOOPBACK: Pick<Assumptions, 'spread' | 'bandwidthMbps' | 'latencyMs' | 'sharedCpu'> = { spread: 1, bandwidthMbps: 20_000, latencyMs: 0.05, sharedCpu: true };
 
-async function one(n: number, mode: string): Promise<void> {
+interface Measured {
+  ms: number;
+  costs: { msPerSample: number; overheadMs: number }[];
+  reassigned: number;
+}
+
+function jobFor(mode: string, n: number, batchSize: number): ReturnType<typeof parseConfig> {
   const [name, h] = mode.split(':');
   const H = Number(h ?? 0);
   const modeConfig = name === 'local' ? { mode: 'local' as const, localSteps: H } : name === 'async' ? { mode: 'async' as const } : { mode: 'sync' as const };
-  const cfg = parseConfig({ dataset: 'mnist', model: 'mlp', batchSize: 128, steps: name === 'local' ? ROUNDS * H : STEPS, seed: 3, minPeers: n, host: '127.0.0.1', port: 0, peers: 0, progressSeconds: 3600, ...modeConfig });
-  const p = await prepareRun(cfg);
+  return parseConfig({ dataset: 'mnist', model: 'mlp', batchSize, steps: name === 'local' ? ROUNDS * H : STEPS, seed: 3, minPeers: n, host: '127.0.0.1', port: 0, peers: 0, progressSeconds: 3600, ...modeConfig });
+}
+
+async function measure(mode: string, n: number, batchSize = 128): Promise<Measured> {
+  const p = await prepareRun(jobFor(mode, n, batchSize));
   const c = await startCoordinator(p.setup, { datasetBytes: p.datasetBytes, log: () => undefined });
   const peers = Array.from({ length: n }, (_, i) => startNodePeer({ joinUrl: c.localJoinUrl, nickname: `node-${i + 1}` }));
   await c.done;
   const run = c.run;
   // The first steps carry compile and warm-up noise: the median of the rest.
-  const measured = median(run.history.slice(name === 'local' ? 2 : 3).map((x) => x.ms + x.updateMs));
-  const real = { ...run.ledger.counters };
-  const costs = [...run.peers.values()].map((x) => x.cost);
+  const ms = median(run.history.slice(mode.startsWith('local') ? 2 : 3).map((x) => x.ms + x.updateMs));
+  const out = { ms, costs: [...run.peers.values()].map((x) => x.cost), reassigned: run.ledger.counters.reassigned };
   for (const s of peers) s.stop();
   await c.close();
-  if (n === 1 && name === 'sync') solo = costs[0]!;
-  const cost = solo ?? { msPerSample: median(costs.map((x) => x.msPerSample)), overheadMs: median(costs.map((x) => x.overheadMs)) };
-  const a: Assumptions = { ...CLASSROOM, msPerSample: cost.msPerSample, overheadMs: cost.overheadMs, innerStepOverheadMs: innerStep ?? 0, spread: 1, bandwidthMbps: 20_000, latencyMs: 0.05, sharedCpu: true };
+  return out;
+}
+
+async function simulate(mode: string, n: number, a: Assumptions, batchSize = 128): Promise<{ ms: number; reassigned: number }> {
+  const p = await prepareRun(jobFor(mode, n, batchSize));
   const trainer = await Trainer.create(p.setup.model.topology, p.setup.model.specs, p.setup.dataset, p.setup.loss);
-  let sim = await simulateClassroom(p, trainer, n, a, 2, 3);
-  if (name === 'local' && n === 1 && innerStep === null && H > 1) {
-    // The simulated round is linear in the inner-step cost: calibrate it on this 1-peer run, then simulate again.
-    innerStep = Math.max(0, (measured - sim.stepMs) / (H - 1));
-    a.innerStepOverheadMs = innerStep;
-    console.log(`${mode}: each further inner step costs ${innerStep.toFixed(1)} ms on this machine's tfjs cpu (calibrated on the 1-peer run; used for 2+ peers)`);
-    sim = await simulateClassroom(p, trainer, n, a, 2, 3);
+  try {
+    const r = await simulateClassroom(p, trainer, n, a, 2, 3);
+    return { ms: r.stepMs, reassigned: r.ledger.reassigned };
+  } finally {
+    trainer.dispose();
   }
-  trainer.dispose();
-  console.log(`${mode} ${n} node peer(s): measured median ${name === 'local' ? 'round' : 'step'} ${measured.toFixed(1)} ms, simulated ${sim.stepMs.toFixed(1)} ms (cost model ${a.msPerSample.toFixed(3)} ms/sample + ${a.overheadMs.toFixed(1)} ms${name === 'local' ? ` + ${a.innerStepOverheadMs.toFixed(1)} ms per further inner step` : ''}), simulated/measured ${(sim.stepMs / measured).toFixed(2)}${n === 1 && name === 'local' ? ' (calibration run)' : ''}; reassigned shards measured ${real.reassigned}, simulated ${sim.ledger.reassigned}`);
+}
+
+/** Local:H: per-sample and per-inner-step costs from 1-peer rounds at batch 128 and 32. */
+async function calibrateLocal(mode: string, H: number): Promise<{ a: Assumptions; r128: number; r32: number }> {
+  let r128 = (await measure(mode, 1, 128)).ms;
+  let r32 = (await measure(mode, 1, 32)).ms;
+  // A quarter of the samples cannot take longer: the load changed under the calibration, so measure both again (once).
+  if (r32 >= r128) {
+    console.log(`calibration discarded (batch 32 took ${r32.toFixed(0)} ms, batch 128 ${r128.toFixed(0)} ms: the load changed); measuring again`);
+    r128 = (await measure(mode, 1, 128)).ms;
+    r32 = (await measure(mode, 1, 32)).ms;
+  }
+  const msPerSample = Math.max(1e-3, (r128 - r32) / (H * 96));
+  const step = Math.max(0, (r128 - H * 128 * msPerSample) / H);
+  return { a: { ...CLASSROOM, ...LOOPBACK, msPerSample, overheadMs: step, innerStepOverheadMs: step }, r128, r32 };
 }
 
 const argv = process.argv.slice(2);
 const at = argv.indexOf('--mode');
 const mode = at >= 0 ? argv.splice(at, 2)[1]! : 'sync';
 if (!/^(sync|async|local:\d+)$/.test(mode)) throw new Error(`--mode ${mode}: sync, async or local:H`);
-const list = argv.map(Number).filter((x) => x > 0);
-// The cost model comes from one peer alone in sync mode, as the simulator's defaults come from one measured tab.
-if (mode !== 'sync') await one(1, 'sync');
-for (const n of [...new Set([1, ...(list.length ? list : [2, 3, 4])])]) await one(n, mode);
+const list = [...new Set([1, ...argv.map(Number).filter((x) => x > 0)])];
+const ks = list.length > 1 ? list : [1, 2, 3, 4];
+const [name, h] = mode.split(':');
+
+if (name === 'local') {
+  const H = Number(h);
+  console.log(`${mode}: calibrating on 1 node peer, batch 128 and 32 (load ${load()})`);
+  const cal = await calibrateLocal(mode, H);
+  const a = cal.a;
+  console.log(
+    `assumption (calibrated, tfjs cpu on this machine): an inner step costs ${a.innerStepOverheadMs.toFixed(1)} ms + ${a.msPerSample.toFixed(3)} ms per sample; a task's fixed cost = one inner step's (1-peer median rounds: ${cal.r128.toFixed(0)} ms at batch 128, ${cal.r32.toFixed(0)} ms at batch 32)`,
+  );
+  for (const k of ks) {
+    const m = k === 1 ? { ms: cal.r128, reassigned: 0 } : await measure(mode, k);
+    const s = await simulate(mode, k, a);
+    console.log(`${mode} ${k} node peer(s) (load ${load()}): measured median round ${m.ms.toFixed(0)} ms, simulated ${s.ms.toFixed(0)} ms, simulated/measured ${(s.ms / m.ms).toFixed(2)}${k === 1 ? ' (calibration run)' : ''}; reassigned shards measured ${m.reassigned}, simulated ${s.reassigned}`);
+  }
+  const again = await calibrateLocal(mode, H);
+  console.log(`${mode}: the 1-peer rounds again after the k-peer runs (load ${load()}): ${again.r128.toFixed(0)} ms at batch 128 (${(again.r128 / cal.r128).toFixed(2)}x the first), ${again.r32.toFixed(0)} ms at batch 32 (${(again.r32 / cal.r32).toFixed(2)}x)`);
+} else {
+  const solo = (await measure('sync', 1)).costs[0]!;
+  const a: Assumptions = { ...CLASSROOM, ...LOOPBACK, msPerSample: solo.msPerSample, overheadMs: solo.overheadMs, innerStepOverheadMs: 0 };
+  console.log(`assumption (1-peer sync run's cost model): ${a.msPerSample.toFixed(3)} ms/sample + ${a.overheadMs.toFixed(1)} ms per task`);
+  for (const k of ks) {
+    const m = await measure(mode, k);
+    const s = await simulate(mode, k, a);
+    console.log(`${mode} ${k} node peer(s) (load ${load()}): measured median step ${m.ms.toFixed(1)} ms, simulated ${s.ms.toFixed(1)} ms, simulated/measured ${(s.ms / m.ms).toFixed(2)}; reassigned shards measured ${m.reassigned}, simulated ${s.reassigned}`);
+  }
+}
 process.exit(0);

@@ -87,7 +87,10 @@ export async function localSteps(
   const opt = holder.get(inner);
   const start = bound.trainable.map((v) => tf.clone(v));
   const startState = bound.state.map((v) => tf.clone(v));
-  let total = tf.scalar(0);
+  // Each step's mean loss stays on the device; they are weighted and summed once, after the last step (no
+  // per-step readback, and two ops per round instead of two per step).
+  const losses: tf.Scalar[] = [];
+  const counts: number[] = [];
   let count = 0;
   try {
     for (let h = 0; h < steps.length; h++) {
@@ -104,10 +107,8 @@ export async function localSteps(
         }
         opt.applyGradients(grads);
         for (const g of Object.values(grads)) g.dispose();
-        const next = tf.tidy(() => tf.add(total, tf.mul(value, n)));
-        total.dispose();
-        value.dispose();
-        total = next as tf.Scalar;
+        losses.push(value);
+        counts.push(n);
       } finally {
         x.dispose();
         y.dispose();
@@ -115,12 +116,14 @@ export async function localSteps(
       }
     }
     const flat = tf.tidy(() => tf.mul(tf.concat(bound.trainable.map((v, i) => tf.sub(start[i]!, v).reshape([-1]))), count));
+    const total = losses.length ? tf.tidy(() => tf.sum(tf.mul(tf.stack(losses), tf.tensor1d(counts)))) : tf.scalar(0);
     const stateFlat = bound.state.length ? tf.tidy(() => tf.mul(tf.concat(bound.state.map((v) => v.reshape([-1]))), count)) : null;
     try {
       const [delta, lossData, state] = await Promise.all([flat.data(), total.data(), stateFlat ? stateFlat.data() : Promise.resolve(new Float32Array(0))]);
       return { delta: delta as Float32Array, lossSum: lossData[0]!, count, stateSum: state as Float32Array };
     } finally {
       flat.dispose();
+      total.dispose();
       stateFlat?.dispose();
     }
   } finally {
@@ -128,6 +131,6 @@ export async function localSteps(
     bound.state.forEach((v, i) => v.assign(startState[i]!));
     start.forEach((t) => t.dispose());
     startState.forEach((t) => t.dispose());
-    total.dispose();
+    losses.forEach((t) => t.dispose());
   }
 }

@@ -31,16 +31,23 @@ export interface Assumptions {
 }
 
 /**
- * Defaults: a WebGL tab's MLP gradient measured by the bench (README,
+ * Defaults: a WebGL tab's MLP step as the bench measures it (README,
  * "scaling": one tab of plain tfjs at 2664 samples/s for MNIST MLP batch 128,
- * about 0.38 ms a sample; ~4 ms fixed per call), laptops up to 2x apart, and a
- * classroom Wi-Fi of 30 Mbit/s of useful airtime shared by everyone with 5 ms
- * latency.
+ * a 48-52 ms step), split into a fixed and a per-sample part by timing the
+ * tabtrain trainer in a WebGL (SwiftShader) page at 8, 32 and 128 samples
+ * (issue 11, this session; medians of 3 runs, scaled to the idle batch-128
+ * step): a gradient task costs ~20 ms + 0.25 ms a sample, and each inner
+ * step of a local task ~18 ms + 0.25 ms a sample. A batch-8 step costs about
+ * 0.4x a batch-128 one: kernel launches, not arithmetic, dominate a small
+ * step (more so on a real GPU). The previous defaults (4 ms a task, 0.5 ms an
+ * inner step, 0.38 ms a sample) made the small per-laptop shares of a large
+ * class nearly free. Laptops up to 2x apart, and a classroom Wi-Fi of 30
+ * Mbit/s of useful airtime shared by everyone with 5 ms latency.
  */
 export const CLASSROOM: Assumptions = {
-  msPerSample: 0.38,
-  overheadMs: 4,
-  innerStepOverheadMs: 0.5,
+  msPerSample: 0.25,
+  overheadMs: 20,
+  innerStepOverheadMs: 18,
   spread: 2,
   evalFraction: 0.35,
   bandwidthMbps: 30,

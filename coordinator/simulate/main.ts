@@ -25,9 +25,9 @@ export const SIMULATE_HELP = `tabtrain simulate [options]   (every figure it pri
   --max-epochs 8              give up after this many epochs
   --bandwidth 30 --latency 5  the shared link, Mbit/s and ms (classroom Wi-Fi)
   --wired                     a gigabit LAN instead (${WIRED.bandwidthMbps} Mbit/s, ${WIRED.latencyMs} ms)
-  --ms-per-sample 0.38 --overhead 4 --spread 2   a laptop's compute (median) and the slow/fast ratio
+  --ms-per-sample 0.25 --overhead 20 --spread 2   a laptop's compute (median) and the slow/fast ratio
   --churn 0 --sleep 30        sleeps per laptop per hour, and their length in s
-  --inner-step-overhead 0.5   fixed ms of each further inner step of a local task
+  --inner-step-overhead 18    fixed ms of each further inner step of a local task
   --hidden 128 --batch-size 128 --optimizer adam --lr 0.001 --seed 1   the job (MNIST MLP; --optimizer/--lr are the inner ones in local mode)
   --outer-optimizer nesterov --outer-lr 0.7 --outer-momentum 0.9   local mode's outer step
   --compress none|fp16|int8   codec of what goes up (gradients; a local round's weight change), with error feedback
