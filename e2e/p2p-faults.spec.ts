@@ -90,7 +90,11 @@ test('--p2p faults: a relay tab closed mid-step, a tab without WebRTC on the sta
     status.searchParams.set('admin', new URL(local(await cli.dashboardUrl)).searchParams.get('admin') ?? '');
     await expect
       .poll(async () => ((await (await fetch(status)).json()) as { p2p: { digests: { passed: number } } }).p2p.digests.passed, { timeout: 3 * 60_000, intervals: [250] })
-      .toBeGreaterThan(0);
+      .toBeGreaterThan(0)
+      .catch((e: unknown) => {
+        console.log(`[p2p-faults] no relayed sum passed its digest check:\n  ${cli.lines.filter((l) => /p2p|relay|star|channel|step/.test(l)).join('\n  ')}`);
+        throw e;
+      });
     for (const page of tree) await page.evaluate(() => ((window as unknown as { tabtrainArmed: boolean }).tabtrainArmed = true)).catch(() => undefined); // a tab the test closed meanwhile
     expect(await cli.exit).toBe(0);
   } finally {

@@ -37,6 +37,8 @@ interface Entry {
 }
 
 const KEEP = 16;
+/** Tries to register with the signalling server (5, 10, 20 s): then the tab stays on the star for good. */
+const OPEN_ATTEMPTS = 3;
 
 export class TabTree {
   private node: P2pNode | null = null;
@@ -65,12 +67,16 @@ export class TabTree {
     else this.own(c);
   }
 
-  private async open(peerId: string, params: number): Promise<void> {
+  private async open(peerId: string, params: number, attempt = 0): Promise<void> {
     this.params = params;
     if (this.node) return this.o.reply({ kind: 'opened', id: this.node.id, note: 'reused' });
     const id = `${peerId}-${Math.random().toString(36).slice(2, 8)}`;
-    const node = await P2pNode.open(id, { origin: this.o.origin, joinToken: this.o.joinToken, openTimeoutMs: this.o.openTimeoutMs ?? 5000 });
+    // A tab still compiling its shaders on a loaded laptop can miss the first timeout: it stays on the star meanwhile,
+    // and tries again with twice the time (OPEN_ATTEMPTS in all); the coordinator puts it in the trees once it has an id.
+    const node = await P2pNode.open(id, { origin: this.o.origin, joinToken: this.o.joinToken, openTimeoutMs: (this.o.openTimeoutMs ?? 5000) * 2 ** attempt });
+    if (this.node) return node?.destroy();
     this.node = node;
+    if (!node && typeof RTCPeerConnection === 'function' && attempt + 1 < OPEN_ATTEMPTS) setTimeout(() => void this.open(peerId, params, attempt + 1), 1000);
     node?.onLink((link) => {
       const child = link.remoteId;
       this.childLinks.set(child, link);

@@ -71,10 +71,13 @@ interface Plan {
 }
 
 const KEEP_STEPS = 64;
+/** Steps a link that did not open is left out of the trees before it is tried again. */
+const RETRY_BROKEN_STEPS = 2;
 
 export class P2pPlane {
   private readonly ids = new Map<string, { id: string | null; note: string }>();
-  private readonly broken = new Set<string>();
+  /** Links that did not open, with the step they were reported in (tried again after RETRY_BROKEN_STEPS). */
+  private readonly broken = new Map<string, number>();
   private readonly noRelay = new Set<string>();
   private plan: Plan | null = null;
   readonly recent: StepBytes[] = [];
@@ -101,7 +104,7 @@ export class P2pPlane {
     if (!known || b.id !== null || known.id === null) this.ids.set(peerId, { id: b.id, note: b.note });
     for (const remote of b.broken) {
       const parent = [...this.ids.entries()].find(([, v]) => v.id === remote)?.[0];
-      if (parent) this.broken.add(linkKey(peerId, parent));
+      if (parent) this.broken.set(linkKey(peerId, parent), this.recent.at(-1)?.step ?? 0);
     }
     if (b.want) this.wantWeights(peerId, b.want);
     if (b.id === null) this.host.log(`peer ${peerId} stays on the star: ${b.note || 'no peer-to-peer link'}`);
@@ -140,6 +143,15 @@ export class P2pPlane {
       last.bytes += bytes;
       last.frames++;
     }
+  }
+
+  /**
+   * Links not to use at `step`: a channel that did not open (a loaded machine can miss the open timeout once) is
+   * tried again a few steps later, so one slow open does not keep two tabs out of each other's tree for the run.
+   */
+  private brokenNow(step: number): Set<string> {
+    for (const [k, at] of this.broken) if (step - at > RETRY_BROKEN_STEPS) this.broken.delete(k);
+    return new Set(this.broken.keys());
   }
 
   /** TaskSender's route: this task's weights go down the tree (its TASK carries none). */
@@ -181,7 +193,7 @@ export class P2pPlane {
       this.plan = null;
       return;
     }
-    const tree = chooseTree({ tabs: inTree.map((s) => s.peerId), fanIn: this.o.fanIn, noRelay: this.noRelay, brokenLinks: this.broken });
+    const tree = chooseTree({ tabs: inTree.map((s) => s.peerId), fanIn: this.o.fanIn, noRelay: this.noRelay, brokenLinks: this.brokenNow(step) });
     const taskOf = new Map(inTree.map((s) => [s.peerId, s.taskId]));
     this.plan = { step, tree, taskOf };
     const row = this.recent.at(-1)!;
@@ -258,7 +270,7 @@ export class P2pPlane {
       enabled: this.o.enabled,
       step: this.plan?.step ?? -1,
       tabs: [...this.ids.entries()].map(([peer, v]) => ({ peer, id: v.id, note: v.note })),
-      broken: [...this.broken],
+      broken: [...this.brokenNow(this.recent.at(-1)?.step ?? 0)],
       recent: this.recent.slice(-16),
       relayed: { ...this.relayed },
       digests: { ...this.gate.checks, waiting: this.gate.waiting },
