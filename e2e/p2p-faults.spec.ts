@@ -23,9 +23,12 @@ import { local, startCli } from './cli';
  * Waiting for the first checked sum before arming keeps the spec from
  * closing the relay before any tree had formed (it did, in 1 of 3 CI runs,
  * when the relay was closed at a fixed step). Waits are on events: the
- * status's digest count, the page's binding call and the CLI's exit.
+ * status's digest count, the page's binding call and the CLI's exit. 1,200
+ * samples (30 steps of 32) leave room after the first tree: the tabs'
+ * PeerJS registration can take several seconds on a loaded machine (it
+ * formed at step 8 of 10 in one run).
  */
-const ARGS = ['serve', '--port', '0', '--host', '127.0.0.1', '--min-peers', '3', '--exit-when-done', '--epochs', '1', '--batch-size', '32', '--seed', '5', '--dataset', 'circles', '--samples', '400', '--hidden', '16', '--p2p', '--p2p-fan-in', '1'];
+const ARGS = ['serve', '--port', '0', '--host', '127.0.0.1', '--min-peers', '3', '--exit-when-done', '--epochs', '1', '--batch-size', '32', '--seed', '5', '--dataset', 'circles', '--samples', '1200', '--hidden', '16', '--p2p', '--p2p-fan-in', '1'];
 
 /** Runs in the page before its scripts: once armed, tells the test when this tab, a relay, got its own gradient for a step >= 2, and keeps it from the tree. */
 function holdRelay(): void {
