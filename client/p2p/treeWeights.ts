@@ -37,8 +37,9 @@ interface Expect {
   step: number;
   version: number;
   sum: number;
-  /** On the clock: when the tab stops waiting for its parent. */
+  /** On the clock: when the tab stops waiting for its parent (the TREE's wait after the TREE came). */
   until: number;
+  waitMs: number;
   /** Checked weights from the parent, or why they were refused. */
   got: WeightsDown | null;
   bad: string | null;
@@ -73,7 +74,7 @@ export class TreeWeights {
   /** A TREE role: remember what to expect when its weights come from the parent. */
   role(r: TreeBody): void {
     if (!r.weights) return;
-    this.expected.set(r.taskId, { step: r.step, version: r.weights.version, sum: r.weights.sum, until: this.clock.now() + r.weights.waitMs, got: null, bad: null });
+    this.expected.set(r.taskId, { step: r.step, version: r.weights.version, sum: r.weights.sum, until: this.clock.now() + r.weights.waitMs, waitMs: r.weights.waitMs, got: null, bad: null });
     while (this.expected.size > KEEP) this.expected.delete(this.expected.keys().next().value as number);
   }
 
@@ -123,7 +124,7 @@ export class TreeWeights {
       if (e.got) return this.settle(taskId, e);
       if (e.bad) return this.ask(taskId, e, e.bad);
       const left = Math.max(0, e.until - this.clock.now());
-      this.waiter.timer = this.clock.setTimeout(() => this.ask(taskId, e, `they did not come down the tree within ${Math.round(left)} ms`), left);
+      this.waiter.timer = this.clock.setTimeout(() => this.ask(taskId, e, `they did not come down the tree within ${e.waitMs} ms of the TREE`), left);
     });
   }
 

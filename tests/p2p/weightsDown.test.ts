@@ -152,7 +152,7 @@ describe('weights down the tree: a child tab waits for them, checks them, or ask
     clock.advance(1999);
     expect(wants).toEqual([]);
     clock.advance(1);
-    expect(wants).toEqual([{ step: 3, taskId: 11, version: 7, why: 'they did not come down the tree within 2000 ms' }]);
+    expect(wants).toEqual([{ step: 3, taskId: 11, version: 7, why: 'they did not come down the tree within 2000 ms of the TREE' }]);
     // Weights from the parent that come after the tab asked are not used: the coordinator's answer is awaited.
     tw.fromParent(encodeWeightsDown(W));
     await Promise.resolve();
