@@ -12,8 +12,12 @@ import { local, startCli } from './cli';
  * 4) and the coordinator applies the same update as the star: the exported
  * weights agree within float tolerance, every sample is used once, and the
  * gradient bytes into the coordinator per tree step are at most k/N of the
- * star's (plus the few bytes that name the covered tasks). Step times are
- * printed as figures, never asserted.
+ * star's (plus the few bytes that name the covered tasks). Weights go down
+ * the same tree: the coordinator's weights bytes out per full-tree step are
+ * at most k/N of the star's, and every tab that got its weights from its
+ * parent checked them against the coordinator's version and checksum (one
+ * whose channel was not open yet fetched them from the coordinator). Step times are printed as figures,
+ * never asserted.
  */
 const TABS = 4;
 const K = 2;
@@ -26,15 +30,16 @@ interface StepBytes {
   frames: number;
   tree: number;
   star: number;
+  weightsOut: number;
 }
 interface Report {
   exitReason: string;
   history: { step: number; loss: number; ms: number }[];
   accounting: { epochs: { samplesUsed: number }[]; duplicatesDropped: number; reassigned: number };
-  p2p: { enabled: boolean; recent: StepBytes[]; relayed: { accepted: number; dropped: number; stale: number }; roots: string[]; relays: Record<string, string[]>; gradBytes: number };
+  p2p: { enabled: boolean; recent: StepBytes[]; relayed: { accepted: number; dropped: number; stale: number }; roots: string[]; relays: Record<string, string[]>; gradBytes: number; weights: { outBytes: number; viaTree: number; fallbacks: number } };
 }
 
-async function trainRun(context: BrowserContext, p2p: boolean): Promise<{ report: Report; weights: Float32Array; pages: Page[] }> {
+async function trainRun(context: BrowserContext, p2p: boolean): Promise<{ report: Report; weights: Float32Array; pages: Page[]; lines: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), `tabtrain-p2p-${p2p ? 'tree' : 'star'}-`));
   const args = ['serve', '--port', '0', '--host', '127.0.0.1', '--min-peers', String(TABS), '--exit-when-done', '--steps', String(STEPS), '--batch-size', String(BATCH), '--seed', '7', '--dataset', 'circles', '--samples', '600', '--hidden', '128,128'];
   const cli = startCli([...args, '--report', join(dir, 'report.json'), '--export', join(dir, 'model'), ...(p2p ? ['--p2p', '--p2p-fan-in', String(K)] : [])]);
@@ -52,7 +57,7 @@ async function trainRun(context: BrowserContext, p2p: boolean): Promise<{ report
   }
   const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
   const bin = readFileSync(join(dir, 'model', 'weights.bin'));
-  return { report, weights: new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength)), pages };
+  return { report, weights: new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength)), pages, lines: cli.lines };
 }
 
 const median = (xs: number[]): number => {
@@ -95,9 +100,21 @@ test(`${TABS} WebGL tabs, --p2p (fan-in ${K}) vs the star: same weights after ${
   const treeBytes = median(treeSteps.map((s) => s.bytes));
   // k/N of the star's, plus at most 1 KB per sum for the list of tasks it covers
   expect(treeBytes).toBeLessThanOrEqual((K / TABS) * starBytes + K * 1024);
+  // Weights out of the coordinator per step: the star sends N payloads, a full tree k (its roots); the relays pass them on.
+  const starOut = median(star.report.p2p.recent.filter((s) => s.star === TABS).map((s) => s.weightsOut));
+  const treeOut = median(tree.report.p2p.recent.filter((s) => s.tree === TABS).map((s) => s.weightsOut));
+  expect(starOut).toBeGreaterThan(0);
+  expect(treeOut).toBeLessThanOrEqual((K / TABS) * starOut);
+  // Every tab that got its weights down the tree checked them (version, checksum) before installing them. A tab whose
+  // channel to its parent was not open yet (the first step, on a loaded machine) fetched them from the coordinator after
+  // its bounded wait instead (1 of 9 in one run); never because they came damaged.
+  expect(tree.report.p2p.weights.viaTree).toBeGreaterThan(0);
+  expect(tree.report.p2p.weights.fallbacks).toBeLessThan(tree.report.p2p.weights.viaTree);
+  expect(tree.lines.filter((l) => /fetches the weights/.test(l) && !/did not come down the tree/.test(l))).toEqual([]);
   const ms = (r: Report, steps: number[]): number => median(r.history.filter((h) => steps.includes(h.step)).map((h) => h.ms));
   console.log(
     `[p2p] ${TABS} tabs, fan-in ${K}: gradient bytes into the coordinator per step: star ${starBytes} (${starSteps.length} steps), tree ${treeBytes} (${treeSteps.length} full-tree steps), ratio ${(treeBytes / starBytes).toFixed(3)}; ` +
+      `weights bytes out per step: star ${starOut}, tree ${treeOut} (ratio ${(treeOut / starOut).toFixed(3)}; ${tree.report.p2p.weights.viaTree} payloads relayed, ${tree.report.p2p.weights.fallbacks} fetched); ` +
       `median step ms: star ${ms(star.report, star.report.history.map((h) => h.step).slice(1))}, tree ${ms(tree.report, treeSteps.map((s) => s.step))}; max |w_star - w_tree| ${maxDiff.toExponential(2)}; ` +
       `final loss star ${star.report.history.at(-1)!.loss.toFixed(4)} tree ${tree.report.history.at(-1)!.loss.toFixed(4)}`,
   );

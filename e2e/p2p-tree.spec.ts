@@ -152,5 +152,5 @@ test('a relay tab closed mid-step: the other subtree’s sum arrives, the orphan
   await otherPage.waitForFunction(() => (window as unknown as Probe).tabtrainP2p.rootResult() !== null, undefined, { timeout: 30_000 });
   expect((await rootResult(otherPage))!.count).toBe(8 + tabs.indexOf(other));
   for (const k of kids) await pages[tabs.indexOf(k)]!.waitForFunction(() => (window as unknown as Probe).tabtrainP2p.parentClosed(), undefined, { timeout: 30_000 });
-  // The coordinator's side (the void subtree's shards redone on the star, exactly once) is tests/p2p/treeLedger.test.ts.
+  // The coordinator's side (the void subtree's shards redone on the star, exactly once) is tests/p2p/plane.test.ts.
 });

@@ -15,10 +15,12 @@ import { barChart } from '../svg';
  * Issue 12's closing figures, each measured in one run, in one headless
  * Chromium of this item's own:
  *
- * 1. Gradient bytes into the coordinator per step, star vs --p2p (fan-in 2),
- *    with 2, 4 and 8 WebGL tabs (embedded MNIST, MLP 784-128-10: 101,770
- *    parameters, float32 gradients, global batch 128), and the median step
- *    time of each run (4 and 8 tabs are the issue's comparison).
+ * 1. Gradient bytes into the coordinator and weights bytes out of it per
+ *    step, star vs --p2p (fan-in 2: weights go to the tree's roots only and
+ *    down the tree from there), with 2, 4 and 8 WebGL tabs (embedded MNIST,
+ *    MLP 784-128-10: 101,770 parameters, float32 gradients and weights,
+ *    global batch 128), and the median step time of each run (4 and 8 tabs
+ *    are the issue's comparison).
  * 2. Data-channel throughput between two tabs on loopback (PeerJS through
  *    the coordinator's own server; 32 messages of 1 MiB per chunk size).
  * 3. A relay tab closed mid-step in a 4-tab --p2p run: that step's time
@@ -38,6 +40,11 @@ interface FleetRun {
   /** Median over steps 2..S. */
   bytesPerStep: number;
   framesPerStep: number;
+  /** Weights payload bytes out of the coordinator per step (median over steps 2..S). */
+  weightsOutPerStep: number;
+  /** Training tasks whose weights went down a tree; tabs that fetched them from the coordinator instead. */
+  weightsViaTree: number;
+  weightsFallbacks: number;
   stepMs: number;
   treeTabs: number;
   relayedAccepted: number;
@@ -88,6 +95,9 @@ async function fleetRun(browser: Browser, tabs: number, p2p: boolean, log: (l: s
       p2p,
       bytesPerStep: median(steady.map((s) => s.bytes)),
       framesPerStep: median(steady.map((s) => s.frames)),
+      weightsOutPerStep: median(steady.map((s) => s.weightsOut)),
+      weightsViaTree: v.weights.viaTree,
+      weightsFallbacks: v.weights.fallbacks,
       stepMs: round(median(hist.map((h) => h.ms)), 0),
       treeTabs: median(steady.map((s) => s.tree)),
       relayedAccepted: v.relayed.accepted,
@@ -98,7 +108,7 @@ async function fleetRun(browser: Browser, tabs: number, p2p: boolean, log: (l: s
       closedMs: closedStep === null ? null : round(run.history.find((h) => h.step === closedStep)?.ms ?? NaN, 0),
       logs: r.logs.filter((l) => /p2p|relay/.test(l)),
     };
-    log(`p2p ${tabs} tabs ${p2p ? 'tree' : 'star'}: ${out.bytesPerStep} gradient bytes/step in ${out.framesPerStep} frames, median step ${out.stepMs} ms, tree tabs ${out.treeTabs}, relayed ${out.relayedAccepted}, digests passed ${out.digestsPassed}, samples ${out.samplesUsed}, load ${out.load}`);
+    log(`p2p ${tabs} tabs ${p2p ? 'tree' : 'star'}: ${out.bytesPerStep} gradient bytes/step in ${out.framesPerStep} frames, ${out.weightsOutPerStep} weights bytes/step out (${out.weightsViaTree} payloads down trees, ${out.weightsFallbacks} fetched), median step ${out.stepMs} ms, tree tabs ${out.treeTabs}, relayed ${out.relayedAccepted}, digests passed ${out.digestsPassed}, samples ${out.samplesUsed}, load ${out.load}`);
     return out;
   } finally {
     await context.close().catch(() => undefined);
@@ -159,18 +169,19 @@ export async function p2pItem(ctx: BenchContext): Promise<ItemResult> {
     const pair = (n: number): { star: FleetRun; tree: FleetRun } => ({ star: runs.find((r) => r.tabs === n && !r.p2p)!, tree: runs.find((r) => r.tabs === n && r.p2p)! });
     const rows = sizes.map((n) => {
       const { star, tree } = pair(n);
-      return [n, star.bytesPerStep, tree.bytesPerStep, round(tree.bytesPerStep / star.bytesPerStep, 3), `${star.framesPerStep} / ${tree.framesPerStep}`, star.stepMs, tree.stepMs, round(tree.stepMs / star.stepMs, 2), `${star.load} / ${tree.load}`];
+      return [n, star.bytesPerStep, tree.bytesPerStep, round(tree.bytesPerStep / star.bytesPerStep, 3), `${star.framesPerStep} / ${tree.framesPerStep}`, star.weightsOutPerStep, tree.weightsOutPerStep, round(tree.weightsOutPerStep / star.weightsOutPerStep, 3), `${tree.weightsViaTree} / ${tree.weightsFallbacks}`, star.stepMs, tree.stepMs, round(tree.stepMs / star.stepMs, 2), `${star.load} / ${tree.load}`];
     });
     const markdown = [
       `Headless Chromium on ${machine().cores} cores (load average at the start ${machine().loadAverage}); WebGL tabs; embedded MNIST, MLP 784-128-10 (101,770 parameters), global batch 128, Adam, ${STEPS} steps per run, fan-in ${K}; one run per configuration, medians over steps 2-${STEPS}.`,
       '',
-      table(['tabs', 'star bytes/step', 'tree bytes/step', 'tree / star', 'sums in (star / tree)', 'star step ms', 'tree step ms', 'tree / star time', 'load (star / tree)'], rows),
+      table(['tabs', 'star bytes/step in', 'tree bytes/step in', 'tree / star', 'sums in (star / tree)', 'star weights bytes/step out', 'tree weights bytes/step out', 'tree / star (out)', 'tree: payloads relayed / fetched', 'star step ms', 'tree step ms', 'tree / star time', 'load (star / tree)'], rows),
       '',
       `Data channel between two tabs on loopback (32 x 1 MiB): ${link.map((l) => `${l.mbPerS} MB/s with ${l.chunkBytes}-byte chunks`).join('; ')}.`,
       '',
       `A relay tab closed mid-step (4 tabs, --p2p, the relay's own gradient held back from step 3, the tab closed at once): step ${fault.closedStep} took ${fault.closedMs} ms against a median of ${fault.stepMs} ms; the run completed its ${STEPS} steps with ${fault.samplesUsed} samples used (${STEPS} x 128 = ${STEPS * 128}). Coordinator: ${fault.logs.join(' | ') || '(no p2p log line)'}.`,
     ].join('\n');
     const svgs = {
+      weights: barChart({ title: 'Weights bytes out of the coordinator per step', yLabel: 'KiB per step', xLabel: 'tabs', categories: sizes.map(String), series: [{ name: 'star', values: sizes.map((n) => pair(n).star.weightsOutPerStep / 1024) }, { name: `tree (fan-in ${K})`, values: sizes.map((n) => pair(n).tree.weightsOutPerStep / 1024) }] }),
       bytes: barChart({ title: 'Gradient bytes into the coordinator per step', yLabel: 'KiB per step', xLabel: 'tabs', categories: sizes.map(String), series: [{ name: 'star', values: sizes.map((n) => pair(n).star.bytesPerStep / 1024) }, { name: `tree (fan-in ${K})`, values: sizes.map((n) => pair(n).tree.bytesPerStep / 1024) }] }),
     };
     return {
@@ -179,6 +190,7 @@ export async function p2pItem(ctx: BenchContext): Promise<ItemResult> {
       svgs,
       headline: [
         ...sizes.map((n) => ({ label: `p2p ${n} tabs: coordinator bytes/step star vs tree; step ms`, value: `${pair(n).star.bytesPerStep} vs ${pair(n).tree.bytesPerStep} (${round(pair(n).tree.bytesPerStep / pair(n).star.bytesPerStep, 3)}); ${pair(n).star.stepMs} vs ${pair(n).tree.stepMs} ms` })),
+        ...sizes.map((n) => ({ label: `p2p ${n} tabs: weights bytes/step out of the coordinator, star vs tree`, value: `${pair(n).star.weightsOutPerStep} vs ${pair(n).tree.weightsOutPerStep} (${round(pair(n).tree.weightsOutPerStep / pair(n).star.weightsOutPerStep, 3)})` })),
         { label: 'p2p data channel tab->tab (64 KiB chunks)', value: `${link.find((l) => l.chunkBytes === 64 * 1024)?.mbPerS} MB/s` },
         { label: 'p2p relay closed mid-step (4 tabs)', value: `step ${fault.closedStep}: ${fault.closedMs} ms vs median ${fault.stepMs} ms; ${fault.samplesUsed}/${STEPS * 128} samples` },
       ],

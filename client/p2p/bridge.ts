@@ -12,9 +12,13 @@ export type P2pCall =
   /** This tab's place in a step's tree, as the coordinator's TREE said. */
   | { kind: 'role'; role: TreeBody }
   /** This tab's own gradient sum for a task that has a role. */
-  | { kind: 'own'; taskId: number; step: number; count: number; lossSum: number; computeMs: number; grad: Float32Array; peerId: string };
+  | { kind: 'own'; taskId: number; step: number; count: number; lossSum: number; computeMs: number; grad: Float32Array; peerId: string }
+  /** The weights of a task whose role forwards them: pass these bytes (shared/p2p/weightsDown.ts) to the role's `forward` children. */
+  | { kind: 'weights'; step: number; message: Uint8Array };
 
 export type P2pReply =
   | { kind: 'opened'; id: string | null; note: string }
   /** A sum for the coordinator: a root's subtree sum, or a tab whose parent could not be reached or left. */
-  | { kind: 'up'; taskId: number; step: number; count: number; lossSum: number; grad: Float32Array; covers: Cover[]; broken: string[] };
+  | { kind: 'up'; taskId: number; step: number; count: number; lossSum: number; grad: Float32Array; covers: Cover[]; broken: string[] }
+  /** Weights that came down from the parent tab (already passed on to this tab's children), to check and install. */
+  | { kind: 'weights'; message: Uint8Array };

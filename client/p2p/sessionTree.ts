@@ -1,6 +1,8 @@
-import { encodeDigest, encodeP2p, encodeRelayed, type RevealBody, type TensorPayload, type TreeBody } from '../../shared/protocol';
+import { TaskFlag, TensorCodec, encodeDigest, encodeP2p, encodeRelayed, type RevealBody, type TaskFrame, type TensorPayload, type TreeBody, type WeightsFrame } from '../../shared/protocol';
 import { digestOf } from '../../shared/p2p/digest';
+import { encodeWeightsDown } from '../../shared/p2p/weightsDown';
 import type { P2pCall, P2pReply } from './bridge';
+import { TreeWeights, type TaskWeights } from './treeWeights';
 
 /**
  * The protocol session's `--p2p` side: asks the page to open a PeerJS node
@@ -14,6 +16,11 @@ import type { P2pCall, P2pReply } from './bridge';
  * the coordinator, holding the relayed sum that names it, reveals a seed
  * (REVEAL); it answers with the digest of that part (DIGEST,
  * shared/p2p/digest.ts), so a relay cannot change it unnoticed.
+ *
+ * Weights go down the same tree: a TASK whose role forwards its weights
+ * hands the payload to the page as it arrives (before this tab decodes
+ * it), and a task whose weights come from the parent waits for them,
+ * checked, or asks the coordinator (treeWeights.ts).
  */
 const KEEP_ROLES = 64;
 /** Own parts kept for a digest: a few steps' worth (a REVEAL comes within the step). */
@@ -33,12 +40,16 @@ export class SessionTree {
   private id: string | null = null;
   /** Digests sent (for the page's status and tests). */
   digests = 0;
+  /** Weights from the parent tab, checked, or fetched from the coordinator. */
+  readonly weights: TreeWeights;
 
   constructor(
     private readonly call: (c: P2pCall) => void,
     private readonly send: (frame: Uint8Array) => void,
     private readonly encode: (grad: Float32Array) => TensorPayload,
-  ) {}
+  ) {
+    this.weights = new TreeWeights((want) => this.send(encodeP2p({ id: this.id, note: '', broken: [], want })));
+  }
 
   welcome(peerId: string, params: number): void {
     this.roles.clear();
@@ -50,7 +61,27 @@ export class SessionTree {
   role(r: TreeBody): void {
     this.roles.set(r.taskId, r);
     while (this.roles.size > KEEP_ROLES) this.roles.delete(this.roles.keys().next().value as number);
+    this.weights.role(r);
     this.call({ kind: 'role', role: r });
+  }
+
+  /** A TASK came: a relay passes its weights on to the children its role names, before it decodes them itself. */
+  task(t: TaskFrame): void {
+    const forward = this.roles.get(t.taskId)?.forward ?? [];
+    if (forward.length === 0 || t.weights.codec === TensorCodec.NONE) return;
+    const delta = (t.flags & TaskFlag.WEIGHTS_DELTA) !== 0;
+    this.call({ kind: 'weights', step: t.step, message: encodeWeightsDown({ step: t.step, weightsVersion: t.weightsVersion, delta, baseVersion: t.baseVersion, weights: t.weights }) });
+  }
+
+  /** The weights of a task whose TASK carried none because they come down the tree; null: none to wait for, or not in time. */
+  weightsFor(t: TaskFrame): Promise<TaskWeights | null> | null {
+    if (t.weights.codec !== TensorCodec.NONE || !this.weights.expects(t.taskId)) return null;
+    return this.weights.wait(t.taskId);
+  }
+
+  /** A WEIGHTS frame: true when it answers our request for a task's weights. */
+  starWeights(w: WeightsFrame): boolean {
+    return this.weights.fromCoordinator(w);
   }
 
   /** True when the gradient went to the tree (then the session sends no GRAD for it). */
@@ -75,6 +106,7 @@ export class SessionTree {
   }
 
   reply(r: P2pReply): void {
+    if (r.kind === 'weights') return this.weights.fromParent(r.message);
     if (r.kind === 'opened') {
       this.id = r.id;
       this.send(encodeP2p({ id: r.id, note: r.note, broken: [] }));

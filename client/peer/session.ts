@@ -167,6 +167,7 @@ export class PeerSession {
         });
         return;
       case MessageCode.TASK:
+        this.tree?.task(m.task); // --p2p: a relay passes the weights on first
         this.enqueue(m.task);
         return;
       case MessageCode.TREE:
@@ -189,6 +190,7 @@ export class PeerSession {
         this.set('done', m.body.reason);
         return;
       case MessageCode.WEIGHTS:
+        if (this.tree?.starWeights(m.weights)) return; // --p2p: the weights a task asked for (they did not come down the tree)
         if (this.trainer && !this.working) {
           this.trainer.setWeights(m.weights.weightsVersion, decodeTensor(m.weights.weights));
           this.o.onWeights?.(this.trainer);
@@ -280,7 +282,9 @@ export class PeerSession {
 
   private async run(t: TaskFrame, obsolete: boolean): Promise<void> {
     const trainer = this.trainer!;
-    const weights = this.weights.receive(t);
+    // --p2p: weights that come down the tree (checked), or from the coordinator when they do not come in time.
+    const fromTree = this.weights.version === t.weightsVersion ? null : this.tree?.weightsFor(t);
+    const weights = this.weights.receive(fromTree ? ((await fromTree) ?? t) : t);
     if (weights) trainer.setWeights(t.weightsVersion, weights);
     if (obsolete) return;
     if (trainer.weightsVersion !== t.weightsVersion) return; // weights we never got: the deadline reassigns the shard

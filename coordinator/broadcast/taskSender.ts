@@ -14,7 +14,18 @@ import type { WeightsBroadcast } from './weightsBroadcast';
  */
 export type { SendEffect } from '../round/ledger';
 
+/** --p2p (coordinator/p2p/plane.ts): which training tasks get their weights down a tree, and the weights bytes that do leave. */
+export interface WeightsRoute {
+  /** True: the peer's parent tab passes this task's weights on; the TASK carries none. */
+  viaTree(peerId: string, taskId: number): boolean;
+  /** Weights payload bytes that went out with a TASK. */
+  sent(bytes: number, train: boolean): void;
+}
+
 export class TaskSender {
+  /** --p2p: set by the run once its plane exists. */
+  route: WeightsRoute | null = null;
+
   constructor(
     private readonly io: Io,
     private readonly config: Pick<Config, 'seed' | 'augment'>,
@@ -24,7 +35,10 @@ export class TaskSender {
 
   send(p: PeerRecord, e: SendEffect): void {
     const train = e.kind === 'train';
-    const w = this.broadcast.forPeer(p, !train);
+    const viaTree = train && (this.route?.viaTree(p.id, e.taskId) ?? false);
+    const sent = this.broadcast.forPeer(p, !train, viaTree);
+    const w = viaTree ? null : sent;
+    if (w) this.route?.sent(w.payload.bytes.byteLength, train);
     const task: TaskFrame = {
       kind: e.local ? TaskKind.LOCAL : train ? TaskKind.TRAIN : TaskKind.EVAL,
       taskId: e.taskId,

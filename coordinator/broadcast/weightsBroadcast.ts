@@ -77,19 +77,33 @@ export class WeightsBroadcast {
    * What to attach to a task for `peer` at the store's current version (null:
    * it holds that already), and records that it will hold it.
    */
-  forPeer(peer: WeightsHolder, exact: boolean): WeightsToSend | null {
+  forPeer(peer: WeightsHolder, exact: boolean, viaTree = false): WeightsToSend | null {
+    const w = this.preview(peer, exact);
+    if (!w) return null;
+    peer.sentWeights = this.current!.serial;
+    // --p2p: weights that go down a tree reach the peer from its parent tab, not with this TASK (not counted as sent here).
+    if (viaTree) return w;
+    if (w.delta) {
+      this.counts.delta++;
+      this.counts.deltaBytes += w.payload.bytes.byteLength;
+    } else {
+      this.counts.full++;
+      this.counts.fullBytes += w.payload.bytes.byteLength;
+    }
+    return w;
+  }
+
+  /**
+   * What `forPeer` would attach for `peer` now, without recording anything
+   * about the peer (--p2p plans which tabs get the same payload from their
+   * parent: the same object means the same bytes).
+   */
+  preview(peer: WeightsHolder, exact: boolean): WeightsToSend | null {
     const c = this.contentFor(exact, peer.sentWeights);
     const held = peer.sentWeights;
     if (held === c.serial) return null;
-    peer.sentWeights = c.serial;
-    if (c.delta && held === c.delta.fromSerial) {
-      this.counts.delta++;
-      this.counts.deltaBytes += c.delta.payload.bytes.byteLength;
-      return { payload: c.delta.payload, delta: true, baseVersion: c.delta.baseVersion, buffer: c.delta.buffer };
-    }
+    if (c.delta && held === c.delta.fromSerial) return { payload: c.delta.payload, delta: true, baseVersion: c.delta.baseVersion, buffer: c.delta.buffer };
     c.full ??= this.fullPayload(c);
-    this.counts.full++;
-    this.counts.fullBytes += c.full.payload.bytes.byteLength;
     return { payload: c.full.payload, delta: false, baseVersion: 0, buffer: c.full.buffer };
   }
 

@@ -1,16 +1,28 @@
 import { randomInt } from 'node:crypto';
 import type { Config } from '../../shared/config/schema';
-import type { GradFrame } from '../../shared/protocol';
+import { encodeWeights, type GradFrame } from '../../shared/protocol';
 import type { Io } from '../run/io';
 import { checkGradient } from '../run/gradCheck';
 import type { ParamStore } from '../run/paramStore';
 import type { RelayedHost } from './relayedGrad';
 import { P2pPlane } from './plane';
+import type { SentWeights } from './weightsDown';
+
+/** A peer as the weights broadcast knows it: the serial of the weights it was last sent. */
+interface Holder {
+  id: string;
+  sentWeights: number;
+}
 
 /** What the plane needs of the run (structural, so this file does not import the run and madge stays clean). */
 export interface PlaneRun extends Omit<RelayedHost, 'check' | 'answered' | 'now'> {
   readonly store: ParamStore;
-  readonly broadcast: { answered(peerId: string, taskId: number): void };
+  readonly broadcast: {
+    answered(peerId: string, taskId: number): void;
+    preview(peer: Holder, exact: boolean): SentWeights | null;
+    forPeer(peer: Holder, exact: boolean): SentWeights | null;
+  };
+  readonly peers: ReadonlyMap<string, Holder>;
   quarantinePeer(peerId: string, code: string, reason: string): void;
 }
 
@@ -37,6 +49,22 @@ export function createPlane(run: PlaneRun, io: Io, c: Config): P2pPlane {
       answered: (p, t) => run.broadcast.answered(p, t),
       seed: () => randomInt(0, 2 ** 32),
       quarantine: (p, code, reason) => run.quarantinePeer(p, code, reason),
+      weights: {
+        preview: (id) => {
+          const p = run.peers.get(id);
+          return p ? run.broadcast.preview(p, false) : null;
+        },
+        // A tab that asks is sent the current content whole (fp32 or fp16; with delta, the mirror every delta holder has).
+        resend: (id) => {
+          const p = run.peers.get(id);
+          if (!p) return 0;
+          p.sentWeights = -1;
+          const w = run.broadcast.forPeer(p, false);
+          if (!w) return 0;
+          io.send(id, encodeWeights({ weightsVersion: run.store.version, weights: w.payload }));
+          return w.payload.bytes.byteLength;
+        },
+      },
     },
     { enabled, fanIn: c.p2pFanIn, waitMs: c.p2pWaitMs },
   );

@@ -5,6 +5,7 @@ import type { Effect } from '../round/engine';
 import type { SendEffect } from '../round/ledger';
 import { DigestGate, type GateHost, type Rejection } from './digestGate';
 import { acceptRelayed, allStale, checkCovers, giveBack, type RelayedOutcome } from './relayedGrad';
+import { ChecksumCache, planWeightsDown, type SentWeights } from './weightsDown';
 
 /**
  * `--p2p` on the coordinator: which tabs have a PeerJS node, the reduction
@@ -20,7 +21,15 @@ import { acceptRelayed, allStale, checkCovers, giveBack, type RelayedOutcome } f
  * refused relays no more. A relayed sum that holds other tabs' parts is
  * counted only once their digests add up (digestGate.ts).
  */
-export type PlaneHost = GateHost;
+export interface PlaneHost extends GateHost {
+  /** Weights down the trees (weightsDown.ts); without it every tab gets its weights with its TASK. */
+  weights?: {
+    /** What a training TASK for this tab would carry now (the same object: the same bytes), null: nothing. */
+    preview(peerId: string): SentWeights | null;
+    /** The current weights to this tab over its own socket (a WEIGHTS frame): the payload bytes sent, 0 if none. */
+    resend(peerId: string): number;
+  };
+}
 
 export interface StepBytes {
   step: number;
@@ -31,6 +40,8 @@ export interface StepBytes {
   /** Tabs in the tree / on the star when the step went out. */
   tree: number;
   star: number;
+  /** Weights payload bytes out of the coordinator for this step (TASKs, and WEIGHTS to tabs that asked). */
+  weightsOut: number;
 }
 
 export interface P2pView extends TreeView {
@@ -49,6 +60,8 @@ export interface P2pView extends TreeView {
   rejections: Rejection[];
   gradBytes: number;
   gradFrames: number;
+  /** Weights bytes out; training tasks whose weights went down a tree; tabs that asked the coordinator for them instead. */
+  weights: { outBytes: number; viaTree: number; fallbacks: number };
 }
 
 interface Plan {
@@ -58,10 +71,13 @@ interface Plan {
 }
 
 const KEEP_STEPS = 64;
+/** Steps a link that did not open is left out of the trees before it is tried again. */
+const RETRY_BROKEN_STEPS = 2;
 
 export class P2pPlane {
   private readonly ids = new Map<string, { id: string | null; note: string }>();
-  private readonly broken = new Set<string>();
+  /** Links that did not open, with the step they were reported in (tried again after RETRY_BROKEN_STEPS). */
+  private readonly broken = new Map<string, number>();
   private readonly noRelay = new Set<string>();
   private plan: Plan | null = null;
   readonly recent: StepBytes[] = [];
@@ -69,6 +85,10 @@ export class P2pPlane {
   private readonly gate: DigestGate;
   gradBytes = 0;
   gradFrames = 0;
+  readonly weights = { outBytes: 0, viaTree: 0, fallbacks: 0 };
+  /** This step's tabs (and tasks) whose weights come from their parent tab. */
+  private down = new Map<string, number>();
+  private readonly sums = new ChecksumCache();
 
   constructor(
     private readonly host: PlaneHost,
@@ -84,8 +104,9 @@ export class P2pPlane {
     if (!known || b.id !== null || known.id === null) this.ids.set(peerId, { id: b.id, note: b.note });
     for (const remote of b.broken) {
       const parent = [...this.ids.entries()].find(([, v]) => v.id === remote)?.[0];
-      if (parent) this.broken.add(linkKey(peerId, parent));
+      if (parent) this.broken.set(linkKey(peerId, parent), this.recent.at(-1)?.step ?? 0);
     }
+    if (b.want) this.wantWeights(peerId, b.want);
     if (b.id === null) this.host.log(`peer ${peerId} stays on the star: ${b.note || 'no peer-to-peer link'}`);
     if (b.broken.length > 0) this.host.log(`peer ${peerId} could not open a data channel to ${b.broken.join(', ')}; it sent on the star`);
   }
@@ -124,6 +145,38 @@ export class P2pPlane {
     }
   }
 
+  /**
+   * Links not to use at `step`: a channel that did not open (a loaded machine can miss the open timeout once) is
+   * tried again a few steps later, so one slow open does not keep two tabs out of each other's tree for the run.
+   */
+  private brokenNow(step: number): Set<string> {
+    for (const [k, at] of this.broken) if (step - at > RETRY_BROKEN_STEPS) this.broken.delete(k);
+    return new Set(this.broken.keys());
+  }
+
+  /** TaskSender's route: this task's weights go down the tree (its TASK carries none). */
+  viaTree(peerId: string, taskId: number): boolean {
+    if (this.down.get(peerId) !== taskId) return false;
+    this.weights.viaTree++;
+    return true;
+  }
+
+  /** Weights payload bytes out with a TASK. */
+  sent(bytes: number, train: boolean): void {
+    this.weights.outBytes += bytes;
+    const last = this.recent.at(-1);
+    if (last && train) last.weightsOut += bytes;
+  }
+
+  /** A tab's weights did not come down the tree in time or intact: the coordinator sends them over its socket. */
+  private wantWeights(peerId: string, want: NonNullable<P2pBody['want']>): void {
+    this.weights.fallbacks++;
+    this.down.delete(peerId);
+    const bytes = this.host.weights?.resend(peerId) ?? 0;
+    this.sent(bytes, true);
+    this.host.log(`p2p: peer ${peerId} fetches the weights of step ${want.step} from the coordinator: ${want.why}`);
+  }
+
   /** Before the effects are performed: a new training step's first tasks get their tree. */
   beforeSend(effects: readonly Effect[]): void {
     const sends = effects.filter((e): e is SendEffect => e.type === 'send' && e.kind === 'train' && !e.backup && !e.local);
@@ -133,13 +186,14 @@ export class P2pPlane {
     this.gate.newStep(step);
     const order = [...this.ids.keys()];
     const inTree = sends.filter((s) => this.ids.get(s.peerId)?.id).sort((a, b) => order.indexOf(a.peerId) - order.indexOf(b.peerId));
-    this.recent.push({ step, bytes: 0, frames: 0, tree: 0, star: sends.length });
+    this.recent.push({ step, bytes: 0, frames: 0, tree: 0, star: sends.length, weightsOut: 0 });
+    this.down = new Map();
     if (this.recent.length > KEEP_STEPS) this.recent.shift();
     if (!this.o.enabled || inTree.length < 2) {
       this.plan = null;
       return;
     }
-    const tree = chooseTree({ tabs: inTree.map((s) => s.peerId), fanIn: this.o.fanIn, noRelay: this.noRelay, brokenLinks: this.broken });
+    const tree = chooseTree({ tabs: inTree.map((s) => s.peerId), fanIn: this.o.fanIn, noRelay: this.noRelay, brokenLinks: this.brokenNow(step) });
     const taskOf = new Map(inTree.map((s) => [s.peerId, s.taskId]));
     this.plan = { step, tree, taskOf };
     const row = this.recent.at(-1)!;
@@ -152,11 +206,30 @@ export class P2pPlane {
     const deadline = Math.min(...inTree.map((s) => this.host.ledger.lookup(s.peerId, s.taskId)?.attempt.deadline ?? now));
     const top = Math.max(...tree.roots.map(height));
     const waitMs = (t: string): number => Math.max(0, Math.round(deadline - now - this.o.waitMs * (1 + top - height(t))));
+    // Weights go down the same tree: the roots get them with their TASK, each relay passes them on (weightsDown.ts).
+    const versionOf = new Map(inTree.map((s) => [s.peerId, s.version]));
+    const host = this.host.weights;
+    const weights = host ? planWeightsDown(tree, (t) => host.preview(t), (w) => this.sums.sum(w, first.version)) : { fromParent: new Map(), forward: new Map() };
     for (const [tab, parent] of tree.parent) {
       const kids = tree.children.get(tab) ?? [];
       if (parent === null && kids.length === 0) continue; // a lone root: the star as usual
       const pid = (t: string): string => this.ids.get(t)!.id!;
-      this.host.send(tab, encodeTree({ step, taskId: taskOf.get(tab)!, parent: parent === null ? null : pid(parent), children: kids.map(pid), waitMs: waitMs(tab) }));
+      const down = weights.fromParent.get(tab);
+      if (down) this.down.set(tab, taskOf.get(tab)!);
+      const forward = weights.forward.get(tab) ?? [];
+      this.host.send(
+        tab,
+        encodeTree({
+          step,
+          taskId: taskOf.get(tab)!,
+          parent: parent === null ? null : pid(parent),
+          children: kids.map(pid),
+          waitMs: waitMs(tab),
+          // A bounded wait per level below the root: then the tab asks the coordinator (its relay may have left).
+          ...(down ? { weights: { version: versionOf.get(tab)!, sum: down.sum, waitMs: this.o.waitMs * (1 + down.level) } } : {}),
+          ...(forward.length > 0 ? { forward: forward.map(pid) } : {}),
+        }),
+      );
     }
   }
 
@@ -197,13 +270,14 @@ export class P2pPlane {
       enabled: this.o.enabled,
       step: this.plan?.step ?? -1,
       tabs: [...this.ids.entries()].map(([peer, v]) => ({ peer, id: v.id, note: v.note })),
-      broken: [...this.broken],
+      broken: [...this.brokenNow(this.recent.at(-1)?.step ?? 0)],
       recent: this.recent.slice(-16),
       relayed: { ...this.relayed },
       digests: { ...this.gate.checks, waiting: this.gate.waiting },
       rejections: [...this.gate.rejections],
       gradBytes: this.gradBytes,
       gradFrames: this.gradFrames,
+      weights: { ...this.weights },
     };
   }
 }

@@ -63,6 +63,7 @@ export class TrainingCoordinator extends RunModel implements PolicyHost {
     this.policy = this.async ?? this.local ?? this.sync!;
     if (this.async) this.async.pickCheck = (b) => this.spot.picks(b);
     this.p2p = createPlane(this, io, c);
+    this.tasks.route = this.p2p;
   }
 
   // --- the stage: events in, effects performed here ---

@@ -9,9 +9,10 @@ import { addInto, type GradSum } from './sum';
  * second sum from the same child are refused (counted, never added).
  *
  * It never sends a partial sum: a child that stalls or leaves makes the
- * relay's subtree late, and the coordinator's deadline reassigns the whole
- * subtree's shards (coordinator/p2p/treeStep.ts), so a sum always covers
- * exactly the tabs the coordinator expects. No sockets, no timers.
+ * relay's subtree late, so a sum always covers exactly the tabs expected.
+ * No sockets, no timers. Training runs use coverRelay.ts (a bounded wait,
+ * and the list of tasks a sum covers); this one is the probe's
+ * (client/p2p/probe.ts), for e2e/p2p-tree.spec.ts's transport-only steps.
  */
 export class StepRelay {
   private acc: GradSum | null = null;

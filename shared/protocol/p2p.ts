@@ -34,6 +34,20 @@ export const treeBody = z
     children: z.array(id).max(64),
     /** How long after this message a relay waits for its children (and its own gradient) before sending what it has. */
     waitMs: z.number().int().min(0).max(600_000),
+    /**
+     * This task's weights come down the tree from the parent (the TASK carries none): the version and checksum
+     * (shared/p2p/weightsDown.ts) to check them against, and how long to wait before asking the coordinator for them.
+     */
+    weights: z
+      .object({
+        version: z.number().int().nonnegative(),
+        sum: z.number().int().min(0).max(2 ** 32 - 1),
+        waitMs: z.number().int().min(0).max(600_000),
+      })
+      .strict()
+      .optional(),
+    /** PeerJS ids of the children this tab passes this task's weights on to (the bytes it receives, as they are). */
+    forward: z.array(id).max(64).optional(),
   })
   .strict();
 export type TreeBody = z.infer<typeof treeBody>;
@@ -45,6 +59,11 @@ export const p2pBody = z
     note: z.string().max(300).default(''),
     /** PeerJS ids of parents this tab could not open a data channel to. */
     broken: z.array(id).max(64).default([]),
+    /** The weights of this task did not come down the tree in time, or not intact: send them over this socket (WEIGHTS). */
+    want: z
+      .object({ step: z.number().int().nonnegative(), taskId: z.number().int().positive(), version: z.number().int().nonnegative(), why: z.string().max(200) })
+      .strict()
+      .optional(),
   })
   .strict();
 export type P2pBody = z.infer<typeof p2pBody>;
@@ -137,11 +156,13 @@ export const p2pView = z.object({
   depth: n,
   tabs: z.array(z.object({ peer: z.string(), id: z.string().nullable(), note: z.string() })),
   broken: z.array(z.string()),
-  recent: z.array(z.object({ step: n, bytes: n, frames: n, tree: n, star: n })),
+  recent: z.array(z.object({ step: n, bytes: n, frames: n, tree: n, star: n, weightsOut: n.default(0) })),
   relayed: z.object({ accepted: n, dropped: n, stale: n }),
   digests: z.object({ passed: n, failed: n, waiting: n }).default({ passed: 0, failed: 0, waiting: 0 }),
   rejections: z.array(z.object({ step: n, from: z.string(), relays: z.array(z.string()), reason: z.string() })).default([]),
   gradBytes: n,
   gradFrames: n,
+  /** Weights bytes out of the coordinator (TASK payloads and fallback WEIGHTS); tasks whose weights went down a tree; tabs that asked for them instead. */
+  weights: z.object({ outBytes: n, viaTree: n, fallbacks: n }).default({ outBytes: 0, viaTree: 0, fallbacks: 0 }),
 });
 export type P2pViewBody = z.output<typeof p2pView>;

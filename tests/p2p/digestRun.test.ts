@@ -105,6 +105,10 @@ describe('--p2p digests in a real run (real ws on loopback)', () => {
     expect(rounds).toBe(2); // 160 training samples, batches of 40, 2 inner steps a round
     // every round's work came up the tree: one relayed sum per relay, each checked against its tabs' digests
     expect(view.digests).toMatchObject({ passed: rounds, failed: 0 });
+    // and the rounds' start weights went down the same tree to the relay's children (a tab whose id came late joins the
+    // tree a round later), none fetched from the coordinator instead
+    expect(view.weights.viaTree).toBeGreaterThan(0);
+    expect(view.weights.fallbacks).toBe(0);
     const trainSize = run.c.run.sampler.trainSize;
     expect(run.c.run.accounting).toEqual([expect.objectContaining({ epoch: 0, samplesUsed: trainSize, complete: true })]);
   }, 120_000);

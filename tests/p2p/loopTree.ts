@@ -6,6 +6,7 @@ import type { PeerSocket } from '../../client/peer/socket';
 import { SUPPORTED_CODECS } from '../../shared/compress';
 import { CoverRelay } from '../../shared/p2p/coverRelay';
 import type { CoveredSum } from '../../shared/p2p/treeSum';
+import { weightsDownStep } from '../../shared/p2p/weightsDown';
 import type { TreeBody } from '../../shared/protocol';
 
 /**
@@ -14,7 +15,9 @@ import type { TreeBody } from '../../shared/protocol';
  * DIGEST over a real WebSocket on loopback) and the tabs' own relay
  * (shared/p2p/coverRelay.ts), with the data channels replaced by calls
  * between these objects (there is no WebRTC in Node). A `forge` hook lets
- * one relay change what it passes up, as a dishonest tab could.
+ * one relay change what it passes up, as a dishonest tab could. Weights go
+ * down the same way (the TREE's `forward`), and `dropWeights` makes a relay
+ * pass none on, as a relay that left mid-forward would.
  */
 export class LoopNet {
   readonly tabs = new Map<string, LoopTab>();
@@ -35,6 +38,10 @@ export class LoopTab {
   private readonly early: { from: string; s: CoveredSum }[] = [];
   /** Sums this tab changed on their way up (forge hook). */
   forged = 0;
+  /** Weights messages this tab passed on to its children. */
+  weightsDown = 0;
+  /** Pass no weights on (a relay that left mid-forward, as its children see it). */
+  dropWeights = false;
 
   constructor(
     private readonly net: LoopNet,
@@ -65,12 +72,34 @@ export class LoopTab {
       const role = c.role;
       this.entries.set(role.taskId, { role, relay: new CoverRelay(role.step, role.children, (s) => this.up(role, s)) });
       for (const e of this.early.splice(0)) this.fromChild(e.from, e.s);
+    } else if (c.kind === 'weights') {
+      this.passDown(c.step, c.message);
     } else {
       const s: CoveredSum = { sum: { step: c.step, count: c.count, lossSum: c.lossSum, grad: c.grad }, covers: [{ peer: c.peerId, taskId: c.taskId, count: c.count, computeMs: c.computeMs }] };
       const entry = this.entries.get(c.taskId);
       if (entry) entry.relay.own(s);
       else this.session.p2pReply({ kind: 'up', taskId: c.taskId, step: c.step, count: c.count, lossSum: c.lossSum, grad: c.grad, covers: s.covers, broken: [] });
     }
+  }
+
+  private passDown(step: number, message: Uint8Array): boolean {
+    const entry = [...this.entries.values()].find((e) => e.role.step === step);
+    if (!entry) return false;
+    for (const child of entry.role.forward ?? []) {
+      const tab = this.net.tabs.get(child);
+      if (!tab || this.dropWeights) continue;
+      this.weightsDown++;
+      queueMicrotask(() => tab.fromParent(message));
+    }
+    return true;
+  }
+
+  fromParent(message: Uint8Array, tries = 0): void {
+    const step = weightsDownStep(message);
+    if (step === null) return;
+    // Its role is on its way (another socket); a page keeps such early weights the same way (client/p2p/tabTree.ts).
+    if (!this.passDown(step, message)) return void (tries < 100 && setTimeout(() => this.fromParent(message, tries + 1), 10));
+    this.session.p2pReply({ kind: 'weights', message });
   }
 
   fromChild(from: string, s: CoveredSum): void {

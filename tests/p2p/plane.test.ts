@@ -180,4 +180,20 @@ describe('P2pPlane: a sync step over a reduction tree', () => {
     s.plane.countIn(500);
     expect(s.plane.view().recent.at(-1)).toMatchObject({ step: 1, bytes: 1500, frames: 2, tree: 4, star: 0 });
   });
+
+  it('a data channel that did not open keeps that child from that parent for 2 steps, then is tried again', () => {
+    const s = setup();
+    s.plane.hello('p3', { id: 'p3-rtc', note: 'a data channel did not open', broken: ['p1-rtc'] });
+    expect(s.plane.view().broken).toEqual(['p3>p1']);
+    const parentOf = (step: number): string | null | undefined => {
+      s.sent.length = 0;
+      const sends: Effect[] = TABS.map((peer, i) => ({ type: 'send', kind: 'train', peerId: peer, taskId: 100 * step + i + 1, roundId: step, version: step, indices: Uint32Array.of(i), backup: false }) as SendEffect);
+      s.plane.beforeSend(sends);
+      return s.sent.find((x) => x.peer === 'p3')?.tree.parent;
+    };
+    expect(parentOf(2)).not.toBe('p1-rtc');
+    expect(parentOf(3)).not.toBe('p1-rtc');
+    expect(parentOf(4)).toBe('p1-rtc');
+    expect(s.plane.view().broken).toEqual([]);
+  });
 });
