@@ -38,7 +38,30 @@ export class Trainer {
     readonly outputUnits: number,
     options: TrainerOptions,
   ) {
-    this.rowsFor = options.shapeBuckets && !bound.hasBatchNorm ? bucketSize : (n) => n;
+    this.padded = options.shapeBuckets === true && !bound.hasBatchNorm;
+    this.rowsFor = this.padded ? (n) => this.reuseRows(n) : (n) => n;
+  }
+
+  /** Whether batches are padded to shape buckets (bucket.ts). */
+  private readonly padded: boolean;
+  /** Padded row counts this trainer has run (their WebGL programs are compiled). */
+  private readonly compiledRows = new Set<number>();
+
+  /**
+   * The rows for n samples: the smallest already-compiled size that holds
+   * them with at most twice the padding of n's own bucket (or 32 rows), else
+   * n's bucket, compiled now. A shard cut to a new size then mostly reuses a
+   * program from warm-up instead of stalling the worker for a compile (~1 s
+   * on SwiftShader with four tabs, long enough to look silent).
+   */
+  private reuseRows(n: number): number {
+    const own = bucketSize(n);
+    if (this.compiledRows.has(own)) return own;
+    let best = Infinity;
+    for (const c of this.compiledRows) if (c >= n && c <= Math.max(2 * own, 32) && c < best) best = c;
+    if (best < Infinity) return best;
+    this.compiledRows.add(own);
+    return own;
   }
 
   static async create(
@@ -132,6 +155,8 @@ export class Trainer {
     const ms2 = nLarge > nSmall ? await time(nLarge) : ms1;
     const compiled = new Set([this.rowsFor(nSmall), this.rowsFor(nLarge)]);
     for (const n of expected.slice(1).map((x) => Math.max(1, Math.min(x, train)))) {
+      // The expected sizes get their own buckets (no padding to a reused one: they are the likely steady state).
+      if (this.padded) this.compiledRows.add(bucketSize(n));
       if (compiled.has(this.rowsFor(n))) continue;
       compiled.add(this.rowsFor(n));
       await this.gradient(indices(n));

@@ -59,6 +59,11 @@ describe('shape buckets', () => {
     expect(speed.samplesPerSec).toBeGreaterThan(0);
     // Timed at 43 (bucket 48) and a quarter of it (10, bucket 16), three calls each; then 32 and 64 once each.
     expect(t.rows).toEqual([16, 16, 16, 48, 48, 48, 32, 64]);
+    // Mid-run, a shard cut to a new size reuses a compiled program where the padding stays small: 21 (bucket 24)
+    // runs as 32, 9 (bucket 16) as 16; 100 has none that fits and compiles its own 112, reused after by 97.
+    t.rows.length = 0;
+    for (const n of [21, 9, 100, 97]) await t.gradient(Uint32Array.from({ length: n }, (_, i) => i));
+    expect(t.rows).toEqual([32, 16, 112, 112]);
     t.dispose();
   });
 });
