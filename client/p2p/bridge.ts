@@ -1,3 +1,4 @@
+import type { CompressSpec } from '../../shared/compress/spec';
 import type { Cover, TreeBody } from '../../shared/protocol';
 
 /**
@@ -7,8 +8,11 @@ import type { Cover, TreeBody } from '../../shared/protocol';
  * data, so both cross postMessage.
  */
 export type P2pCall =
-  /** Open this tab's PeerJS node; `params` is the gradient length sums will have. */
-  | { kind: 'open'; peerId: string; params: number }
+  /**
+   * Open this tab's PeerJS node; `params` is the gradient length sums will have; `codec`: the run's --compress
+   * and the weight tensors' lengths, for the sums this tab sends up a data channel (shared/p2p/hopCodec.ts).
+   */
+  | { kind: 'open'; peerId: string; params: number; codec?: { spec: CompressSpec; segments: number[] } }
   /** This tab's place in a step's tree, as the coordinator's TREE said. */
   | { kind: 'role'; role: TreeBody }
   /** This tab's own gradient sum for a task that has a role. */
@@ -21,4 +25,6 @@ export type P2pReply =
   /** A sum for the coordinator: a root's subtree sum, or a tab whose parent could not be reached or left. */
   | { kind: 'up'; taskId: number; step: number; count: number; lossSum: number; grad: Float32Array; covers: Cover[]; broken: string[] }
   /** Weights that came down from the parent tab (already passed on to this tab's children), to check and install. */
-  | { kind: 'weights'; message: Uint8Array };
+  | { kind: 'weights'; message: Uint8Array }
+  /** This tab sent a task's sum up a data channel in a lossy codec: the rounding it added (||sent - sum||₂), for its digest. */
+  | { kind: 'hop'; taskId: number; codecErr: number };

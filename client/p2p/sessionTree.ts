@@ -1,3 +1,6 @@
+import { decodeTensor } from '../../shared/compress';
+import type { CompressSpec } from '../../shared/compress/spec';
+import { l2Diff } from '../../shared/p2p/hopCodec';
 import { TaskFlag, TensorCodec, encodeDigest, encodeP2p, encodeRelayed, type RevealBody, type TaskFrame, type TensorPayload, type TreeBody, type WeightsFrame } from '../../shared/protocol';
 import { digestOf } from '../../shared/p2p/digest';
 import { encodeWeightsDown } from '../../shared/p2p/weightsDown';
@@ -31,6 +34,8 @@ interface OwnPart {
   count: number;
   lossSum: number;
   grad: Float32Array;
+  /** The rounding the codec added on this tab's hops up for the task (page's to its parent, ours to the coordinator). */
+  codecErr: number;
 }
 
 export class SessionTree {
@@ -51,11 +56,12 @@ export class SessionTree {
     this.weights = new TreeWeights((want) => this.send(encodeP2p({ id: this.id, note: '', broken: [], want })));
   }
 
-  welcome(peerId: string, params: number): void {
+  /** `codec`: the run's --compress and the weight tensors' lengths, for the sums the page sends up its data channels. */
+  welcome(peerId: string, params: number, codec?: { spec: CompressSpec; segments: number[] }): void {
     this.roles.clear();
     this.versions.clear();
     this.parts.clear();
-    this.call({ kind: 'open', peerId, params });
+    this.call({ kind: 'open', peerId, params, ...(codec ? { codec } : {}) });
   }
 
   role(r: TreeBody): void {
@@ -90,7 +96,7 @@ export class SessionTree {
     this.roles.delete(t.taskId);
     this.versions.set(t.taskId, t.weightsVersion);
     // A copy: the trainer may reuse its buffer for the next task before the seed comes.
-    this.parts.set(t.taskId, { step: t.step, count: g.count, lossSum: g.lossSum, grad: Float32Array.from(g.grad) });
+    this.parts.set(t.taskId, { step: t.step, count: g.count, lossSum: g.lossSum, grad: Float32Array.from(g.grad), codecErr: 0 });
     while (this.parts.size > KEEP_PARTS) this.parts.delete(this.parts.keys().next().value as number);
     this.call({ kind: 'own', taskId: t.taskId, step: t.step, count: g.count, lossSum: g.lossSum, computeMs, grad: g.grad, peerId });
     return true;
@@ -102,11 +108,16 @@ export class SessionTree {
     if (!part || part.step !== r.step) return;
     this.parts.delete(r.taskId);
     this.digests++;
-    this.send(encodeDigest({ ...r, digest: digestOf(part.grad, part.count, part.lossSum, r.seed) }));
+    this.send(encodeDigest({ ...r, digest: digestOf(part.grad, part.count, part.lossSum, r.seed, part.codecErr) }));
   }
 
   reply(r: P2pReply): void {
     if (r.kind === 'weights') return this.weights.fromParent(r.message);
+    if (r.kind === 'hop') {
+      const part = this.parts.get(r.taskId);
+      if (part) part.codecErr += r.codecErr;
+      return;
+    }
     if (r.kind === 'opened') {
       this.id = r.id;
       this.send(encodeP2p({ id: r.id, note: r.note, broken: [] }));
@@ -117,7 +128,11 @@ export class SessionTree {
     if (weightsVersion === undefined) return;
     if (r.broken.length > 0) this.send(encodeP2p({ id: this.id, note: 'a data channel did not open', broken: r.broken }));
     const computeMs = r.covers.find((c) => c.taskId === r.taskId)?.computeMs ?? 0;
-    const g = { taskId: r.taskId, step: r.step, weightsVersion, count: r.count, computeMs, lossSum: r.lossSum, grad: this.encode(r.grad), state: new Float32Array(0) };
+    const grad = this.encode(r.grad);
+    // the run's codec on our hop to the coordinator: its rounding goes in our digest too (top-k is not projected)
+    const part = this.parts.get(r.taskId);
+    if (part && (grad.codec === TensorCodec.FP16 || grad.codec === TensorCodec.INT8)) part.codecErr += l2Diff(decodeTensor(grad, new Float32Array(r.grad.length)), r.grad);
+    const g = { taskId: r.taskId, step: r.step, weightsVersion, count: r.count, computeMs, lossSum: r.lossSum, grad, state: new Float32Array(0) };
     // Always RELAYED (even one task): the coordinator then counts it only while every named task is still live.
     this.send(encodeRelayed(g, { covers: r.covers }));
   }

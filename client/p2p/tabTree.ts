@@ -1,6 +1,7 @@
 import type { TreeBody } from '../../shared/protocol';
 import { CoverRelay } from '../../shared/p2p/coverRelay';
-import { decodeTreeSum, encodeTreeSum, type CoveredSum } from '../../shared/p2p/treeSum';
+import { HopEncoder } from '../../shared/p2p/hopCodec';
+import { decodeTreeSum, type CoveredSum } from '../../shared/p2p/treeSum';
 import { weightsDownStep } from '../../shared/p2p/weightsDown';
 import type { P2pCall, P2pReply } from './bridge';
 import { P2pNode, type P2pLink } from './link';
@@ -20,6 +21,11 @@ import { P2pNode, type P2pLink } from './link';
  * its parent, before its worker decodes them; a child's channel that is
  * not open yet gets them when it opens. The child's session checks them
  * (client/p2p/treeWeights.ts), and asks the coordinator if they do not come.
+ *
+ * Sums go up a data channel in the run's --compress codec (fp16, int8; top-k
+ * and none as float32: shared/p2p/hopCodec.ts); a relay decodes its
+ * children's and adds them in float32. The rounding of this tab's hop goes
+ * back to the session (`hop`) for its digest.
  */
 export interface TabTreeOptions {
   origin: string;
@@ -43,6 +49,8 @@ const OPEN_ATTEMPTS = 3;
 export class TabTree {
   private node: P2pNode | null = null;
   private params = 0;
+  /** The run's --compress for the sums this tab sends up a data channel (its own residual, for int8). */
+  private hop = new HopEncoder({ name: 'none' }, 0);
   private readonly parents = new Map<string, Promise<P2pLink | null>>();
   /** Parents whose channel closed (the tab left): sums for them go straight to the coordinator. */
   private readonly left = new Set<string>();
@@ -61,7 +69,10 @@ export class TabTree {
   constructor(private readonly o: TabTreeOptions) {}
 
   handle(c: P2pCall): void {
-    if (c.kind === 'open') void this.open(c.peerId, c.params);
+    if (c.kind === 'open') {
+      this.hop = new HopEncoder(c.codec?.spec ?? { name: 'none' }, c.params, c.codec?.segments);
+      void this.open(c.peerId, c.params);
+    }
     else if (c.kind === 'role') this.role(c.role);
     else if (c.kind === 'weights') this.passDown(c.step, c.message);
     else this.own(c);
@@ -173,18 +184,23 @@ export class TabTree {
     else if (this.early.length < 64) this.early.push({ from, s });
   }
 
-  private async up(entry: Entry, s: CoveredSum): Promise<void> {
+  private async up(entry: Entry, summed: CoveredSum): Promise<void> {
+    let s = summed;
     if (entry.timer) clearTimeout(entry.timer);
     const parent = entry.role.parent;
     if (parent === null || this.left.has(parent)) return this.toSocket(entry.role.taskId, s, []);
     const link = await this.parent(parent);
     if (link && !link.closed) {
+      // the run's codec on this hop; the rounding it added goes in this tab's digest
+      const hop = this.hop.encode(s);
+      if (hop.codecErr > 0) this.o.reply({ kind: 'hop', taskId: entry.role.taskId, codecErr: hop.codecErr });
       try {
-        await link.send(encodeTreeSum(s));
+        await link.send(hop.bytes);
         this.counts.upChannel++;
         return;
       } catch {
-        // the parent left while we sent: the coordinator gets it directly
+        // the parent left while we sent: the coordinator gets it directly, as encoded (the residual kept what it dropped)
+        s = { ...s, sum: { ...s.sum, grad: hop.sent } };
       }
     }
     this.toSocket(entry.role.taskId, s, link ? [] : [parent]);

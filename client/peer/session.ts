@@ -244,7 +244,7 @@ export class PeerSession {
     if (w.p2p && p2p) {
       const send = (f: Uint8Array): void => void (this.ws?.readyState === OPEN && this.send(this.ws, f));
       this.tree ??= new SessionTree(p2p, send, (g) => this.gradEncoder!.encode(g));
-      this.tree.welcome(w.peerId, w.model.trainableParams);
+      this.tree.welcome(w.peerId, w.model.trainableParams, { spec: this.gradEncoder.spec, segments: trainable });
     }
     this.set('idle');
     this.pump();

@@ -1,4 +1,4 @@
-import { checkRelayedSum, codecSlackOf, type Digest, type SumCodec } from '../../shared/p2p/digest';
+import { checkRelayedSum, hopsSlackOf, type Digest, type SumCodec } from '../../shared/p2p/digest';
 import { TensorCodec, encodeReveal, type Cover, type DigestBody, type GradFrame } from '../../shared/protocol';
 import { applyRelayed, giveBack, type RelayedHost, type RelayedOutcome } from './relayedGrad';
 
@@ -79,7 +79,9 @@ export class DigestGate {
     h.digests.set(peerId, d.digest);
     if (h.digests.size < h.covers.length) return null;
     this.held.splice(this.held.indexOf(h), 1);
-    const verdict = checkRelayedSum({ grad: h.grad, count: h.g.count, lossSum: h.g.lossSum }, h.covers.map((c) => h.digests.get(c.peer)!), h.seed, codecSlackOf(codecName(h.g.grad.codec), h.grad));
+    const covered = h.covers.map((c) => h.digests.get(c.peer)!);
+    // --compress rounds every hop of the tree (tab to tab, then the root's to us): each tab's claim of its hop's rounding, capped
+    const verdict = checkRelayedSum({ grad: h.grad, count: h.g.count, lossSum: h.g.lossSum }, covered, h.seed, hopsSlackOf(codecName(h.g.grad.codec), h.grad, covered));
     if (verdict.ok) {
       this.checks.passed++;
       return applyRelayed(this.host, h.g, h.grad, h.covers, []);

@@ -24,6 +24,12 @@ export interface Digest {
   proj: number[];
   /** Euclidean norm of the gradient sum: scales the rounding a float32 sum may show in a projection. */
   l2: number;
+  /**
+   * ||sent - sum||₂ of every hop this tab sent its sum up (to its parent tab,
+   * or as a root to the coordinator) with a lossy codec: the rounding it
+   * added (hopCodec.ts). Absent: the check allows the codec's bound instead.
+   */
+  codecErr?: number | undefined;
 }
 
 /** mulberry32: a small 32-bit PRNG; the same seed gives the same signs in every tab and in the coordinator. */
@@ -61,8 +67,8 @@ export function project(grad: Float32Array, seed: number): { proj: number[]; l2:
   return { proj, l2: Math.sqrt(sq) };
 }
 
-export function digestOf(grad: Float32Array, count: number, lossSum: number, seed: number): Digest {
-  return { count, lossSum, ...project(grad, seed) };
+export function digestOf(grad: Float32Array, count: number, lossSum: number, seed: number, codecErr?: number): Digest {
+  return { count, lossSum, ...project(grad, seed), ...(codecErr === undefined ? {} : { codecErr }) };
 }
 
 export type DigestVerdict = { ok: true } | { ok: false; reason: string };
@@ -78,7 +84,8 @@ export type DigestVerdict = { ok: true } | { ok: false; reason: string };
  * doubled or altered child whose projection is above the rounding fails.
  *
  * `codecSlack` bounds sqrt(Σ e_i²) of the rounding the wire codec added on
- * the last hop (codecSlackOf); Infinity (top-k) checks counts and loss only.
+ * every hop (hopsSlackOf; codecSlackOf for one hop); Infinity (top-k)
+ * checks counts and loss only.
  */
 export function checkRelayedSum(sum: { grad: Float32Array; count: number; lossSum: number }, covered: readonly Digest[], seed: number, codecSlack = 0): DigestVerdict {
   const count = covered.reduce((a, d) => a + d.count, 0);
@@ -124,6 +131,32 @@ export function codecSlackOf(codec: SumCodec, decoded: Float32Array): number {
   return (n * max) / 127;
 }
 
+/**
+ * The codec rounding a relayed sum may hold after every hop of its tree
+ * (tab to tab and the root's to the coordinator: --compress applies on each,
+ * hopCodec.ts). The errors of the hops add up in the sum, so by the triangle
+ * inequality sqrt(Σ e_i²) of the whole is at most the sum of each hop's.
+ * Each tab that sent a hop reports its own hop's rounding (`codecErr`, the
+ * exact norm) in its digest; a claim counts at most `codecSlackOf` (the
+ * codec's bound for one hop, from the decoded sum, with the digests' norms
+ * as the sum's size for fp16), and a tab without a claim counts that bound.
+ * So an honest tree passes with the rounding it really made, and a relay
+ * that claims more rounding than it made hides at most one hop's bound.
+ * Top-k: Infinity (counts and loss only); fp32: 0.
+ */
+export function hopsSlackOf(codec: SumCodec, decoded: Float32Array, covered: readonly Digest[]): number {
+  if (codec === 'fp32' || codec === 'topk') return codecSlackOf(codec, decoded);
+  const l2 = covered.reduce((a, d) => a + d.l2, 0);
+  const cap = codec === 'fp16' ? 2 ** -11 * (l2 + norm(decoded)) + 2 ** -25 * Math.sqrt(decoded.length) : codecSlackOf(codec, decoded);
+  return covered.reduce((a, d) => a + Math.min(d.codecErr ?? cap, cap), 0);
+}
+
+function norm(v: Float32Array): number {
+  let sq = 0;
+  for (let i = 0; i < v.length; i++) sq += (v[i] as number) ** 2;
+  return Math.sqrt(sq);
+}
+
 /** A digest as a tab sends it (JSON over its WebSocket), checked at the boundary. */
 export const digestSchema = z
   .object({
@@ -131,6 +164,7 @@ export const digestSchema = z
     lossSum: z.number().finite(),
     proj: z.array(z.number().finite()).length(PROJECTIONS),
     l2: z.number().finite().min(0),
+    codecErr: z.number().finite().min(0).optional(),
   })
   .strict();
 

@@ -1,4 +1,7 @@
 import { fail } from '../errors';
+import { decodeTensor } from '../compress';
+import { TensorCodec } from '../protocol/codes';
+import type { TensorPayload } from '../protocol/tensors';
 
 /**
  * A gradient sum as it travels up the tree: the sum of per-sample gradients,
@@ -6,11 +9,16 @@ import { fail } from '../errors';
  * star, so adding subtrees keeps the mean exact). Wire form (LE):
  *
  *   byte 0      SUM_MAGIC (0x53, 'S')
- *   bytes 1..3  zero
+ *   byte 1      codec of the gradient sum: 0 (or TensorCodec.FP32) f32 x length;
+ *               TensorCodec.FP16 or INT8: that codec's payload (shared/compress)
+ *   bytes 2..3  zero
  *   bytes 4..7  step, u32
  *   bytes 8..11 sample count, u32
  *   bytes 12..19 loss sum, f64
- *   bytes 20..  gradient sum, f32 x length
+ *   bytes 20..  gradient sum
+ *
+ * The codec is the run's `--compress` on every tab-to-tab hop (fp16, int8;
+ * hopCodec.ts): the sender of a hop encodes, the relay decodes and adds.
  */
 export const SUM_MAGIC = 0x53;
 export const SUM_HEADER_BYTES = 20;
@@ -22,7 +30,23 @@ export interface GradSum {
   grad: Float32Array;
 }
 
-export function encodeSum(s: GradSum): Uint8Array {
+/** Hop codecs a sum may travel in (top-k sums travel as float32: see hopCodec.ts). */
+const HOP_CODECS: readonly TensorCodec[] = [TensorCodec.FP16, TensorCodec.INT8];
+
+/** With `payload` (fp16 or int8 of s.grad's length), the sum's gradient goes in that codec; else float32. */
+export function encodeSum(s: GradSum, payload?: TensorPayload): Uint8Array {
+  if (payload && payload.codec !== TensorCodec.FP32) {
+    if (!HOP_CODECS.includes(payload.codec) || payload.length !== s.grad.length) throw fail('FRAME_INVALID', `a p2p sum can travel in fp32, fp16 or int8 of its ${s.grad.length} values, not codec ${payload.codec} of ${payload.length}`);
+    const out = new Uint8Array(SUM_HEADER_BYTES + payload.bytes.byteLength);
+    const view = new DataView(out.buffer);
+    view.setUint8(0, SUM_MAGIC);
+    view.setUint8(1, payload.codec);
+    view.setUint32(4, s.step, true);
+    view.setUint32(8, s.count, true);
+    view.setFloat64(12, s.lossSum, true);
+    out.set(payload.bytes, SUM_HEADER_BYTES);
+    return out;
+  }
   const out = new Uint8Array(SUM_HEADER_BYTES + s.grad.byteLength);
   const view = new DataView(out.buffer);
   view.setUint8(0, SUM_MAGIC);
@@ -37,12 +61,22 @@ export function decodeSum(bytes: Uint8Array, expectLength: number): GradSum {
   if (bytes.byteLength < SUM_HEADER_BYTES) throw fail('FRAME_TRUNCATED', `a p2p sum is ${bytes.byteLength} bytes; its header needs ${SUM_HEADER_BYTES}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint8(0) !== SUM_MAGIC) throw fail('FRAME_INVALID', `a p2p sum starts with 0x${view.getUint8(0).toString(16)}, not 0x53`);
+  const codec = view.getUint8(1) as TensorCodec;
+  if (codec !== 0 && codec !== TensorCodec.FP32) {
+    if (!HOP_CODECS.includes(codec)) throw fail('FRAME_INVALID', `a p2p sum is in codec ${codec}; tab hops carry fp32, fp16 or int8`);
+    // decodeTensor checks the payload's size for `expectLength` values (FRAME_INVALID when it does not fit)
+    const grad = decodeTensor({ codec, length: expectLength, bytes: bytes.subarray(SUM_HEADER_BYTES) }, new Float32Array(expectLength));
+    return finite({ step: view.getUint32(4, true), count: view.getUint32(8, true), lossSum: view.getFloat64(12, true), grad });
+  }
   const length = (bytes.byteLength - SUM_HEADER_BYTES) / 4;
   if (length !== expectLength) throw fail('GRAD_WRONG_LENGTH', `a p2p sum holds ${length} values; the model has ${expectLength}`);
   const grad = new Float32Array(length);
   for (let i = 0; i < length; i++) grad[i] = view.getFloat32(SUM_HEADER_BYTES + 4 * i, true);
-  const s = { step: view.getUint32(4, true), count: view.getUint32(8, true), lossSum: view.getFloat64(12, true), grad };
-  if (!Number.isFinite(s.lossSum) || !grad.every(Number.isFinite)) throw fail('GRAD_NOT_FINITE', `the p2p sum of step ${s.step} holds a NaN or infinity`);
+  return finite({ step: view.getUint32(4, true), count: view.getUint32(8, true), lossSum: view.getFloat64(12, true), grad });
+}
+
+function finite(s: GradSum): GradSum {
+  if (!Number.isFinite(s.lossSum) || !s.grad.every(Number.isFinite)) throw fail('GRAD_NOT_FINITE', `the p2p sum of step ${s.step} holds a NaN or infinity`);
   return s;
 }
 

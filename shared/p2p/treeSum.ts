@@ -1,5 +1,6 @@
 import { fail } from '../errors';
 import { relayedBody, type Cover } from '../protocol/p2p';
+import type { TensorPayload } from '../protocol/tensors';
 import { decodeSum, encodeSum, type GradSum } from './sum';
 
 /**
@@ -19,8 +20,9 @@ export interface CoveredSum {
   covers: Cover[];
 }
 
-export function encodeTreeSum(s: CoveredSum): Uint8Array {
-  const sum = encodeSum(s.sum);
+/** `payload`: the sum's gradient in the hop's codec (hopCodec.ts); float32 without it. */
+export function encodeTreeSum(s: CoveredSum, payload?: TensorPayload): Uint8Array {
+  const sum = encodeSum(s.sum, payload);
   const json = new TextEncoder().encode(JSON.stringify({ covers: s.covers }));
   const out = new Uint8Array(8 + sum.byteLength + json.byteLength);
   const view = new DataView(out.buffer);

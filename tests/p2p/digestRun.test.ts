@@ -95,6 +95,35 @@ describe('--p2p digests in a real run (real ws on loopback)', () => {
     expect(maxDiff(run.c.run.store.weights, reference)).toBeLessThan(TOLERANCE);
   }, 120_000);
 
+  // --compress on every hop: leaves encode their sums, the relay decodes, adds its own and encodes again, the root's RELAYED
+  // is in the codec too. The rounding of each hop is in its sender's digest, so honest trees pass; the weights are the
+  // star's within the codec's rounding (far less than how far training moved them), and the hops are smaller.
+  it.each([
+    ['fp16', 0.5, 5e-4],
+    ['int8', 0.4, 3e-3],
+  ] as const)('--compress %s on every tab-to-tab hop: every relayed sum passes its digests, the run trains as the star does', async (compress, bytesRatio, tolerance) => {
+    const reference = await starWeights();
+    const { h: run, tabs } = await treeRun(null, { compress });
+    const initial = Float32Array.from(run.c.run.store.weights);
+    expect(await run.done).toBe('completed');
+    const view = run.c.run.p2p.view();
+    expect(view.digests.failed).toBe(0);
+    expect(view.digests.passed).toBeGreaterThan(0);
+    const trainSize = run.c.run.sampler.trainSize;
+    expect(run.c.run.accounting).toEqual([expect.objectContaining({ epoch: 0, samplesUsed: trainSize, complete: true })]);
+    expect(maxDiff(run.c.run.store.weights, reference)).toBeLessThan(tolerance);
+    console.log(`--compress ${compress}: weights off the star’s by ${maxDiff(run.c.run.store.weights, reference).toExponential(2)}, moved ${maxDiff(initial, reference).toExponential(2)}`);
+    expect(maxDiff(initial, reference)).toBeGreaterThan(20 * tolerance);
+    // each sum sent up a data channel is in the codec: its gradient part is the codec's size, not float32's
+    const hops = tabs.flatMap((t) => t.hopBytes);
+    expect(hops.length).toBeGreaterThan(0);
+    const params = run.c.run.store.weights.length;
+    for (const b of hops) expect(b.fp32 - b.sent).toBeGreaterThanOrEqual(Math.floor(4 * params * (1 - bytesRatio)));
+    const sent = hops.reduce((a, b) => a + b.sent, 0);
+    const fp32 = hops.reduce((a, b) => a + b.fp32, 0);
+    console.log(`--compress ${compress}: ${hops.length} tab-to-tab hops, ${sent} bytes vs ${fp32} in float32 (${(sent / fp32).toFixed(3)}; ${params} parameters)`);
+  }, 120_000);
+
   it('local steps: the tree carries weight changes x counts; every round is relayed and digest-checked, each sample used once', async () => {
     const { h: run } = await treeRun(null, { mode: 'local', localSteps: 2 });
     let rounds = 0;

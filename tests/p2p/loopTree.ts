@@ -5,7 +5,8 @@ import { PeerSession } from '../../client/peer/session';
 import type { PeerSocket } from '../../client/peer/socket';
 import { SUPPORTED_CODECS } from '../../shared/compress';
 import { CoverRelay } from '../../shared/p2p/coverRelay';
-import type { CoveredSum } from '../../shared/p2p/treeSum';
+import { HopEncoder } from '../../shared/p2p/hopCodec';
+import { decodeTreeSum, encodeTreeSum, type CoveredSum } from '../../shared/p2p/treeSum';
 import { weightsDownStep } from '../../shared/p2p/weightsDown';
 import type { TreeBody } from '../../shared/protocol';
 
@@ -17,7 +18,9 @@ import type { TreeBody } from '../../shared/protocol';
  * between these objects (there is no WebRTC in Node). A `forge` hook lets
  * one relay change what it passes up, as a dishonest tab could. Weights go
  * down the same way (the TREE's `forward`), and `dropWeights` makes a relay
- * pass none on, as a relay that left mid-forward would.
+ * pass none on, as a relay that left mid-forward would. Sums go up as the
+ * page sends them: bytes in the run's codec (shared/p2p/hopCodec.ts),
+ * decoded by the parent; `hopBytes` records each hop's size.
  */
 export class LoopNet {
   readonly tabs = new Map<string, LoopTab>();
@@ -42,6 +45,10 @@ export class LoopTab {
   weightsDown = 0;
   /** Pass no weights on (a relay that left mid-forward, as its children see it). */
   dropWeights = false;
+  /** Bytes of each sum this tab sent up to its parent tab, and what the same message would be in float32 (one entry a hop). */
+  readonly hopBytes: { sent: number; fp32: number }[] = [];
+  private hop = new HopEncoder({ name: 'none' }, 0);
+  private params = 0;
 
   constructor(
     private readonly net: LoopNet,
@@ -65,13 +72,15 @@ export class LoopTab {
   private handle(c: P2pCall): void {
     if (c.kind === 'open') {
       this.peerId = c.peerId;
+      this.params = c.params;
+      this.hop = new HopEncoder(c.codec?.spec ?? { name: 'none' }, c.params, c.codec?.segments);
       this.id = `${c.peerId}-loop`;
       this.net.tabs.set(this.id, this);
       this.session.p2pReply({ kind: 'opened', id: this.id, note: '' });
     } else if (c.kind === 'role') {
       const role = c.role;
       this.entries.set(role.taskId, { role, relay: new CoverRelay(role.step, role.children, (s) => this.up(role, s)) });
-      for (const e of this.early.splice(0)) this.fromChild(e.from, e.s);
+      for (const e of this.early.splice(0)) this.deliver(e.from, e.s);
     } else if (c.kind === 'weights') {
       this.passDown(c.step, c.message);
     } else {
@@ -102,7 +111,12 @@ export class LoopTab {
     this.session.p2pReply({ kind: 'weights', message });
   }
 
-  fromChild(from: string, s: CoveredSum): void {
+  /** A child's sum as bytes on its data channel. */
+  fromChild(from: string, bytes: Uint8Array): void {
+    this.deliver(from, decodeTreeSum(bytes, this.params));
+  }
+
+  private deliver(from: string, s: CoveredSum): void {
     const entry = [...this.entries.values()].find((e) => e.role.step === s.sum.step && e.role.children.includes(from));
     if (!entry) {
       this.early.push({ from, s });
@@ -115,7 +129,12 @@ export class LoopTab {
 
   private up(role: TreeBody, s: CoveredSum): void {
     const parent = role.parent === null ? undefined : this.net.tabs.get(role.parent);
-    if (parent) queueMicrotask(() => parent.fromChild(this.id, s));
+    if (parent) {
+      const hop = this.hop.encode(s);
+      if (hop.codecErr > 0) this.session.p2pReply({ kind: 'hop', taskId: role.taskId, codecErr: hop.codecErr });
+      this.hopBytes.push({ sent: hop.bytes.byteLength, fp32: encodeTreeSum(s).byteLength });
+      queueMicrotask(() => parent.fromChild(this.id, hop.bytes));
+    }
     else this.session.p2pReply({ kind: 'up', taskId: role.taskId, step: s.sum.step, count: s.sum.count, lossSum: s.sum.lossSum, grad: s.sum.grad, covers: s.covers, broken: [] });
   }
 }
