@@ -79,7 +79,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'min-peers', key: 'minPeers', kind: 'int', group: 'fleet', help: 'start training once this many peers are ready (default 1)' },
   { flag: 'max-peers', key: 'maxPeers', kind: 'int', group: 'fleet', help: 'most peer connections at once; more are refused (default 2000)' },
   { flag: 'max-per-address', key: 'maxPerAddress', kind: 'int', group: 'fleet', help: 'most open connections from one address, loopback exempt (default 64, 0 = no cap)' },
-  { flag: 'p2p', key: 'p2p', kind: 'bool', group: 'fleet', help: 'tabs add up gradients in trees over WebRTC data channels (PeerJS via this coordinator); sync and local modes (async stays on the star); node peers and tabs without WebRTC stay on the star' },
+  { flag: 'p2p', key: 'p2p', kind: 'bool', group: 'fleet', help: 'tabs add up gradients and pass weights down in trees over WebRTC data channels (PeerJS via this coordinator); sync and local modes (async stays on the star); node peers and tabs without WebRTC stay on the star' },
   { flag: 'p2p-fan-in', arg: 'K', key: 'p2pFanIn', kind: 'int', group: 'fleet', help: '--p2p: children per relay and sums per step into the coordinator (default 2)' },
   { flag: 'p2p-wait-ms', arg: 'MS', key: 'p2pWaitMs', kind: 'int', group: 'fleet', help: '--p2p: relays send what they have this long per tree level before the step deadline (default 1000)' },
   { flag: 'chromium', arg: 'FILE', key: 'chromium', kind: 'string', group: 'fleet', help: 'Chromium executable (default $CHROMIUM_PATH, then /usr/bin/chromium)' },

@@ -18,7 +18,9 @@ describe('spot checks (--spot-check)', () => {
     expect(q.atStep!).toBeLessThanOrEqual(20);
     expect(q.reason).toMatch(/disagreed with the majority in 3 spot checks .* samples of its training gradients were accepted since its last passed check/);
     for (const nick of ['node-1', 'node-2', 'node-3']) expect(r.checks[nick]!.failed).toBe(0);
-    expect(r.checks['attacker-sign-flip']!.failed).toBe(3);
+    // Quarantined at its third failed check (the reason says 3); a check already in flight then may still fail a 4th time.
+    expect(r.checks['attacker-sign-flip']!.failed).toBeGreaterThanOrEqual(3);
+    expect(r.checks['attacker-sign-flip']!.failed).toBeLessThanOrEqual(4);
   }, 120_000);
 
   it('a liar forging its evaluations: the reported test accuracy is the honest run\'s (without checks it is forged)', async () => {
