@@ -52,19 +52,15 @@ export function planWeightsDown(tree: ReductionTree, preview: (tab: string) => S
   return plan;
 }
 
-/** Checksums of the payloads of the last steps, computed once per payload (every child of a step checks the same one). */
+/** The checksum of each payload at its latest version, computed once (every child of a step checks the same one). */
 export class ChecksumCache {
-  private readonly sums = new WeakMap<TensorPayload, Map<number, number>>();
+  private readonly sums = new WeakMap<TensorPayload, { version: number; sum: number }>();
 
   sum(w: SentWeights, version: number): number {
-    let byVersion = this.sums.get(w.payload);
-    if (!byVersion) this.sums.set(w.payload, (byVersion = new Map()));
-    let s = byVersion.get(version);
-    if (s === undefined) {
-      s = weightsChecksum({ weightsVersion: version, delta: w.delta, baseVersion: w.baseVersion, weights: w.payload });
-      byVersion.clear();
-      byVersion.set(version, s);
-    }
-    return s;
+    const held = this.sums.get(w.payload);
+    if (held?.version === version) return held.sum;
+    const sum = weightsChecksum({ weightsVersion: version, delta: w.delta, baseVersion: w.baseVersion, weights: w.payload });
+    this.sums.set(w.payload, { version, sum });
+    return sum;
   }
 }

@@ -35,25 +35,17 @@ const HOP_CODECS: readonly TensorCodec[] = [TensorCodec.FP16, TensorCodec.INT8];
 
 /** With `payload` (fp16 or int8 of s.grad's length), the sum's gradient goes in that codec; else float32. */
 export function encodeSum(s: GradSum, payload?: TensorPayload): Uint8Array {
-  if (payload && payload.codec !== TensorCodec.FP32) {
-    if (!HOP_CODECS.includes(payload.codec) || payload.length !== s.grad.length) throw fail('FRAME_INVALID', `a p2p sum can travel in fp32, fp16 or int8 of its ${s.grad.length} values, not codec ${payload.codec} of ${payload.length}`);
-    const out = new Uint8Array(SUM_HEADER_BYTES + payload.bytes.byteLength);
-    const view = new DataView(out.buffer);
-    view.setUint8(0, SUM_MAGIC);
-    view.setUint8(1, payload.codec);
-    view.setUint32(4, s.step, true);
-    view.setUint32(8, s.count, true);
-    view.setFloat64(12, s.lossSum, true);
-    out.set(payload.bytes, SUM_HEADER_BYTES);
-    return out;
-  }
-  const out = new Uint8Array(SUM_HEADER_BYTES + s.grad.byteLength);
+  const coded = payload && payload.codec !== TensorCodec.FP32 ? payload : null;
+  if (coded && (!HOP_CODECS.includes(coded.codec) || coded.length !== s.grad.length)) throw fail('FRAME_INVALID', `a p2p sum can travel in fp32, fp16 or int8 of its ${s.grad.length} values, not codec ${coded.codec} of ${coded.length}`);
+  const out = new Uint8Array(SUM_HEADER_BYTES + (coded ? coded.bytes.byteLength : s.grad.byteLength));
   const view = new DataView(out.buffer);
   view.setUint8(0, SUM_MAGIC);
+  if (coded) view.setUint8(1, coded.codec);
   view.setUint32(4, s.step, true);
   view.setUint32(8, s.count, true);
   view.setFloat64(12, s.lossSum, true);
-  for (let i = 0; i < s.grad.length; i++) view.setFloat32(SUM_HEADER_BYTES + 4 * i, s.grad[i] as number, true);
+  if (coded) out.set(coded.bytes, SUM_HEADER_BYTES);
+  else for (let i = 0; i < s.grad.length; i++) view.setFloat32(SUM_HEADER_BYTES + 4 * i, s.grad[i] as number, true);
   return out;
 }
 
