@@ -22,8 +22,9 @@
  *   samples, on one CPU. (The sync-learned cost model, used for local mode
  *   before, missed the inner optimizer's update and over-predicted 2-4 peers
  *   by 29-54%: it read the per-sample part of an inner step as a fixed one.)
- * The calibration runs are repeated after the k-peer runs and printed next
- * to the first: their drift is the load's, which no model can predict.
+ * Each k-peer run has its own calibration, measured just before and just
+ * after it and averaged; both are printed, and their ratio is the load's
+ * drift during the check, which no model can predict.
  */
 import '../coordinator/tfjsNode';
 import { loadavg } from 'node:os';
@@ -80,8 +81,8 @@ async function simulate(mode: string, n: number, a: Assumptions, batchSize = 128
   }
 }
 
-/** Local:H: per-sample and per-inner-step costs from 1-peer rounds at batch 128 and 32. */
-async function calibrateLocal(mode: string, H: number): Promise<{ a: Assumptions; r128: number; r32: number }> {
+/** Local:H: 1-peer median rounds at batch 128 and 32. */
+async function calibrateLocal(mode: string): Promise<{ r128: number; r32: number }> {
   let r128 = (await measure(mode, 1, 128)).ms;
   let r32 = (await measure(mode, 1, 32)).ms;
   // A quarter of the samples cannot take longer: the load changed under the calibration, so measure both again (once).
@@ -90,9 +91,14 @@ async function calibrateLocal(mode: string, H: number): Promise<{ a: Assumptions
     r128 = (await measure(mode, 1, 128)).ms;
     r32 = (await measure(mode, 1, 32)).ms;
   }
+  return { r128, r32 };
+}
+
+/** Per-sample and per-inner-step costs from the two 1-peer rounds. */
+function assumptionsFrom(r128: number, r32: number, H: number): Assumptions {
   const msPerSample = Math.max(1e-3, (r128 - r32) / (H * 96));
   const step = Math.max(0, (r128 - H * 128 * msPerSample) / H);
-  return { a: { ...CLASSROOM, ...LOOPBACK, msPerSample, overheadMs: step, innerStepOverheadMs: step }, r128, r32 };
+  return { ...CLASSROOM, ...LOOPBACK, msPerSample, overheadMs: step, innerStepOverheadMs: step };
 }
 
 const argv = process.argv.slice(2);
@@ -105,19 +111,23 @@ const [name, h] = mode.split(':');
 
 if (name === 'local') {
   const H = Number(h);
-  console.log(`${mode}: calibrating on 1 node peer, batch 128 and 32 (load ${load()})`);
-  const cal = await calibrateLocal(mode, H);
-  const a = cal.a;
-  console.log(
-    `assumption (calibrated, tfjs cpu on this machine): an inner step costs ${a.innerStepOverheadMs.toFixed(1)} ms + ${a.msPerSample.toFixed(3)} ms per sample; a task's fixed cost = one inner step's (1-peer median rounds: ${cal.r128.toFixed(0)} ms at batch 128, ${cal.r32.toFixed(0)} ms at batch 32)`,
-  );
+  // Each k-peer run is bracketed by its own calibration (1-peer rounds just before and just after it, averaged), as the
+  // localRatio bench brackets its baseline: on a shared machine the load drifts within minutes (run 6: the 1-peer rounds
+  // were 0.65-0.79x as long after the k-peer runs as before), and one calibration at the start mis-scaled the later runs.
   for (const k of ks) {
-    const m = k === 1 ? { ms: cal.r128, reassigned: 0 } : await measure(mode, k);
+    console.log(`${mode} ${k} node peer(s): calibrating on 1 node peer, batch 128 and 32 (load ${load()})`);
+    const before = await calibrateLocal(mode);
+    const m = k === 1 ? { ms: before.r128, reassigned: 0 } : await measure(mode, k);
+    const after = k === 1 ? before : await calibrateLocal(mode);
+    const r128 = (before.r128 + after.r128) / 2;
+    const r32 = (before.r32 + after.r32) / 2;
+    const a = assumptionsFrom(r128, r32, H);
+    console.log(
+      `assumption (calibrated, tfjs cpu on this machine, before/after the run averaged): an inner step costs ${a.innerStepOverheadMs.toFixed(1)} ms + ${a.msPerSample.toFixed(3)} ms per sample; a task's fixed cost = one inner step's (1-peer median rounds at batch 128: ${before.r128.toFixed(0)} before, ${after.r128.toFixed(0)} after (${(after.r128 / before.r128).toFixed(2)}x); at batch 32: ${before.r32.toFixed(0)}, ${after.r32.toFixed(0)})`,
+    );
     const s = await simulate(mode, k, a);
     console.log(`${mode} ${k} node peer(s) (load ${load()}): measured median round ${m.ms.toFixed(0)} ms, simulated ${s.ms.toFixed(0)} ms, simulated/measured ${(s.ms / m.ms).toFixed(2)}${k === 1 ? ' (calibration run)' : ''}; reassigned shards measured ${m.reassigned}, simulated ${s.reassigned}`);
   }
-  const again = await calibrateLocal(mode, H);
-  console.log(`${mode}: the 1-peer rounds again after the k-peer runs (load ${load()}): ${again.r128.toFixed(0)} ms at batch 128 (${(again.r128 / cal.r128).toFixed(2)}x the first), ${again.r32.toFixed(0)} ms at batch 32 (${(again.r32 / cal.r32).toFixed(2)}x)`);
 } else {
   const solo = (await measure('sync', 1)).costs[0]!;
   const a: Assumptions = { ...CLASSROOM, ...LOOPBACK, msPerSample: solo.msPerSample, overheadMs: solo.overheadMs, innerStepOverheadMs: 0 };

@@ -9,6 +9,7 @@ import { prepareRun } from '../setup';
 import { CLASSROOM, WIRED, describeAssumptions, type Assumptions } from './assumptions';
 import { simulateClassroom, type ClassroomResult } from './classroom';
 import { simulationCharts, summaryLines } from './report';
+import { boundLines } from './bound';
 export { bestN, timeTo } from './report';
 import type { SimulateOptions, SimulationRow } from './types';
 export type { SimulateOptions, SimulationRow } from './types';
@@ -117,6 +118,7 @@ export async function runSimulation(o: SimulateOptions, print: (line: string) =>
     trainer.dispose();
   }
   for (const line of summaryLines(rows, o)) print(line);
+  for (const line of boundLines(o.assumptions, o.modes, o.laptops, o.job.batchSize ?? 128)) print(line);
   return rows;
 }
 

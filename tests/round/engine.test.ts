@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RoundEngine, RoundStage, type Effect } from '../../coordinator/round/engine';
+import { EVAL_MIN_SHARD, RoundEngine, RoundStage, type Effect } from '../../coordinator/round/engine';
 import { observe, speedModel } from '../../coordinator/round/speed';
 import { proportionalSizes } from '../../coordinator/round/split';
 
@@ -125,7 +125,7 @@ describe('RoundEngine', () => {
     e.peerReady('a', 1000, 0);
     e.peerReady('b', 1000, 0);
     e.peerReady('c', 1000, 0);
-    const [sa, sb, sc] = sends(e.startRound({ kind: 'eval', id: 1, version: 0, items: items(30) }, 0));
+    const [sa, sb, sc] = sends(e.startRound({ kind: 'train', id: 1, version: 0, items: items(30) }, 0));
     e.result('a', sa!.taskId, 5);
     const backup = sends(e.tick(100));
     expect(backup.map((b) => b.peerId)).toEqual(['a']); // only a is idle; one backup for b or c
@@ -133,6 +133,34 @@ describe('RoundEngine', () => {
     const orig = backup[0]!.indices[0] === sb!.indices[0] ? sb! : sc!;
     expect(e.result(orig.peerId, orig.taskId, 120).verdict).toBe('duplicate');
     expect(e.counters.duplicatesDropped).toBe(1);
+  });
+
+  it('an evaluation pass goes to as many of the fastest peers as keep each shard at least EVAL_MIN_SHARD samples', () => {
+    const fleet = (checks: boolean): RoundEngine => {
+      const e = new RoundEngine({ deadlineFloorMs: 10, deadlineSlack: 1 });
+      if (checks) e.pickCheck = () => false;
+      for (let i = 0; i < 16; i++) e.peerReady(`p${String(i).padStart(2, '0')}`, 100 + i, 0);
+      return e;
+    };
+    // A 1000-sample validation pass on a class of 16: 3 shards (each carries the float32 weights), to the 3 fastest.
+    const e = fleet(false);
+    const val = sends(e.startRound({ kind: 'eval', id: 1, version: 0, items: items(1000) }, 0));
+    expect(val.map((s) => s.peerId).sort()).toEqual(['p13', 'p14', 'p15']);
+    expect(val.every((s) => s.indices.length >= EVAL_MIN_SHARD)).toBe(true);
+    expect(covered(val)).toEqual(Array.from(items(1000)));
+    // One of them leaves: its shard goes to an idle peer, whole; the pass completes with every sample once.
+    const redo = sends(e.peerGone('p15', 5));
+    expect(redo).toHaveLength(1);
+    expect(redo[0]!.indices).toEqual(val.find((s) => s.peerId === 'p15')!.indices);
+    const done = [...val.filter((s) => s.peerId !== 'p15'), ...redo];
+    const results = done.map((s, i) => e.result(s.peerId, s.taskId, 10 + i));
+    expect(results.every((r) => r.verdict === 'accepted')).toBe(true);
+    expect(completes(results.at(-1)!.effects)).toBe(true);
+    // A pass of 10,000 still uses all 16; training rounds are cut across every idle peer whatever their size.
+    expect(sends(fleet(false).startRound({ kind: 'eval', id: 2, version: 0, items: items(10_000) }, 0))).toHaveLength(16);
+    expect(sends(fleet(false).startRound({ kind: 'train', id: 0, version: 0, items: items(128) }, 0))).toHaveLength(16);
+    // With spot checks on, every peer evaluates: an evaluation shard is how a lying peer is caught.
+    expect(sends(fleet(true).startRound({ kind: 'eval', id: 3, version: 0, items: items(1000) }, 0))).toHaveLength(16);
   });
 
   it('with every peer gone the round starves, and resumes when one joins', () => {
