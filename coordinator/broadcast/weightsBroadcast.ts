@@ -19,14 +19,22 @@ import type { ParamStore } from '../run/paramStore';
  *          quantization step (error feedback). Any other peer gets M_v in
  *          float32 (a keyframe).
  *
- * Evaluation asks for `exact` weights: the float32 W_v itself (in delta mode
- * the mirror is reset to it, so peers that evaluated continue with deltas).
- * A new content in delta mode is a delta only if the peer it is made for
+ * Evaluation asks for `exact` weights: the float32 W_v itself. Where the
+ * training content is not exact (fp16, delta), W_v is a side content beside
+ * it: the training lineage (and in delta mode the mirror) goes on, so an
+ * evaluation pass on a few peers costs those few a float32 copy and nobody
+ * else anything (it used to reset the mirror to W_v: every peer that had not
+ * evaluated then needed full weights, 16 x 407 kB a validation pass in a
+ * simulated class of 16). A peer holding the side content of the current
+ * version trains on it as is (exact is as good as the training content); at
+ * a later version it is off the lineage and gets full weights. A new content in delta mode is a delta only if the peer it is made for
  * holds the previous one; otherwise that peer needs full weights anyway, and
  * they may as well be the exact W_v (async mode with several peers, a peer
  * that joined as the step starts): float32, no wasted encoding.
  */
 export interface WeightsToSend {
+  /** The serial of the content the peer holds once it has this. */
+  serial: number;
   payload: TensorPayload;
   /** A difference to add to the weights of `baseVersion`. */
   delta: boolean;
@@ -56,6 +64,8 @@ export class WeightsBroadcast {
   /** Payloads attached to tasks, by kind, and their bytes (the report's `weights`). */
   readonly counts = { full: 0, delta: 0, fullBytes: 0, deltaBytes: 0 };
   private current: Content | null = null;
+  /** fp16 and delta modes: the exact W_v evaluation asked for while the training content is not exact. */
+  private side: Content | null = null;
   private nextSerial = 0;
   /** Delta mode: exactly what peers holding the current content hold. */
   private readonly mirror: Float32Array;
@@ -80,7 +90,7 @@ export class WeightsBroadcast {
   forPeer(peer: WeightsHolder, exact: boolean, viaTree = false): WeightsToSend | null {
     const w = this.preview(peer, exact);
     if (!w) return null;
-    peer.sentWeights = this.current!.serial;
+    peer.sentWeights = w.serial;
     // --p2p: weights that go down a tree reach the peer from its parent tab, not with this TASK (not counted as sent here).
     if (viaTree) return w;
     if (w.delta) {
@@ -99,12 +109,14 @@ export class WeightsBroadcast {
    * parent: the same object means the same bytes).
    */
   preview(peer: WeightsHolder, exact: boolean): WeightsToSend | null {
-    const c = this.contentFor(exact, peer.sentWeights);
     const held = peer.sentWeights;
+    // Exact weights of this version already there (it evaluated them): nothing to send, and no say in the lineage.
+    if (this.side && this.side.version === this.store.version && held === this.side.serial) return null;
+    const c = this.contentFor(exact, held);
     if (held === c.serial) return null;
-    if (c.delta && held === c.delta.fromSerial) return { payload: c.delta.payload, delta: true, baseVersion: c.delta.baseVersion, buffer: c.delta.buffer };
+    if (c.delta && held === c.delta.fromSerial) return { serial: c.serial, payload: c.delta.payload, delta: true, baseVersion: c.delta.baseVersion, buffer: c.delta.buffer };
     c.full ??= this.fullPayload(c);
-    return { payload: c.full.payload, delta: false, baseVersion: 0, buffer: c.full.buffer };
+    return { serial: c.serial, payload: c.full.payload, delta: false, baseVersion: 0, buffer: c.full.buffer };
   }
 
   /** The payload went to `peerId`'s socket with task `taskId` (Io.sendParts: not copied). */
@@ -129,13 +141,20 @@ export class WeightsBroadcast {
     const v = this.store.version;
     const cur = this.current;
     if (cur && cur.version === v && (cur.exact || !exact)) return cur;
+    if (exact && cur && this.codec.name !== 'none') {
+      // Evaluation while the training content is fp16 or a delta lineage: W_v beside it, the lineage untouched.
+      if (this.side?.version === v) return this.side;
+      if (this.side) this.drop(this.side);
+      this.side = { serial: this.nextSerial++, version: v, exact: true, full: null, delta: null };
+      return this.side;
+    }
     const next: Content = { serial: this.nextSerial++, version: v, exact: true, full: null, delta: null };
     const c = this.codec;
     if (c.name === 'fp16' && !exact) {
       next.exact = false;
       const buffer = this.pool.take(2 * this.store.weights.length);
       next.full = { buffer, payload: encodeFp16(this.store.weights, buffer.bytes) };
-    } else if (c.name === 'delta' && !exact && cur !== null && recipientHolds === cur.serial) {
+    } else if (c.name === 'delta' && !exact && cur !== null && (recipientHolds === cur.serial || this.evaluatedBeside(cur, recipientHolds))) {
       next.exact = false;
       next.delta = this.encodeDelta(c.quantizer, cur);
     } else if (c.name === 'delta') {
@@ -144,6 +163,14 @@ export class WeightsBroadcast {
     if (cur) this.drop(cur);
     this.current = next;
     return next;
+  }
+
+  /**
+   * The recipient holds the exact weights of the lineage's version (it evaluated them beside it): the peers that
+   * did not evaluate hold the lineage, so the new version is a delta for them, not a keyframe for everyone.
+   */
+  private evaluatedBeside(cur: Content, recipientHolds: number): boolean {
+    return this.side !== null && recipientHolds === this.side.serial && this.side.version === cur.version;
   }
 
   /** D = quantize(W - M), then M += decode(D) as the peers will add it. */

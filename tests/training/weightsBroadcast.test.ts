@@ -188,24 +188,59 @@ describe('--weights-codec delta: a mirror of what peers hold, error feedback', (
     expect(f.broadcast.counts).toEqual(expect.objectContaining({ delta: 4, full: 6 }));
   });
 
-  it('evaluation computes on the exact float32 weights, and the mirror continues from them', () => {
+  it('evaluation computes on the exact float32 weights beside the delta lineage: the peers that did not evaluate go on with deltas', () => {
     const f = new Fixture('delta');
-    f.send(['a', 'b']);
+    f.send(['a', 'b', 'c']);
     for (let v = 0; v < 5; v++) {
       f.update();
-      f.send(['a', 'b']);
+      f.send(['a', 'b', 'c']);
     }
     expect(f.copy('a')).not.toEqual(f.store.weights);
+    // A validation pass on a and b only (the fastest few: coordinator/round/engine.ts, EVAL_MIN_SHARD).
+    f.update();
+    const mirrorBefore = Float32Array.from(f.broadcast.mirrorWeights!);
     const evals = f.send(['a', 'b'], 'eval');
     expect(evals.every((t) => t.kind === TaskKind.EVAL && t.weights.codec === TensorCodec.FP32 && !isDelta(t))).toBe(true);
     expect(f.copy('a')).toEqual(f.store.weights);
-    expect(f.broadcast.mirrorWeights).toEqual(f.store.weights);
-    // The next training step at this version needs nothing; the one after is a delta from the exact weights.
-    expect(f.send(['a', 'b']).map((t) => t.weights.codec)).toEqual([TensorCodec.NONE, TensorCodec.NONE]);
+    expect(f.broadcast.mirrorWeights).toEqual(mirrorBefore); // the lineage is untouched
+    // The round after it, at the same version: a and b train on the exact weights they hold (nothing sent), c gets a delta.
+    const [ta, tb, tc] = f.send(['a', 'b', 'c']);
+    expect([ta!.weights.codec, tb!.weights.codec]).toEqual([TensorCodec.NONE, TensorCodec.NONE]);
+    expect(isDelta(tc!)).toBe(true);
+    expect(tc!.weights.bytes.byteLength).toBe(int8Bytes(N, SEGMENTS.length));
+    expect(bitsDiffer(f.copy('c'), f.broadcast.mirrorWeights!)).toBe(0);
+    expect(f.copy('a')).toEqual(f.store.weights);
+    // The version after: c goes on with deltas; a and b are off the lineage and get the mirror in float32 (no delta on a base they lack).
     f.update();
-    const [t] = f.send(['a']);
-    expect(isDelta(t!)).toBe(true);
-    expect(f.copy('a')).toEqual(f.broadcast.mirrorWeights);
+    const [a2, b2, c2] = f.send(['a', 'b', 'c']);
+    expect([isDelta(a2!), isDelta(b2!), isDelta(c2!)]).toEqual([false, false, true]);
+    expect(a2!.weights.codec).toBe(TensorCodec.FP32);
+    for (const id of ['a', 'b', 'c']) expect(bitsDiffer(f.copy(id), f.broadcast.mirrorWeights!)).toBe(0);
+    // Asked first, a peer holding the exact weights does not turn the version into a keyframe for everyone.
+    f.update();
+    f.send(['a'], 'eval');
+    const [a3, c3] = f.send(['a', 'c']);
+    expect(a3!.weights.codec).toBe(TensorCodec.NONE);
+    expect(isDelta(c3!)).toBe(true);
+  });
+
+  it('in a class of 16 with a validation pass on 3 each version, weights bytes down fall to 3 float32 copies and 13 deltas', () => {
+    const f = new Fixture('delta');
+    const ids = Array.from({ length: 16 }, (_, i) => `p${i}`);
+    for (const id of ids) {
+      const rec = newPeerRecord(id, { token: '', kind: 'node', backend: 'cpu', backendNote: '', renderer: '', nickname: id, reconnectToken: '', codecs: [1] }, 0);
+      f.peers.set(id, { rec, rx: new WeightsReceiver(), tasks: [], parts: [] });
+    }
+    f.send(ids);
+    const bytes = (ts: TaskFrame[]): number => ts.reduce((n, t) => n + t.weights.bytes.byteLength, 0);
+    let perVersion = 0;
+    for (let v = 0; v < 4; v++) {
+      f.update();
+      perVersion = bytes(f.send(ids.slice(0, 3), 'eval')) + bytes(f.send(ids));
+      for (const id of ids.slice(3)) expect(bitsDiffer(f.copy(id), f.broadcast.mirrorWeights!)).toBe(0);
+      for (const id of ids.slice(0, 3)) expect(f.copy(id)).toEqual(f.store.weights);
+    }
+    expect(perVersion).toBe(3 * 4 * N + 13 * int8Bytes(N, SEGMENTS.length));
   });
 });
 
