@@ -65,6 +65,8 @@ export class RoundEngine {
   /** Each peer's shard size in its last cut, by round kind and total: sizes stay put between steps (see cut). */
   private readonly lastSize = new Map<string, { key: string; size: number }>();
   stage: RoundStage = RoundStage.IDLE;
+  /** The smallest evaluation shard worth a peer of its own (EVAL_MIN_SHARD); 0 = every idle peer evaluates (the run sets 0 with spot checks on). */
+  evalMinShard = EVAL_MIN_SHARD;
   /** Spot checks: whether a shard handed out for the first time must also be computed by a second peer (set by the run; null = never). */
   pickCheck: ((shard: Shard) => boolean) | null = null;
 
@@ -216,7 +218,7 @@ export class RoundEngine {
       // Fewer shards than idle peers: cut the largest pending shard across the spare peers (an evaluation shard
       // only across as many as keep each piece at least EVAL_MIN_SHARD samples, fastest first).
       const largest = pending[0]!;
-      const most = largest.unit.kind === 'eval' && !this.pickCheck ? Math.max(1, Math.floor((largest.end - largest.start) / EVAL_MIN_SHARD)) : Infinity;
+      const most = largest.unit.kind === 'eval' && this.evalMinShard > 0 ? Math.max(1, Math.floor((largest.end - largest.start) / this.evalMinShard)) : Infinity;
       const spare = idle.slice(0, Math.min(idle.length - pending.length + 1, most));
       const parts = this.cut(largest, spare);
       pending.splice(0, 1, ...parts);

@@ -57,6 +57,8 @@ export class TrainingCoordinator extends RunModel implements PolicyHost {
     this.results = new ResultPath(this);
     this.spot = new SpotRounds(this, c.spotCheck, trainCheckable(c), c.seed);
     this.engine.pickCheck = (s) => this.spot.picks(s);
+    // With spot checks on, every peer evaluates: an evaluation shard is how a lying peer is caught.
+    if (c.spotCheck > 0) this.engine.evalMinShard = 0;
     this.async = c.mode === 'async' ? new AsyncPolicy(this, c.maxStaleness) : null;
     this.local = c.mode === 'local' ? new LocalPolicy(this, this.engine, c) : null;
     this.sync = this.async || this.local ? null : new SyncPolicy(this, this.engine);

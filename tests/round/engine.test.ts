@@ -138,7 +138,7 @@ describe('RoundEngine', () => {
   it('an evaluation pass goes to as many of the fastest peers as keep each shard at least EVAL_MIN_SHARD samples', () => {
     const fleet = (checks: boolean): RoundEngine => {
       const e = new RoundEngine({ deadlineFloorMs: 10, deadlineSlack: 1 });
-      if (checks) e.pickCheck = () => false;
+      if (checks) e.evalMinShard = 0;
       for (let i = 0; i < 16; i++) e.peerReady(`p${String(i).padStart(2, '0')}`, 100 + i, 0);
       return e;
     };
