@@ -43,6 +43,6 @@ export function computeBoundLimit(a: Assumptions, mode: string, batch: number): 
 export function boundLines(a: Assumptions, modes: readonly string[], laptops: readonly number[], batch: number): string[] {
   return modes.map((m) => {
     const per = laptops.filter((n) => n > 1).map((n) => `${n}: ${computeBound(a, m, n, batch).toFixed(2)}x`);
-    return `simulated bound, ${m}, compute only (zero airtime, balanced shares), speed-up over 1 laptop per global batch of ${batch}: ${per.join(', ')}; any class size: < ${computeBoundLimit(a, m, batch).toFixed(2)}x (the fixed ${a.overheadMs} ms a task${shapeOf(m).batches > 1 ? ` and ${a.innerStepOverheadMs} ms an inner step` : ''} do not split)`;
+    return `simulated bound, ${m}, compute only (zero airtime, balanced shares), speed-up over 1 laptop per global batch of ${batch}: ${per.join(', ')}; any class size: < ${computeBoundLimit(a, m, batch).toFixed(2)}x (the fixed ${a.overheadMs} ms of a task${shapeOf(m).batches > 1 ? ` and ${a.innerStepOverheadMs} ms of each inner step do` : ' does'} not split)`;
   });
 }
