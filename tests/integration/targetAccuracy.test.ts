@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../coordinator/report';
 import { parseArgs } from '../../coordinator/cli/args';
 import { parseConfig } from '../../shared/config/parse';
+import type { ConfigInput } from '../../shared/config/schema';
 import { startHarness } from './harness';
 
 /**
@@ -12,7 +13,7 @@ import { startHarness } from './harness';
  * validation accuracy is 0.70, 0.73-0.78 after epochs 1 and 2, and >= 0.9
  * from epoch 3 (local) or 4 (sync) of the 15 asked for.
  */
-const JOB = { dataset: 'circles', samples: 400, hidden: [16], optimizer: 'adam', lr: 0.01, batchSize: 32, epochs: 15, seed: 3, minPeers: 2, localSteps: 4 } as const;
+const JOB = { dataset: 'circles', samples: 400, hidden: [16], optimizer: 'adam', lr: 0.01, batchSize: 32, epochs: 15, seed: 3, minPeers: 2, localSteps: 4 } satisfies ConfigInput;
 const TARGET = 0.9;
 
 describe('--target-accuracy', () => {
