@@ -129,6 +129,26 @@ async function measure(ctx: BenchContext, j: LocalModesJob, mode: string): Promi
   }
 }
 
+/**
+ * Validation error (1 - accuracy) against seconds of training, one line per mode, and the target as a flat line:
+ * on an accuracy axis from 0 the curves of every mode sit in the top tenth, under the legend.
+ */
+export function curveChart(j: Pick<LocalModesJob, 'name' | 'tabs' | 'target'>, runs: readonly Pick<Run, 'mode' | 'points'>[]): string {
+  const withCurve = runs.filter((r) => r.points.length > 0);
+  const errors = withCurve.flatMap((r) => r.points.map((p) => 1 - p[1]));
+  const xMax = Math.max(1, ...withCurve.flatMap((r) => r.points.map((p) => p[0])));
+  return lineChart({
+    title: `${j.name}, ${j.tabs} tabs: validation error vs seconds of training`,
+    yLabel: 'val error (1 - accuracy)',
+    xLabel: 'seconds of training (each point: a validation pass after an epoch)',
+    yMax: Math.min(1, Math.ceil((Math.max(1 - j.target, ...errors) * 1.15) / 0.05) * 0.05),
+    series: [
+      ...withCurve.map((r) => ({ name: r.mode, points: r.points.map(([t, a]): [number, number] => [t, round(1 - a, 4)]) })),
+      { name: `target ${j.target}`, points: [[0, round(1 - j.target, 4)], [xMax, round(1 - j.target, 4)]] },
+    ],
+  });
+}
+
 /** The table rows of one job: each mode's figures and its time to target over sync's. */
 export function jobRows(runs: readonly Run[]): (string | number)[][] {
   const sync = runs.find((r) => r.mode === 'sync');
@@ -153,9 +173,9 @@ export function localModesCnnItem(ctx: BenchContext): Promise<ItemResult> {
 }
 
 async function localModesOf(ctx: BenchContext, jobs: LocalModesJob[]): Promise<ItemResult> {
+  const m = machine();
   const runs: Run[] = [];
   for (const j of jobs) for (const mode of j.modes) runs.push(await measure(ctx, j, mode));
-  const m = machine();
   const sections = jobs.map((j) => {
     const rs = runs.filter((r) => r.job === j.name);
     return [
@@ -169,20 +189,7 @@ async function localModesOf(ctx: BenchContext, jobs: LocalModesJob[]): Promise<I
     '',
     ...sections.flatMap((s) => [s, '']),
   ].join('\n');
-  const svgs = Object.fromEntries(
-    jobs
-      .filter((j) => j.modes.length > 1)
-      .map((j) => [
-        `localModes-${j.model}`,
-        lineChart({
-          title: `${j.name}, ${j.tabs} tabs: validation accuracy vs seconds of training (target ${j.target})`,
-          yLabel: 'val accuracy',
-          xLabel: 'seconds of training',
-          yMax: 1,
-          series: runs.filter((r) => r.job === j.name && r.points.length > 0).map((r) => ({ name: r.mode, points: r.points })),
-        }),
-      ]),
-  );
+  const svgs = Object.fromEntries(jobs.filter((j) => j.modes.length > 1).map((j) => [`localModes-${j.model}`, curveChart(j, runs.filter((r) => r.job === j.name))]));
   return {
     data: { jobs, batchSize: BATCH, runs },
     markdown,
