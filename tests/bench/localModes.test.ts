@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bytesPerSample, jobRows, modeFigures } from '../../bench/items/localModes';
+import { bytesPerSample, curveChart, jobRows, modeFigures } from '../../bench/items/localModes';
 import type { EvalEntry, HistoryEntry } from '../../coordinator/run/types';
 
 /**
@@ -37,5 +37,20 @@ describe('local-modes bench figures', () => {
     expect(rows[0]!.slice(2, 5)).toEqual(['40 s (epoch 2)', '1x', '6,400 (1x)']);
     expect(rows[1]!.slice(2, 5)).toEqual(['10 s (epoch 2)', '0.25x', '800 (0.125x)']);
     expect(rows[2]!.slice(2, 4)).toEqual(['not reached in 2 epochs (best 0.940)', '-']);
+  });
+
+  it('plots validation error per mode with the target as a line, on an axis that fits the curves', () => {
+    const svg = curveChart({ name: 'MNIST MLP', tabs: 4, target: 0.95 }, [
+      { mode: 'sync', points: [[40, 0.93], [80, 0.953]] },
+      { mode: 'local H=16', points: [[20, 0.8], [40, 0.96]] },
+      { mode: 'failed run', points: [] },
+    ]);
+    expect(svg).toContain('>sync<');
+    expect(svg).toContain('>local H=16<');
+    expect(svg).toContain('>target 0.95<');
+    expect(svg).not.toContain('failed run');
+    // Largest error 0.2: the axis ends at 0.25 (0.2 x 1.15 rounded up to 0.05), not at 1.
+    expect(svg).toMatch(/>0\.25</);
+    expect(svg).not.toMatch(/>1</);
   });
 });
