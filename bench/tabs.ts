@@ -58,6 +58,8 @@ export interface TabRun {
   cutWindow: { from: number; to: number } | null;
   /** A close that did not finish in time (the browser was killed), or null. */
   closeProblem: string | null;
+  /** Bytes through the coordinator (run.p2p.view()): gradient (or weight-change) frames in, weights payloads out with tasks (training and evaluation). */
+  wire: { gradBytesIn: number; weightsBytesOut: number };
   /** Where the run's wall time went, in seconds. */
   phases: { setup: number; openTabs: number; joinAndWarmup: number; training: number; finalEvaluation: number; close: number };
 }
@@ -205,7 +207,9 @@ export class TabBrowser {
       const trainStart = run.trainStartedAt ?? t2;
       const lastStep = run.startedAt + (run.history.at(-1)?.t ?? 0) * 1000;
       const phases = { setup: t1 - t0, openTabs: t2 - t1, joinAndWarmup: trainStart - t2, training: lastStep - trainStart, finalEvaluation: t3 - lastStep, close: 0 };
+      const wire = run.p2p.view();
       out = {
+        wire: { gradBytesIn: wire.gradBytes, weightsBytesOut: wire.weights.outBytes },
         phases: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, v / 1000])) as TabRun['phases'],
         tabs,
         history: run.history,

@@ -58,6 +58,8 @@ export function buildReport(run: RunView, wallSeconds: number): Record<string, u
     bestEpoch: run.evaluator.bestEpoch,
     bestEpochNumber: run.evaluator.bestEpoch === null ? null : run.evaluator.bestEpoch + 1,
     stopReason: run.evaluator.stopReason,
+    /** --target-accuracy: where the run stopped at it (`epoch` from 0), or null (not set, or not reached). */
+    targetReached: run.evaluator.targetReached ? { ...run.evaluator.targetReached, epochNumber: run.evaluator.targetReached.epoch + 1 } : null,
     accounting: { epochs: run.accounting.map((a) => ({ ...a, epochNumber: a.epoch + 1 })), ...run.engine.counters },
     /** Gradient bytes into the coordinator (every run) and, with --p2p, the last step's tree (coordinator/p2p/plane.ts). */
     p2p: run.p2p.view(),

@@ -63,6 +63,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'epochs', key: 'epochs', kind: 'int', group: 'run', help: 'epochs to train (default 5)' },
   { flag: 'steps', key: 'steps', kind: 'int', group: 'run', help: 'train this many steps instead of whole epochs' },
   { flag: 'patience', key: 'patience', kind: 'int', group: 'run', help: 'early stopping: epochs without validation improvement (0 = off)' },
+  { flag: 'target-accuracy', arg: 'ACC', key: 'targetAccuracy', kind: 'number', group: 'run', help: 'stop at the first validation pass (after an epoch) whose accuracy is >= ACC (0 < ACC <= 1), then test and report as after the last epoch (default off)' },
   { flag: 'seed', key: 'seed', kind: 'int', group: 'run', help: 'seed for the split, the shuffles and the initial weights (default 1)' },
   { flag: 'mode', key: 'mode', kind: 'string', group: 'run', values: MODE_NAMES, help: 'sync steps, async with bounded staleness, or local steps (DiLoCo)' },
   { flag: 'local-steps', key: 'localSteps', kind: 'int', group: 'run', help: 'local: inner steps per peer between syncs (default 16; --optimizer/--lr are the inner optimizer)' },

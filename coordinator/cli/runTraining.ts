@@ -143,7 +143,7 @@ export async function trainOnce(config: Config, command: 'run' | 'serve', log: (
     }
     session?.finished(n, report);
     const f = c.run.evaluator.final;
-    if (c.run.evaluator.stopReason) log(`early stop: ${c.run.evaluator.stopReason}`);
+    if (c.run.evaluator.stopReason) log(`${c.run.evaluator.targetReached ? 'stopped at the target' : 'early stop'}: ${c.run.evaluator.stopReason}`);
     const timing = report.timing as { outsideComputeShare: number };
     log(
       `done (${reason}): ${c.run.step} steps in ${wall.toFixed(1)} s, ${c.run.samplesPerSec().toFixed(0)} samples/s, ` +

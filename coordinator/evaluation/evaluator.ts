@@ -20,7 +20,8 @@ export interface EvalHost {
   evaluating(): void;
   perform(effects: Effect[]): void;
   onValidation(epoch: number, valLoss: number, valAccuracy: number | null): void;
-  afterEpochEval(stopEarly: boolean): void;
+  /** `atTarget`: the pass reached --target-accuracy, so the run ends as after its last epoch. */
+  afterEpochEval(stopEarly: boolean, atTarget?: boolean): void;
   finish(reason: ExitReason): void;
 }
 
@@ -57,6 +58,8 @@ export class Evaluator {
   bestEpoch: number | null = null;
   /** Why training stopped early, in words, for the report and the console. */
   stopReason: string | null = null;
+  /** --target-accuracy: the validation pass after an epoch that reached it (the run then ended there), or null. */
+  targetReached: { step: number; epoch: number; valAccuracy: number } | null = null;
   bestValLoss = Infinity;
   /** A copy of the weights at the best validation loss (early stopping restores them). */
   bestWeights: Float32Array | null = null;
@@ -183,7 +186,13 @@ export class Evaluator {
             `validation loss did not improve for ${stale} epochs (patience ${patience}); ` +
             `best ${this.bestValLoss.toFixed(4)} at epoch ${this.bestEpoch! + 1}, whose weights were restored`;
         }
-        this.run.afterEpochEval(stop);
+        const target = this.setup.config.targetAccuracy;
+        const atTarget = !stop && target !== undefined && accuracy !== null && accuracy >= target;
+        if (atTarget) {
+          this.targetReached = { step: this.run.step, epoch: pass.epoch, valAccuracy: accuracy };
+          this.stopReason = `validation accuracy ${accuracy.toFixed(4)} reached the target ${target} at step ${this.run.step}, epoch ${pass.epoch + 1}`;
+        }
+        this.run.afterEpochEval(stop, atTarget);
       } else {
         this.start('test', pass.epoch, 'final-test');
       }

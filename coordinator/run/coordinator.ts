@@ -258,8 +258,9 @@ export class TrainingCoordinator extends RunModel implements PolicyHost {
     this.dispatch({ type: 'evaluate' });
   }
 
-  /** Called by the evaluator when an epoch's validation pass is recorded. */
-  afterEpochEval(stopEarly: boolean): void {
+  /** Called by the evaluator when an epoch's validation pass is recorded; at --target-accuracy no steps are left. */
+  afterEpochEval(stopEarly: boolean, atTarget = false): void {
+    if (atTarget) this.plannedSteps = this.step;
     if (stopEarly) this.evaluator.finalPasses('early-stopped');
     else this.boundary();
   }

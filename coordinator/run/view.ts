@@ -49,7 +49,7 @@ export interface RunView {
   readonly accounting: readonly DeepReadonly<EpochAccounting>[];
   readonly controls: readonly DeepReadonly<ControlEntry>[];
   readonly timeline: DeepReadonly<Pick<StepTimeline, 'bars' | 'breakdown'>>;
-  readonly evaluator: DeepReadonly<Pick<Evaluator, 'evals' | 'misclassified' | 'final' | 'bestEpoch' | 'stopReason' | 'testAccuracy'>>;
+  readonly evaluator: DeepReadonly<Pick<Evaluator, 'evals' | 'misclassified' | 'final' | 'bestEpoch' | 'stopReason' | 'targetReached' | 'testAccuracy'>>;
   readonly engine: { readonly counters: DeepReadonly<EngineCounters> };
   readonly store: { readonly lastAggregate: DeepReadonly<AggregateReport> | null };
   readonly broadcast: DeepReadonly<Pick<WeightsBroadcast, 'codec' | 'counts'>>;

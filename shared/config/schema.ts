@@ -77,6 +77,8 @@ export const configSchema = z
     steps: z.number().int().positive().optional(),
     /** Early stopping: epochs without validation-loss improvement; 0 = off. */
     patience: z.number().int().nonnegative().default(0),
+    /** Stop at a target: after the first validation pass whose accuracy is >= this, the run ends as after its last epoch (test pass, report, checkpoint); unset = off. */
+    targetAccuracy: z.number().gt(0).max(1).optional(),
     seed: z.number().int().nonnegative().max(2 ** 32 - 1).default(1),
     /** sync: every step waits for the whole global batch. async: apply gradients as they come. */
     mode: z.enum(MODE_NAMES).default('sync'),
