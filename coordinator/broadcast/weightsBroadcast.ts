@@ -27,8 +27,10 @@ import type { ParamStore } from '../run/paramStore';
  * evaluated then needed full weights, 16 x 407 kB a validation pass in a
  * simulated class of 16). A peer holding the side content of the current
  * version trains on it as is (exact is as good as the training content); at
- * a later version it is off the lineage and gets full weights. A new content in delta mode is a delta only if the peer it is made for
- * holds the previous one; otherwise that peer needs full weights anyway, and
+ * a later version it is off the lineage and gets full weights.
+ *
+ * A new content in delta mode is a delta only if the peer it is made for
+ * holds the previous one (or evaluated beside it); otherwise that peer needs full weights anyway, and
  * they may as well be the exact W_v (async mode with several peers, a peer
  * that joined as the step starts): float32, no wasted encoding.
  */
