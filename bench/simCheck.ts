@@ -45,7 +45,6 @@ interface Measured {
   ms: number;
   /** Share of the wall time the one thread (coordinator and peers) was busy over the measured steps: event loop utilization. */
   busyShare: number;
-  costs: { msPerSample: number; overheadMs: number }[];
   reassigned: number;
 }
 
@@ -76,7 +75,7 @@ async function measure(mode: string, n: number, batchSize = 128): Promise<Measur
   const busyShare = performance.eventLoopUtilization(to.elu, from.elu).utilization;
   // The first steps carry compile and warm-up noise: the median of the rest.
   const ms = median(run.history.slice(skip).map((x) => x.ms + x.updateMs));
-  const out = { ms, busyShare, costs: [...run.peers.values()].map((x) => x.cost), reassigned: run.ledger.counters.reassigned };
+  const out = { ms, busyShare, reassigned: run.ledger.counters.reassigned };
   for (const s of peers) s.stop();
   await c.close();
   return out;
@@ -93,7 +92,7 @@ async function simulate(mode: string, n: number, a: Assumptions, batchSize = 128
   }
 }
 
-/** 1-peer median steps (rounds) at global batch 128 and 32, with the share of each that was CPU. */
+/** 1-peer median steps (rounds) at global batch 128 and 32, and the busy part of each (event loop utilization). */
 interface Calibration {
   r128: number;
   r32: number;
@@ -112,10 +111,10 @@ async function calibrate(mode: string): Promise<Calibration> {
 }
 
 /**
- * The time model of one peer on loopback from two calibrations (averaged), in the simulator's terms: the CPU part of
+ * The time model of one peer on loopback from two calibrations (averaged), in the simulator's terms: the busy part of
  * a step queues on the one shared thread (sharedCpu): a per-sample cost from the difference of the two batch sizes,
- * the rest fixed (local:H: spread over H inner steps, a task's fixed cost = one inner step's); the part that is not
- * CPU (waits: socket round trips, timers) overlaps between peers, so it is the link's latency (two messages a task).
+ * the rest fixed (local:H: spread over H inner steps, a task's fixed cost = one inner step's); the idle part (socket
+ * round trips, timers) overlaps between peers, so it is the link's latency (two messages a task).
  */
 function assumptionsFrom(cals: readonly Calibration[], H: number): Assumptions {
   const mean = (f: (c: Calibration) => number): number => cals.reduce((s, c) => s + f(c), 0) / cals.length;

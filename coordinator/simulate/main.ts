@@ -103,10 +103,12 @@ export function jobFor(mode: string, o: SimulateOptions): ConfigInput {
 
 export async function runSimulation(o: SimulateOptions, print: (line: string) => void = console.log, onRow?: (rows: readonly SimulationRow[]) => void): Promise<SimulationRow[]> {
   const rows: SimulationRow[] = [];
+  let batch = 0;
   for (const l of describeAssumptions(o.assumptions)) print(l);
   for (const mode of o.modes) {
     const p = await prepareRun(parseConfig(jobFor(mode, o)));
     const s = p.setup;
+    batch = s.config.batchSize;
     const trainer = await Trainer.create(s.model.topology, s.model.specs, s.dataset, s.loss);
     if (mode === o.modes[0]) print(`simulated job: MNIST MLP ${s.model.trainableParams.toLocaleString('en')} parameters, ${s.dataset.meta.splits.train} training samples, batch ${s.config.batchSize}, ${s.config.optimizer} lr ${s.lr}, target val acc ${o.target} (checked after each epoch's validation pass), at most ${o.maxEpochs} epochs; up: ${s.config.compress === 'none' ? 'float32' : s.config.compress}, weights down: ${s.config.weightsCodec === 'none' ? 'float32' : s.config.weightsCodec} (evaluation float32); local mode: inner ${s.config.optimizer} lr ${s.lr} in the laptops, outer ${s.config.outerOptimizer} lr ${s.config.outerLr} momentum ${s.config.outerMomentum}; a local round stops at the epoch's end (${Math.ceil(s.dataset.meta.splits.train / s.config.batchSize)} global batches)`);
     for (const n of o.laptops) {
@@ -118,7 +120,7 @@ export async function runSimulation(o: SimulateOptions, print: (line: string) =>
     trainer.dispose();
   }
   for (const line of summaryLines(rows, o)) print(line);
-  for (const line of boundLines(o.assumptions, o.modes, o.laptops, o.job.batchSize ?? 128)) print(line);
+  for (const line of boundLines(o.assumptions, o.modes, o.laptops, batch)) print(line);
   return rows;
 }
 
